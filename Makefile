@@ -1,0 +1,41 @@
+# The two commands: `make demo` and `make test`.  Both build .venv when needed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+NPMDIR := tests/interop
+JOBS   ?= 2
+
+.PHONY: demo test venv venv-test interop bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test,bench]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+$(NPMDIR)/node_modules/.package-lock.json: $(NPMDIR)/package.json $(NPMDIR)/package-lock.json
+	cd $(NPMDIR) && npm ci --no-audit --no-fund --loglevel=error
+
+interop: $(NPMDIR)/node_modules/.package-lock.json
+
+demo: venv
+	$(VENV)/bin/zkescrow demo
+
+test: venv-test interop
+	$(PY) -m pytest -n $(JOBS) --durations=15
+
+bench: venv-test interop
+	$(PY) -m bench.bn254_ops
+
+clean:
+	rm -rf $(VENV) $(NPMDIR)/node_modules .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The ``zkescrow`` command line: thin glue over the library."""
