@@ -76,3 +76,11 @@ class TransactionRejected(ZkEscrowError):
 
 class ChannelError(ZkEscrowError):
     """A payment-channel update or close that breaks the channel's rules."""
+
+
+class EnclaveLaunchError(ZkEscrowError):
+    """The platform refuses to launch an enclave (image and signed SIGSTRUCT disagree, bad signer signature)."""
+
+
+class SecureChannelError(StatementFalse):
+    """A secure-channel message not encrypted to, or not answering, the attested enclave's request."""
