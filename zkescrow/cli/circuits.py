@@ -1,0 +1,159 @@
+"""``zkescrow circuits | compile | witness | inspect``: built-in circuits and circom files.
+
+Thin glue over circuits.registry, the DSL and zkescrow.formats.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import MalformedFile, MalformedInput
+
+
+def _params(depth, pairs) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise MalformedInput(f"--param expects KEY=VALUE, got {pair!r}")
+        try:
+            params[key] = int(value)
+        except ValueError:
+            raise MalformedInput(f"--param {key}: {value!r} is not an integer") from None
+    if depth is not None:
+        params["depth"] = depth
+    return params
+
+
+def _circuit(name, depth, pairs):
+    from circuits import registry
+    return registry.get(name, **_params(depth, pairs))
+
+
+_param_options = [
+    click.option("--depth", type=int, default=None, help="Merkle tree depth (circuits that have one)."),
+    click.option("--param", "-p", "pairs", multiple=True, metavar="KEY=VALUE",
+                 help="Set any integer circuit parameter (repeatable)."),
+]
+
+
+def _with_params(fn):
+    for option in reversed(_param_options):
+        fn = option(fn)
+    return fn
+
+
+@click.command("circuits")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def circuits_cmd(as_json):
+    """List the built-in circuits with their constraint counts.
+
+    \b
+    Example:
+      zkescrow circuits --json
+    """
+    from circuits import registry
+    rows = []
+    for name, e in registry.list_circuits():
+        r1cs = registry.get(name).compile()
+        rows.append({"name": name, "params": e.defaults, "constraints": r1cs.n_constraints,
+                     "wires": r1cs.n_wires, "public": r1cs.n_public, "description": e.description})
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    if not rows:
+        click.echo("no circuits registered")
+        return
+    click.echo(f"{'name':<18} {'constraints':>11} {'wires':>8} {'public':>6}  params / description")
+    for row in rows:
+        params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+        click.echo(f"{row['name']:<18} {row['constraints']:>11} {row['wires']:>8} {row['public']:>6}  "
+                   f"{params + ' — ' if params else ''}{row['description']}")
+
+
+@click.command("compile")
+@click.argument("name")
+@_with_params
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The .r1cs to write (default NAME.r1cs); the .sym goes next to it.")
+def compile_cmd(name, depth, pairs, output):
+    """Compile built-in circuit NAME to an .r1cs (and .sym) file snarkjs reads.
+
+    \b
+    Example:
+      zkescrow compile deposit --depth 20 -o deposit.r1cs
+      snarkjs r1cs info deposit.r1cs
+    """
+    from ..formats import sym_entries, write_r1cs, write_sym
+    r1cs = _circuit(name, depth, pairs).compile()
+    out = Path(output or f"{name}.r1cs")
+    write_r1cs(r1cs, out)
+    write_sym(sym_entries(r1cs), out.with_suffix(".sym"))
+    click.echo(f"{out}: {r1cs.n_constraints} constraints, {r1cs.n_wires} wires, "
+               f"{r1cs.n_public} public signals; symbols in {out.with_suffix('.sym')}")
+
+
+@click.command("witness")
+@click.argument("name")
+@click.argument("input_json", type=click.Path(exists=True, dir_okay=False))
+@_with_params
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The .wtns to write (default NAME.wtns).")
+def witness_cmd(name, input_json, depth, pairs, output):
+    """Compute the witness of built-in circuit NAME for INPUT_JSON (snarkjs input format).
+
+    A false statement exits 1 naming the failing gadget.
+
+    \b
+    Example:
+      zkescrow witness deposit input.json -o deposit.wtns
+      snarkjs wtns check deposit.r1cs deposit.wtns
+    """
+    from ..formats import write_wtns
+    try:
+        with open(input_json, encoding="utf-8") as fh:
+            inputs = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedInput(f"{input_json}: not valid JSON ({exc})") from None
+    circuit = _circuit(name, depth, pairs)
+    witness = circuit.witness(inputs)
+    out = Path(output or f"{name}.wtns")
+    write_wtns(witness, out)
+    click.echo(f"{out}: {len(witness)} values; public signals {circuit.compile().public_signals(witness)}")
+
+
+@click.command("inspect")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def inspect_cmd(path, as_json):
+    """Summarise an .r1cs or .wtns file: magic, version, prime, counts.
+
+    \b
+    Example:
+      zkescrow inspect circuit.r1cs --json
+    """
+    from ..formats import read_r1cs, read_wtns
+    from ..formats.binfile import load_bytes, parse_binfile
+    data, _ = load_bytes(path)
+    magic = data[:4]
+    if magic == b"r1cs":
+        binfile = parse_binfile(data, magic, (1,), path)
+        r1cs = read_r1cs(data)
+        info = {"magic": "r1cs", "version": binfile.version, "prime": "bn254 r", "n8": 32,
+                "wires": r1cs.n_wires, "constraints": r1cs.n_constraints, "public_outputs": r1cs.n_pub_out,
+                "public_inputs": r1cs.n_pub_in, "private_inputs": r1cs.n_prv_in, "labels": r1cs.n_labels}
+    elif magic == b"wtns":
+        binfile = parse_binfile(data, magic, (2,), path)
+        witness = read_wtns(data)
+        info = {"magic": "wtns", "version": binfile.version, "prime": "bn254 r", "n8": 32,
+                "values": len(witness), "first_is_one": witness[:1] == [1]}
+    else:
+        raise MalformedFile(f"{path}: not an .r1cs or .wtns file (magic {magic!r})")
+    info["sections"] = {str(k): len(v) for k, v in binfile.sections.items()}
+    if as_json:
+        click.echo(json.dumps(info, indent=1))
+    else:
+        for key, value in info.items():
+            click.echo(f"{key:<16} {value}")
