@@ -84,3 +84,7 @@ class EnclaveLaunchError(ZkEscrowError):
 
 class SecureChannelError(StatementFalse):
     """A secure-channel message not encrypted to, or not answering, the attested enclave's request."""
+
+
+class MerkleTreeFull(ZkEscrowError):
+    """An append to a Merkle tree that already holds 2^depth leaves."""
