@@ -1,0 +1,46 @@
+"""Domain-separation tags: the FIRST Poseidon input of every hash in the protocol (protocols.md §9).
+
+Two hashes with different tags never collide by construction, even when their other inputs coincide (a
+nullifier can never be confused with a commitment or a channel state).  Tags are small distinct non-zero integers;
+0 is left out so a tagged hash never equals an untagged one over the same width.  Points (Baby Jubjub public keys)
+enter a hash as their two coordinates x, y.  Merkle-tree nodes are untagged Poseidon(left, right), as in
+circomlib/tornado trees.  Each width has its own Poseidon constants, so only NULLIFIER_KEY shares the node width;
+a node equal to H(NULLIFIER_KEY, sk) would need a left child equal to the tag 4, i.e. a Poseidon preimage of 4.
+
+    tag               formula                                                             used for
+    NOTE_COMMITMENT   cm    = H(D, v, asset, owner, ρ, r)                                  note commitment (a leaf)
+    NULLIFIER         nf    = H(D, nk, cm, pos)                                            spent-note marker
+    OWNER             owner = H(D, PK.x, PK.y)                                             note owner from PK = sk·B8
+    NULLIFIER_KEY     nk    = H(D, sk)                                                     per-key nullifier secret
+    RHO               ρ_j   = H(D, nf_0, j)                                                uniqueness of output j
+    ESCROW_OWNER      owner = H(D, PK_enc.x, PK_enc.y, PK_drv.x, PK_drv.y, T_refund, terms) escrow note owner
+    TERMS             terms = H(D, owner_drv, owner_pole, price, sessionId)                 escrow terms hash
+    CHANNEL           C     = H(D, channelId, b_d, b_p, nonce, r)                          channel state commitment
+    RELEASE_MESSAGE   m     = H(D, sessionId, E_Wh, finalNonce)                            enclave-signed release
+    EXT_DATA          e     = H(D, recipient, fee, ciphertext digests…)                    binds a JoinSplit's
+                                                                                           public extras
+    MERKLE_ZERO       not a hash input: names the empty-leaf constant of the note tree,
+                      keccak256("zkescrow") mod r (circuits.crypto.merkle.ZERO_LEAF);
+                      the number is reserved so no other tag takes it.
+
+H is ``circuits.crypto.poseidon.poseidon`` natively and ``circuits.gadgets.poseidon.poseidon`` in circuits, e.g.
+``poseidon([Domain.NULLIFIER, nk, cm, pos])`` and ``poseidon(cs, Domain.NULLIFIER, nk, cm, pos)``.
+"""
+from enum import IntEnum, unique
+
+
+@unique
+class Domain(IntEnum):
+    """Poseidon domain-separation tags (see the module docstring for each formula)."""
+
+    NOTE_COMMITMENT = 1
+    NULLIFIER = 2
+    OWNER = 3
+    NULLIFIER_KEY = 4
+    RHO = 5
+    ESCROW_OWNER = 6
+    TERMS = 7
+    CHANNEL = 8
+    RELEASE_MESSAGE = 9
+    EXT_DATA = 10
+    MERKLE_ZERO = 11
