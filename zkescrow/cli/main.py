@@ -20,6 +20,7 @@ COMMANDS = {
     "compile": "zkescrow.cli.circuits:compile_cmd",
     "witness": "zkescrow.cli.circuits:witness_cmd",
     "inspect": "zkescrow.cli.circuits:inspect_cmd",
+    "poseidon": "zkescrow.cli.poseidon:poseidon_cmd",
 }
 
 
