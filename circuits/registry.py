@@ -59,3 +59,11 @@ def get(name: str, **params):
 def list_circuits() -> list[tuple[str, CircuitEntry]]:
     """[(name, entry)] sorted by name."""
     return sorted(CIRCUITS.items())
+
+
+# --- the built-in circuits of the escrow protocol (imported on first use) ----------------
+
+register("deposit", "circuits.escrow.deposit:Deposit", {},
+         "shield a public value into a note commitment (64-bit range check)")
+register("transfer", "circuits.escrow.transfer:Transfer", {"depth": 20},
+         "2-in-2-out join-split: Merkle membership, nullifiers, value balance with a public amount")

@@ -1,0 +1,135 @@
+"""The note scheme of the shielded pool, natively: keys, notes, commitments, nullifiers.
+
+Every formula here is mirrored, symbol for symbol, by the escrow circuits
+(``circuits/escrow``); the tags are ``circuits.domains.Domain``::
+
+    nk    = H(NULLIFIER_KEY, sk)                     nullifier key
+    owner = H(OWNER, sk)                             the note's owner field ("address")
+    cm    = H(NOTE_COMMITMENT, v, asset, owner, ρ, r)
+    nf    = H(NULLIFIER, nk, cm, pos)                position-bound, as in Sapling
+    ρ_j   = H(RHO, nf_0, j)                          output j of a spend (Orchard/Sprout uniqueness)
+
+Spend authority is knowledge of ``sk`` inside the proof (Tornado Nova style):
+proving H(OWNER, sk) costs 240 constraints where an in-circuit Baby Jubjub key
+derivation would cost thousands, and the proof itself binds the spend to its
+public inputs.  Baby Jubjub keys are still used where a *signature* outside the
+spender's own proof is needed (the enclave's release signature).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from zkescrow.bn254.constants import R
+from zkescrow.errors import MalformedInput
+
+from .crypto.poseidon import poseidon
+from .domains import Domain
+
+#: Note values are 64-bit unsigned integers (base units).
+VALUE_BITS = 64
+MAX_VALUE = (1 << VALUE_BITS) - 1
+#: The one asset of the prototype ledger; the field exists so that circuits bind it.
+NATIVE_ASSET = 0
+
+
+def random_field_element() -> int:
+    """A uniformly random element of Fr from the OS (for ρ, blinding factors, keys)."""
+    return secrets.randbelow(int(R))
+
+
+def check_value(value, what: str = "value") -> int:
+    """``value`` as an int if 0 ≤ value < 2^64, else MalformedInput naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE:
+        raise MalformedInput(f"{what} must be an integer in [0, 2^64), got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class SpendingKey:
+    """The secret that spends notes; ``owner`` is what senders put into notes."""
+
+    sk: int = field(repr=False)
+
+    @classmethod
+    def generate(cls) -> "SpendingKey":
+        return cls(random_field_element())
+
+    def __post_init__(self):
+        if isinstance(self.sk, bool) or not isinstance(self.sk, int) or not 0 <= self.sk < R:
+            raise MalformedInput("a spending key is an integer in [0, r)")
+
+    @property
+    def nullifier_key(self) -> int:
+        return poseidon([Domain.NULLIFIER_KEY, self.sk])
+
+    @property
+    def owner(self) -> int:
+        return owner_of(self.sk)
+
+
+def owner_of(sk: int) -> int:
+    """owner = H(OWNER, sk)."""
+    return poseidon([Domain.OWNER, sk])
+
+
+@dataclass(frozen=True)
+class Note:
+    """A shielded note: ``value`` of ``asset`` for ``owner``, made unique by ρ and hidden by ``blind``."""
+
+    value: int
+    owner: int
+    rho: int
+    blind: int
+    asset: int = NATIVE_ASSET
+
+    def __post_init__(self):
+        check_value(self.value, "note value")
+        for name in ("owner", "rho", "blind", "asset"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < R:
+                raise MalformedInput(f"note {name} must be an integer in [0, r), got {v!r}")
+
+    @classmethod
+    def new(cls, value: int, owner: int, rho: int | None = None, asset: int = NATIVE_ASSET) -> "Note":
+        """A note with a fresh blinding factor (and a fresh ρ unless one is given)."""
+        return cls(value, owner, random_field_element() if rho is None else rho, random_field_element(), asset)
+
+    @property
+    def commitment(self) -> int:
+        return note_commitment(self.value, self.asset, self.owner, self.rho, self.blind)
+
+    def nullifier(self, nullifier_key: int, position: int) -> int:
+        return nullifier(nullifier_key, self.commitment, position)
+
+
+def note_commitment(value: int, asset: int, owner: int, rho: int, blind: int) -> int:
+    """cm = H(NOTE_COMMITMENT, v, asset, owner, ρ, r)."""
+    return poseidon([Domain.NOTE_COMMITMENT, value, asset, owner, rho, blind])
+
+
+def nullifier(nullifier_key: int, commitment: int, position: int) -> int:
+    """nf = H(NULLIFIER, nk, cm, pos)."""
+    return poseidon([Domain.NULLIFIER, nullifier_key, commitment, position])
+
+
+def output_rho(first_nullifier: int, j: int) -> int:
+    """ρ_j = H(RHO, nf_0, j): the ρ of output j of a spend whose first nullifier is nf_0."""
+    return poseidon([Domain.RHO, first_nullifier, j])
+
+
+def to_field(signed_amount: int) -> int:
+    """A signed public amount as a field element (negative amounts wrap to r − |x|)."""
+    if isinstance(signed_amount, bool) or not isinstance(signed_amount, int) or abs(signed_amount) > MAX_VALUE:
+        raise MalformedInput(f"public amount must be an integer with |x| < 2^64, got {signed_amount!r}")
+    return signed_amount % int(R)
+
+
+def from_field(element: int) -> int:
+    """The signed amount a public-amount field element stands for (inverse of ``to_field``)."""
+    element = int(element) % int(R)
+    if element <= MAX_VALUE:
+        return element
+    if int(R) - element <= MAX_VALUE:
+        return element - int(R)
+    raise MalformedInput(f"public amount {element} is neither a small positive nor a small negative amount")
