@@ -1,0 +1,1 @@
+"""Example enclave programs written against the enclave_sim program API."""
