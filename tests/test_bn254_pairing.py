@@ -14,6 +14,7 @@ from zkescrow.bn254.final_exp import (HARD_PART_MULTIPLE, final_exponentiation, 
 from zkescrow.bn254.pairing import (G2Prepared, final_exponentiation as reexported_final_exponentiation,
                                     miller_loop, multi_miller_loop, multi_pairing, pairing, pairing_check,
                                     prepare_g2)
+from zkescrow.errors import InvalidPoint
 from zkescrow.bn254.tower import (FQ12_ONE, fq12_conj, fq12_from_snarkjs_object, fq12_mul, fq12_pow,
                                   fq12_to_py_ecc, fq12_to_snarkjs_object)
 
@@ -124,6 +125,11 @@ def test_prepared_equals_unprepared():
     mixed = [(p, prepared), (g1(31), G2_GENERATOR)]
     assert multi_pairing(mixed) == multi_pairing(pairs)
     assert pairing_check([(p, prepared), (neg_g1(p), q)])
+
+
+def test_g1_point_with_y_zero_is_rejected():
+    with pytest.raises(InvalidPoint):
+        pairing((mpz(1), mpz(0)), G2_GENERATOR)
 
 
 def test_integer_coordinates_are_accepted(base):

@@ -4,7 +4,7 @@
 costs one inversion and a Frobenius map and lands in the cyclotomic subgroup,
 where inversion is conjugation and squaring is Granger–Scott's.  The hard part
 is the one of Fuentes-Castañeda, Knapp and Rodríguez-Henríquez ("Faster hashing
-to G2", SAC 2011, §6), which raises to a multiple m·(q⁴ − q² + 1)/r with
+to G2", SAC 2011), which raises to a multiple m·(q⁴ − q² + 1)/r with
 m = 2z(6z² + 3z + 1): three exponentiations by z, and the addition chain of
 wasmcurves (``buildFinalExponentiationLastChunk`` in ``src/bn128/build_bn128.js``).
 Using the same chain makes our Gt values equal snarkjs's to the byte; they are

@@ -25,6 +25,7 @@ shared by every pair, then one final exponentiation.
 """
 from gmpy2 import invert, mpz
 
+from ..errors import InvalidPoint
 from .constants import ATE_LOOP_COUNT, B2, Q
 from .fields import (batch_inverse, fq2_add, fq2_conj, fq2_mul, fq2_mul_scalar, fq2_neg, fq2_sqr,
                      fq2_sub)
@@ -185,6 +186,8 @@ def multi_miller_loop(pairs):
         if p is None or not prepared.lines:
             continue
         x, y = p
+        if not y:
+            raise InvalidPoint("a G1 point with y = 0 is not on BN254 (the curve has no 2-torsion)")
         y_inv = invert(mpz(y), Q)
         terms.append((prepared.lines, mpz(x) * y_inv % Q, y_inv))
     f = FQ12_ONE

@@ -212,7 +212,7 @@ def fq12_sqr(a):
 
 
 def fq12_cyclotomic_sqr(a):
-    """a² for a in the cyclotomic subgroup (a^(q⁴ − q² + 1) = 1), Granger–Scott (ePrint 2009/565 §3.2).
+    """a² for a in the cyclotomic subgroup (a^(q⁴ − q² + 1) = 1), Granger–Scott (ePrint 2009/565).
 
     Fq12 read as Fq4³ with Fq4 = Fq2[y]/(y² − ξ): the pairs (z0, z1), (z2, z3), (z4, z5)
     below are squared in Fq4 (t = z² costs three Fq2 squarings), then
