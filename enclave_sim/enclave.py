@@ -226,6 +226,7 @@ class Enclave:
         except EnclaveHalted:
             raise
         except (ZkEscrowError, ValueError, TypeError) as exc:
-            self._check_running()
+            if self.halted:
+                raise           # a halted enclave signs nothing, not even its error
             return sign_response(self._ctx.signing_key, request, error=exc)
         return sign_response(self._ctx.signing_key, request, result=result)

@@ -16,6 +16,7 @@ from ..errors import StatementFalse, ZkEscrowError
 #: name -> "module:attribute" of a click command or group, imported on first use.
 COMMANDS = {
     "demo": "zkescrow.cli.demo:demo",
+    "enclave": "zkescrow.cli.enclave:enclave",
     "circuits": "zkescrow.cli.circuits:circuits_cmd",
     "compile": "zkescrow.cli.circuits:compile_cmd",
     "witness": "zkescrow.cli.circuits:witness_cmd",
