@@ -1,0 +1,170 @@
+"""Baby Jubjub in-circuit (circomlib babyjub.circom, escalarmulfix.circom, escalarmulany.circom).
+
+Points are pairs (x, y) of signals in twisted Edwards form.  Every gadget uses the complete
+Edwards formulas, so no input makes an addition exceptional and each hinted coordinate is
+pinned by one constraint `denominator · out = numerator` whose denominator is never 0 for
+points on the curve.  circomlib's scalar multiplications switch to Montgomery form (cheaper
+additions, exceptional cases ruled out by arguments about the scalar); this module trades
+some constraints for formulas without exceptions.
+
+Constraint counts (circomlib's, circom --O2, in brackets):
+    assert_on_curve 3 [BabyCheck 3]          point_add 6 [BabyAdd 6]      point_double 5 [BabyDbl 6]
+    assert_not_small_order 16 [3·BabyDbl + IsZero = 20]
+    scalar_mul_fixed 3 per bit (3-bit windows: 3 to select, 6 to add) [EscalarMulFix ≈ 2.1 per bit]
+    scalar_mul_any 11 per bit (2-bit windows: 2 doublings, 6 to select, 6 to add) [EscalarMulAny 9.1 per bit]
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from gmpy2 import invert
+
+from circuits.crypto.babyjub import A, D, IDENTITY, Point
+from zkescrow.bn254.constants import R
+
+
+def _div(num: int, den: int) -> int:
+    """num / den in F_r; 0 when den = 0 (the constraint den·out = num then fails unless num = 0)."""
+    return num * int(invert(den, R)) % R if den % R else 0
+
+
+def _quotient(cs, num, den):
+    """A new signal q with den·q = num (1 constraint)."""
+    q = cs.hint(_div, num, den, name="quotient")
+    cs.assert_product(den, q, num)
+    return q
+
+
+def assert_on_curve(cs, x, y) -> None:
+    """Constrain a·x² + y² = 1 + d·x²·y² (3 constraints)."""
+    with cs.scope("BabyCheck"):
+        x, y = cs._signal(x), cs._signal(y)
+        x2, y2 = x * x, y * y
+        cs.assert_product(x2, y2.scale(D), x2.scale(A) + y2 - 1)
+
+
+def point_add(cs, x1, y1, x2, y2) -> tuple:
+    """(x1, y1) + (x2, y2) by the complete addition law (6 constraints; 3 if one point is constant)."""
+    with cs.scope("BabyAdd"):
+        x1, y1, x2, y2 = (cs._signal(v) for v in (x1, y1, x2, y2))
+        beta = x1 * y2
+        gamma = y1 * x2
+        delta = (y1 - x1.scale(A)) * (x2 + y2)
+        tau = beta * gamma                                   # x1·x2·y1·y2
+        x3 = _quotient(cs, beta + gamma, 1 + tau.scale(D))
+        y3 = _quotient(cs, delta + beta.scale(A) - gamma, 1 - tau.scale(D))
+        return x3, y3
+
+
+def point_double(cs, x, y) -> tuple:
+    """2·(x, y) for a point ALREADY constrained on the curve (5 constraints).
+
+    x3 = 2xy / (a·x² + y²),  y3 = (y² − a·x²) / (2 − a·x² − y²); on the curve the denominators
+    equal 1 ± d·x²y², which the complete law keeps non-zero.
+    """
+    with cs.scope("BabyDbl"):
+        x, y = cs._signal(x), cs._signal(y)
+        x2, y2, xy = x * x, y * y, x * y
+        ax2 = x2.scale(A)
+        return _quotient(cs, xy.scale(2), ax2 + y2), _quotient(cs, y2 - ax2, 2 - ax2 - y2)
+
+
+def is_identity(cs, x, y):
+    """1 if (x, y) = (0, 1), else 0 (5 constraints)."""
+    from .compare import is_equal, is_zero
+    with cs.scope("IsIdentity"):
+        return is_zero(cs, x) * is_equal(cs, y, 1)
+
+
+def assert_not_small_order(cs, x, y, *, enabled=None) -> tuple:
+    """Constrain 8·P ≠ identity for P on the curve (skipped when enabled = 0); returns 8·P (16 constraints).
+
+    On the curve, 8·P has x = 0 only if 8·P is the identity (the other x = 0 point, (0, −1), has
+    order 2 and is not a multiple of 8 in a group of order 8·prime), so checking x ≠ 0 suffices.
+    """
+    with cs.scope("NotSmallOrder"):
+        for _ in range(3):
+            x, y = point_double(cs, x, y)
+        on = 1 if enabled is None else enabled
+        inverse = cs.hint(lambda v, e: int(invert(v, R)) if v and e else 0, x, on, name="inverse")
+        cs.assert_product(x, inverse, on)
+        return x, y
+
+
+@lru_cache(maxsize=16)
+def _fixed_tables(x: int, y: int, n_bits: int, window: int) -> tuple:
+    """For each window j: (k·2^(window·j)·B for k < 2^window) as (x, y) ints."""
+    tables, base = [], Point(x, y)
+    for _ in range(0, n_bits, window):
+        row, acc = [], IDENTITY
+        for _k in range(1 << window):
+            row.append((int(acc.x), int(acc.y)))
+            acc = acc + base
+        tables.append(tuple(row))
+        base = base.mul(1 << window)
+    return tuple(tables)
+
+
+def _select_constant(cs, bits, table, both=None):
+    """table[Σ 2^i·bits[i]] for a constant table of 2, 4 or 8 values (0, 1 or 3 constraints for both)."""
+    if len(bits) == 1:
+        return [cs.constant(t0) + bits[0].scale(t1 - t0) for t0, t1 in zip(*table)]
+    if both is None:
+        both = bits[0] * bits[1]
+    if len(bits) == 2:
+        return [cs.sum([t0, bits[0].scale(t1 - t0), bits[1].scale(t2 - t0), both.scale(t3 - t2 - t1 + t0)])
+                for t0, t1, t2, t3 in zip(*table)]
+    low = _select_constant(cs, bits[:2], table[:4], both)
+    high = _select_constant(cs, bits[:2], table[4:], both)
+    return [lo + bits[2] * (hi - lo) for lo, hi in zip(low, high)]
+
+
+def scalar_mul_fixed(cs, bits, base_point) -> tuple:
+    """Σ 2^i·bits[i] · base_point for a constant point and boolean-constrained bits (LSB first).
+
+    3-bit windows: each window selects k·8^j·B from a constant table and adds it (3 + 6).
+    """
+    bits = [cs._signal(b) for b in bits]
+    base_x, base_y = (int(c) for c in base_point)
+    tables = _fixed_tables(base_x, base_y, len(bits), 3)
+    with cs.scope("EscalarMulFix"):
+        acc = None
+        for j, table in enumerate(tables):
+            window = bits[3 * j:3 * j + 3]
+            selected = _select_constant(cs, window, table[:1 << len(window)])
+            acc = selected if acc is None else point_add(cs, *acc, *selected)
+        return tuple(acc)
+
+
+def _select_point(cs, bits, table):
+    """table[Σ 2^i·bits[i]] for a table of 2 or 4 signal points (2 or 6 constraints)."""
+    def mux(sel, a, b):
+        return [ai + sel * (bi - ai) for ai, bi in zip(a, b)]
+    if len(bits) == 1:
+        return mux(bits[0], table[0], table[1])
+    return mux(bits[1], mux(bits[0], table[0], table[1]), mux(bits[0], table[2], table[3]))
+
+
+def scalar_mul_any(cs, bits, point) -> tuple:
+    """Σ 2^i·bits[i] · P for a point P = (x, y) of signals and boolean-constrained bits (LSB first).
+
+    P is constrained on the curve here.  2-bit windows, most significant first:
+    acc ← 4·acc + table[window] with table = (O, P, 2P, 3P).
+    """
+    bits = [cs._signal(b) for b in bits]
+    with cs.scope("EscalarMulAny"):
+        px, py = cs._signal(point[0]), cs._signal(point[1])
+        assert_on_curve(cs, px, py)
+        p2 = point_double(cs, px, py)
+        table = [(cs.constant(0), cs.constant(1)), (px, py), p2, point_add(cs, *p2, px, py)]
+        windows = [bits[i:i + 2] for i in range(0, len(bits), 2)]
+        acc = None
+        for window in reversed(windows):
+            selected = _select_point(cs, window, table)
+            if acc is None:
+                acc = selected
+                continue
+            for _ in window:
+                acc = point_double(cs, *acc)
+            acc = point_add(cs, *acc, *selected)
+        return tuple(acc)
