@@ -133,3 +133,43 @@ def from_field(element: int) -> int:
     if int(R) - element <= MAX_VALUE:
         return element - int(R)
     raise MalformedInput(f"public amount {element} is neither a small positive nor a small negative amount")
+
+
+# --- escrow notes (protocols.md §9, C3) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class EscrowTerms:
+    """The conditions an escrow note's owner field commits to.
+
+    ``enclave_key`` is the attested enclave's Baby Jubjub EdDSA key (a
+    ``circuits.crypto.eddsa.PublicKey``); the note can be spent by an enclave-signed
+    release, or by the driver alone once the chain height reaches ``refund_height``.
+    """
+
+    enclave_key: object
+    owner_driver: int
+    owner_pole: int
+    price_per_wh: int
+    session_id: int
+    refund_height: int
+
+    @property
+    def terms_hash(self) -> int:
+        """terms = H(TERMS, owner_drv, owner_pole, price, sessionId)."""
+        return poseidon([Domain.TERMS, self.owner_driver, self.owner_pole, self.price_per_wh, self.session_id])
+
+    @property
+    def owner(self) -> int:
+        """owner_E = H(ESCROW_OWNER, PK_enc.x, PK_enc.y, owner_drv, T_refund, terms)."""
+        key = self.enclave_key
+        return poseidon([Domain.ESCROW_OWNER, int(key.x), int(key.y), self.owner_driver, self.refund_height,
+                         self.terms_hash])
+
+    def nullifier(self, note: Note, position: int) -> int:
+        """An escrow note's nullifier key is its owner hash: both the enclave and the driver can spend it."""
+        return nullifier(self.owner, note.commitment, position)
+
+
+def release_message(session_id: int, energy_wh: int, final_nonce: int) -> int:
+    """m = H(RELEASE_MESSAGE, sessionId, E_Wh, finalNonce): what the enclave signs to release an escrow."""
+    return poseidon([Domain.RELEASE_MESSAGE, session_id, energy_wh, final_nonce])

@@ -67,3 +67,9 @@ register("deposit", "circuits.escrow.deposit:Deposit", {},
          "shield a public value into a note commitment (64-bit range check)")
 register("transfer", "circuits.escrow.transfer:Transfer", {"depth": 20},
          "2-in-2-out join-split: Merkle membership, nullifiers, value balance with a public amount")
+register("escrow_release", "circuits.escrow.escrow_release:EscrowRelease", {"depth": 20},
+         "spend an escrow note into pole payment + driver refund (enclave signature, or refund after deadline)")
+register("channel_update", "circuits.escrow.channel_update:ChannelUpdate", {},
+         "move a Pedersen-committed channel balance by k packets at the agreed price")
+register("value_commitment", "circuits.escrow.value_commitment:ValueCommitment", {},
+         "a Baby Jubjub Pedersen commitment opens to a 64-bit value")
