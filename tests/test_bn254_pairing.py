@@ -14,9 +14,9 @@ from zkescrow.bn254.final_exp import (HARD_PART_MULTIPLE, final_exponentiation, 
 from zkescrow.bn254.pairing import (G2Prepared, final_exponentiation as reexported_final_exponentiation,
                                     miller_loop, multi_miller_loop, multi_pairing, pairing, pairing_check,
                                     prepare_g2)
-from zkescrow.errors import InvalidPoint
 from zkescrow.bn254.tower import (FQ12_ONE, fq12_conj, fq12_from_snarkjs_object, fq12_mul, fq12_pow,
                                   fq12_to_py_ecc, fq12_to_snarkjs_object)
+from zkescrow.errors import InvalidPoint
 
 scalars = st.integers(min_value=1, max_value=int(R) - 1)
 

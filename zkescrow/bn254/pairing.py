@@ -27,8 +27,7 @@ from gmpy2 import invert, mpz
 
 from ..errors import InvalidPoint
 from .constants import ATE_LOOP_COUNT, B2, Q
-from .fields import (batch_inverse, fq2_add, fq2_conj, fq2_mul, fq2_mul_scalar, fq2_neg, fq2_sqr,
-                     fq2_sub)
+from .fields import batch_inverse, fq2_conj, fq2_mul, fq2_neg
 from .final_exp import _naf, final_exponentiation
 from .tower import FQ12_ONE, FROBENIUS_COEFFS, fq12_is_one, fq12_sqr
 
@@ -39,7 +38,7 @@ __all__ = ["G2Prepared", "prepare_g2", "miller_loop", "multi_miller_loop", "fina
 LOOP_DIGITS = tuple(_naf(ATE_LOOP_COUNT)[::-1][1:])
 
 _TWO_INV = invert(mpz(2), Q)
-_THREE_B2 = fq2_add(B2, fq2_add(B2, B2))
+_B3_0, _B3_1 = 3 * B2[0] % Q, 3 * B2[1] % Q          # 3b'
 # π(x, y) = (conj(x)·ξ^((q−1)/3), conj(y)·ξ^((q−1)/2)) on the twist, π²(x, y) = (x·ξ^((q²−1)/3), y·ξ^((q²−1)/2))
 _PI_X, _PI_Y = FROBENIUS_COEFFS[1][2], FROBENIUS_COEFFS[1][3]
 _PI2_X, _PI2_Y = FROBENIUS_COEFFS[2][2], FROBENIUS_COEFFS[2][3]
@@ -66,39 +65,53 @@ class G2Prepared:
 # --- walking [6x+2]Q on the twist: E'(Fq2): y² = x³ + b', b' = 3/ξ -------------------
 
 def _double_step(t):
-    """2T and the tangent line at T, homogeneous projective (ePrint 2010/526 §4, eq. for the doubling)."""
-    x, y, z = t
-    a = fq2_mul_scalar(fq2_mul(x, y), _TWO_INV)       # XY/2
-    b = fq2_sqr(y)                                    # Y²
-    c = fq2_sqr(z)                                    # Z²
-    e = fq2_mul(_THREE_B2, c)                         # 3b'Z²
-    f = fq2_add(e, fq2_add(e, e))                     # 3e
-    g = fq2_mul_scalar(fq2_add(b, f), _TWO_INV)       # (b + f)/2
-    h = fq2_sub(fq2_sqr(fq2_add(y, z)), fq2_add(b, c))  # 2YZ
-    j = fq2_sqr(x)                                    # X²
-    e2 = fq2_sqr(e)
-    doubled = (fq2_mul(a, fq2_sub(b, f)),
-               fq2_sub(fq2_sqr(g), fq2_add(e2, fq2_add(e2, e2))),
-               fq2_mul(b, h))
-    # −2YZ·yP + 3X²·xP·w + (3b'Z² − Y²)·w³
-    return doubled, (fq2_neg(h), fq2_add(j, fq2_add(j, j)), fq2_sub(e, b))
+    """2T and the tangent line at T in homogeneous projective coordinates (ePrint 2010/526 §4, doubling).
+
+        a = XY/2, b = Y², c = Z², e = 3b'c, f = 3e, g = (b + f)/2, h = 2YZ, j = X²
+        2T = (a(b − f), g² − 3e², bh),   line = −h·yP + 3j·xP·w + (e − b)·w³
+
+    Spelled out over Fq (u² = −1) so each coefficient is reduced once.
+    """
+    (x0, x1), (y0, y1), (z0, z1) = t
+    a0 = (x0 * y0 - x1 * y1) * _TWO_INV % Q
+    a1 = (x0 * y1 + x1 * y0) * _TWO_INV % Q
+    b0, b1 = (y0 + y1) * (y0 - y1) % Q, 2 * y0 * y1 % Q
+    c0, c1 = (z0 + z1) * (z0 - z1) % Q, 2 * z0 * z1 % Q
+    e0, e1 = (_B3_0 * c0 - _B3_1 * c1) % Q, (_B3_0 * c1 + _B3_1 * c0) % Q
+    f0, f1 = 3 * e0, 3 * e1
+    g0, g1 = (b0 + f0) * _TWO_INV % Q, (b1 + f1) * _TWO_INV % Q
+    h0, h1 = 2 * (y0 * z0 - y1 * z1) % Q, 2 * (y0 * z1 + y1 * z0) % Q
+    j0, j1 = (x0 + x1) * (x0 - x1), 2 * x0 * x1
+    s0, s1 = b0 - f0, b1 - f1
+    doubled = (((a0 * s0 - a1 * s1) % Q, (a0 * s1 + a1 * s0) % Q),
+               (((g0 + g1) * (g0 - g1) - 3 * (e0 + e1) * (e0 - e1)) % Q, 2 * (g0 * g1 - 3 * e0 * e1) % Q),
+               ((b0 * h0 - b1 * h1) % Q, (b0 * h1 + b1 * h0) % Q))
+    return doubled, ((-h0 % Q, -h1 % Q), (3 * j0 % Q, 3 * j1 % Q), ((e0 - b0) % Q, (e1 - b1) % Q))
 
 
 def _add_step(t, q):
-    """T + Q (Q affine) and the line through them (ePrint 2010/526 §4, mixed addition)."""
-    x, y, z = t
-    qx, qy = q
-    theta = fq2_sub(y, fq2_mul(qy, z))
-    lam = fq2_sub(x, fq2_mul(qx, z))
-    c = fq2_sqr(theta)
-    d = fq2_sqr(lam)
-    e = fq2_mul(lam, d)
-    f = fq2_mul(z, c)
-    g = fq2_mul(x, d)
-    h = fq2_sub(fq2_add(e, f), fq2_add(g, g))
-    added = (fq2_mul(lam, h), fq2_sub(fq2_mul(theta, fq2_sub(g, h)), fq2_mul(e, y)), fq2_mul(z, e))
-    # λ·yP − θ·xP·w + (θ·qx − λ·qy)·w³
-    return added, (lam, fq2_neg(theta), fq2_sub(fq2_mul(theta, qx), fq2_mul(lam, qy)))
+    """T + Q (Q affine) and the line through them (ePrint 2010/526 §4, mixed addition).
+
+        θ = Y − qy·Z, λ = X − qx·Z, c = θ², d = λ², e = λd, f = Zc, g = Xd, h = e + f − 2g
+        T + Q = (λh, θ(g − h) − eY, Ze),   line = λ·yP − θ·xP·w + (θ·qx − λ·qy)·w³
+    """
+    (x0, x1), (y0, y1), (z0, z1) = t
+    (qx0, qx1), (qy0, qy1) = q
+    th0, th1 = (y0 - qy0 * z0 + qy1 * z1) % Q, (y1 - qy0 * z1 - qy1 * z0) % Q
+    la0, la1 = (x0 - qx0 * z0 + qx1 * z1) % Q, (x1 - qx0 * z1 - qx1 * z0) % Q
+    c0, c1 = (th0 + th1) * (th0 - th1) % Q, 2 * th0 * th1 % Q
+    d0, d1 = (la0 + la1) * (la0 - la1) % Q, 2 * la0 * la1 % Q
+    e0, e1 = (la0 * d0 - la1 * d1) % Q, (la0 * d1 + la1 * d0) % Q
+    g0, g1 = (x0 * d0 - x1 * d1) % Q, (x0 * d1 + x1 * d0) % Q
+    h0 = (e0 + z0 * c0 - z1 * c1 - 2 * g0) % Q
+    h1 = (e1 + z0 * c1 + z1 * c0 - 2 * g1) % Q
+    s0, s1 = g0 - h0, g1 - h1
+    added = (((la0 * h0 - la1 * h1) % Q, (la0 * h1 + la1 * h0) % Q),
+             ((th0 * s0 - th1 * s1 - e0 * y0 + e1 * y1) % Q, (th0 * s1 + th1 * s0 - e0 * y1 - e1 * y0) % Q),
+             ((z0 * e0 - z1 * e1) % Q, (z0 * e1 + z1 * e0) % Q))
+    return added, ((la0, la1), (-th0 % Q, -th1 % Q),
+                   ((th0 * qx0 - th1 * qx1 - la0 * qy0 + la1 * qy1) % Q,
+                    (th0 * qx1 + th1 * qx0 - la0 * qy1 - la1 * qy0) % Q))
 
 
 def prepare_g2(point) -> G2Prepared:
@@ -127,14 +140,16 @@ def prepare_g2(point) -> G2Prepared:
 
 
 def _normalise(raw):
-    """(c0, c1, c2) ↦ (c1/c0, c2/c0) with one inversion for all lines (Montgomery's trick on the norms)."""
-    live = [i for i, (c0, _, _) in enumerate(raw) if c0[0] or c0[1]]
-    norms = batch_inverse([raw[i][0][0] ** 2 + raw[i][0][1] ** 2 for i in live]) if live else []
+    """(c0, c1, c2) ↦ (c1/c0, c2/c0) with one inversion for all lines: 1/c0 = conj(c0)/N(c0), the norms
+    inverted together by Montgomery's trick.  A line with c0 = 0 (vertical) lies in Fq6 and becomes 1."""
+    live = [i for i, ((r, s), _, _) in enumerate(raw) if r or s]
+    norm_invs = batch_inverse([raw[i][0][0] ** 2 + raw[i][0][1] ** 2 for i in live]) if live else []
     lines = [_FLAT_LINE] * len(raw)
-    for i, norm_inv in zip(live, norms):
-        c0, c1, c2 = raw[i]
-        c0_inv = fq2_mul_scalar(fq2_conj(c0), norm_inv)
-        lines[i] = (fq2_mul(c1, c0_inv), fq2_mul(c2, c0_inv))
+    for i, n in zip(live, norm_invs):
+        (c0r, c0i), (c1r, c1i), (c2r, c2i) = raw[i]
+        i0, i1 = c0r * n % Q, -c0i * n % Q
+        lines[i] = (((c1r * i0 - c1i * i1) % Q, (c1r * i1 + c1i * i0) % Q),
+                    ((c2r * i0 - c2i * i1) % Q, (c2r * i1 + c2i * i0) % Q))
     return lines
 
 
