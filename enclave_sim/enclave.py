@@ -110,8 +110,8 @@ class EnclaveContext:
 
 def _slot(identity: EnclaveIdentity, policy: KeyPolicy) -> str:
     """Name of an enclave's counter and storage: its sealing identity (so upgrades share it under MRSIGNER)."""
-    who = identity.mrenclave if policy is KeyPolicy.MRENCLAVE else \
-        identity.mrsigner + identity.product_id.to_bytes(2, "big")
+    who = (identity.mrenclave if policy is KeyPolicy.MRENCLAVE else identity.mrsigner) \
+        + identity.product_id.to_bytes(2, "big")
     return hashlib.sha256(int(policy).to_bytes(2, "big") + who + bytes([identity.debug])).hexdigest()[:32]
 
 

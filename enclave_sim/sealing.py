@@ -6,8 +6,10 @@ the blob's random key id is the salt; the info string binds the key policy and i
     seal_key = HKDF-SHA256(ikm = root_seal_secret, salt = key_id, length = 32,
                            info = "zkescrow/enclave_sim/seal-key/v1" 0x00 ‖ policy u16 ‖ identity
                                   ‖ svn u16 ‖ tcb_level u16 ‖ debug u8)
-    identity = MRENCLAVE                       (KeyPolicy.MRENCLAVE)
+    identity = MRENCLAVE ‖ product_id u16      (KeyPolicy.MRENCLAVE)
              = MRSIGNER ‖ product_id u16       (KeyPolicy.MRSIGNER)
+
+(as in SGX, the product id is bound under both policies).
 
 ``svn`` and ``tcb_level`` are the sealer's; an enclave may derive keys for an svn (tcb level) at most its own,
 so upgrades can read older data and downgrades cannot read newer data.  The DEBUG bit is always bound, so
@@ -79,10 +81,7 @@ class SealedBlob:
 def derive_seal_key(root_secret: bytes, policy: KeyPolicy, key_id: bytes, mrenclave: bytes, mrsigner: bytes,
                     product_id: int, svn: int, tcb_level: int, debug: bool) -> bytes:
     """The AES-256 key for one (policy, identity, svn, tcb level, debug, key id); see the module docstring."""
-    if policy is KeyPolicy.MRENCLAVE:
-        identity = mrenclave
-    else:
-        identity = mrsigner + product_id.to_bytes(2, "big")
+    identity = (mrenclave if policy is KeyPolicy.MRENCLAVE else mrsigner) + product_id.to_bytes(2, "big")
     info = (_KDF_INFO + int(policy).to_bytes(2, "big") + identity + svn.to_bytes(2, "big")
             + tcb_level.to_bytes(2, "big") + bytes([int(debug)]))
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=key_id, info=info).derive(root_secret)
@@ -109,9 +108,10 @@ def unseal(root_secret: bytes, platform_id: bytes, tcb_level: int, me: EnclaveId
     blob = SealedBlob.from_bytes(data)
     if blob.platform_id != platform_id:
         raise SealingError(f"sealed on another platform ({blob.platform_id.hex()}); this is {platform_id.hex()}")
-    if blob.policy is KeyPolicy.MRENCLAVE and blob.mrenclave != me.mrenclave:
+    if blob.policy is KeyPolicy.MRENCLAVE and (blob.mrenclave, blob.product_id) != (me.mrenclave, me.product_id):
         raise SealingError(f"sealed by another enclave (MRENCLAVE {blob.mrenclave.hex()[:16]}…), "
-                           f"this enclave is {me.mrenclave.hex()[:16]}…")
+                           f"product {blob.product_id}); this enclave is {me.mrenclave.hex()[:16]}…, "
+                           f"product {me.product_id}")
     if blob.policy is KeyPolicy.MRSIGNER and (blob.mrsigner, blob.product_id) != (me.mrsigner, me.product_id):
         raise SealingError(f"sealed by another signer or product (MRSIGNER {blob.mrsigner.hex()[:16]}…, "
                            f"product {blob.product_id})")
