@@ -127,6 +127,16 @@ def test_prepared_equals_unprepared():
     assert pairing_check([(p, prepared), (neg_g1(p), q)])
 
 
+def test_line_normalisation_divides_by_c0_and_drops_vertical_lines():
+    from zkescrow.bn254.pairing import _FLAT_LINE, _normalise
+    zero, one, two, three = (mpz(0), mpz(0)), (mpz(1), mpz(0)), (mpz(2), mpz(0)), (mpz(3), mpz(0))
+    half = (mpz(pow(2, -1, int(Q))), mpz(0))
+    u = (mpz(0), mpz(1))
+    minus_u_times_3 = (mpz(0), mpz(Q - 3))                  # 3/u = −3u
+    assert _normalise([(zero, one, one), (two, one, two), (u, three, one)]) == [
+        _FLAT_LINE, (half, one), (minus_u_times_3, (mpz(0), mpz(Q - 1)))]
+
+
 def test_g1_point_with_y_zero_is_rejected():
     with pytest.raises(InvalidPoint):
         pairing((mpz(1), mpz(0)), G2_GENERATOR)

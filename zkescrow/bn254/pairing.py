@@ -43,7 +43,9 @@ _B3_0, _B3_1 = 3 * B2[0] % Q, 3 * B2[1] % Q          # 3b'
 _PI_X, _PI_Y = FROBENIUS_COEFFS[1][2], FROBENIUS_COEFFS[1][3]
 _PI2_X, _PI2_Y = FROBENIUS_COEFFS[2][2], FROBENIUS_COEFFS[2][3]
 _ZERO = mpz(0)
-_FLAT_LINE = ((_ZERO, _ZERO), (_ZERO, _ZERO))   # a vertical line: lies in Fq6, so it is dropped
+# A vertical line (c0 = 0, only for points outside G2) is w times an element of Fq6: the final
+# exponentiation maps it to 1, so it is stored as the line 1.
+_FLAT_LINE = ((_ZERO, _ZERO), (_ZERO, _ZERO))
 
 
 class G2Prepared:
@@ -141,7 +143,7 @@ def prepare_g2(point) -> G2Prepared:
 
 def _normalise(raw):
     """(c0, c1, c2) ↦ (c1/c0, c2/c0) with one inversion for all lines: 1/c0 = conj(c0)/N(c0), the norms
-    inverted together by Montgomery's trick.  A line with c0 = 0 (vertical) lies in Fq6 and becomes 1."""
+    inverted together by Montgomery's trick.  A vertical line (c0 = 0) becomes 1, see ``_FLAT_LINE``."""
     live = [i for i, ((r, s), _, _) in enumerate(raw) if r or s]
     norm_invs = batch_inverse([raw[i][0][0] ** 2 + raw[i][0][1] ** 2 for i in live]) if live else []
     lines = [_FLAT_LINE] * len(raw)
