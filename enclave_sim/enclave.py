@@ -194,6 +194,11 @@ class Enclave:
     def counter(self) -> int:
         return self._ctx.counter
 
+    @property
+    def storage_slot(self) -> str:
+        """Name of this enclave's directory in host storage (its blobs "state" and "keys") and of its counter."""
+        return self._ctx._slot
+
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Invoke declared entry point ``name``."""
         self._check_running()
