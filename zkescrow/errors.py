@@ -88,3 +88,7 @@ class SecureChannelError(StatementFalse):
 
 class MerkleTreeFull(ZkEscrowError):
     """An append to a Merkle tree that already holds 2^depth leaves."""
+
+
+class InvalidSetup(StatementFalse):
+    """A Groth16 proving key that does not follow from its circuit, ptau and recorded contributions."""
