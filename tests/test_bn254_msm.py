@@ -1,0 +1,132 @@
+"""MSM == the naive sum of scalar multiplications (ours, and py_ecc's for one case)."""
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from py_ecc import optimized_bn128 as ref
+
+from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R
+from zkescrow.bn254.curve import g1_add, g1_mul, g1_neg, g2_add, g2_mul, g2_neg
+from zkescrow.bn254.msm import SCALAR_BITS, msm_g1, msm_g2, signed_digits, window_size
+
+r = int(R)
+
+
+def naive_g1(points, scalars):
+    acc = None
+    for P, k in zip(points, scalars):
+        if P is not None:
+            acc = g1_add(acc, g1_mul(P, k))
+    return acc
+
+
+def naive_g2(points, scalars):
+    acc = None
+    for P, k in zip(points, scalars):
+        if P is not None:
+            acc = g2_add(acc, g2_mul(P, k))
+    return acc
+
+
+@pytest.fixture(scope="module")
+def g1_points():
+    rng = random.Random(10)
+    return [g1_mul(G1_GENERATOR, rng.randrange(1, r)) for _ in range(320)]
+
+
+@pytest.fixture(scope="module")
+def g2_points():
+    rng = random.Random(11)
+    return [g2_mul(G2_GENERATOR, rng.randrange(1, r)) for _ in range(24)]
+
+
+def special_scalars(n, rng):
+    pool = [0, 1, 2, r - 1, r - 2, (r - 1) // 2, 2 ** 253, 2 ** 128 - 1]
+    return [rng.choice(pool) if rng.random() < 0.3 else rng.randrange(r) for _ in range(n)]
+
+
+scalar = st.one_of(st.sampled_from([0, 1, 2, r - 1]), st.integers(min_value=0, max_value=r - 1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_msm_g1_equals_naive_sum_small(g1_points, data):
+    n = data.draw(st.integers(min_value=0, max_value=40))
+    idx = data.draw(st.lists(st.integers(min_value=0, max_value=9), min_size=n, max_size=n))
+    points = [None if i == 9 else g1_points[i] for i in idx]     # repeats exercise P + P in a bucket
+    scalars = data.draw(st.lists(scalar, min_size=n, max_size=n))
+    assert msm_g1(points, scalars) == naive_g1(points, scalars)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data())
+def test_msm_g2_equals_naive_sum_small(g2_points, data):
+    n = data.draw(st.integers(min_value=0, max_value=12))
+    idx = data.draw(st.lists(st.integers(min_value=0, max_value=6), min_size=n, max_size=n))
+    points = [None if i == 6 else g2_points[i] for i in idx]
+    scalars = data.draw(st.lists(scalar, min_size=n, max_size=n))
+    assert msm_g2(points, scalars) == naive_g2(points, scalars)
+
+
+def test_msm_g1_300_points_with_zeros_ones_and_none(g1_points):
+    rng = random.Random(12)
+    points = list(g1_points[:300])
+    for i in rng.sample(range(300), 30):
+        points[i] = None
+    scalars = special_scalars(300, rng)
+    assert sum(1 for k in scalars if k in (0, 1)) > 10
+    assert msm_g1(points, scalars) == naive_g1(points, scalars)
+
+
+def test_msm_g2_with_zeros_ones_and_none(g2_points):
+    rng = random.Random(13)
+    points = [None if i % 7 == 3 else P for i, P in enumerate(g2_points)]
+    scalars = special_scalars(len(points), rng)
+    assert msm_g2(points, scalars) == naive_g2(points, scalars)
+
+
+def test_msm_g1_against_py_ecc(g1_points):
+    rng = random.Random(14)
+    scalars = [rng.randrange(r) for _ in range(40)]
+    expected = ref.Z1
+    for P, k in zip(g1_points[:40], scalars):
+        expected = ref.add(expected, ref.multiply((ref.FQ(int(P[0])), ref.FQ(int(P[1])), ref.FQ.one()), k))
+    x, y = ref.normalize(expected)
+    assert msm_g1(g1_points[:40], scalars) == (int(x), int(y))
+
+
+def test_msm_cancellation_gives_infinity(g1_points, g2_points):
+    P = g1_points[0]
+    assert msm_g1([P, g1_neg(P), P], [5, 5, 0]) is None
+    assert msm_g1([P] * 50, [r - 1] * 25 + [1] * 25) is None
+    assert msm_g1([], []) is None and msm_g1([None, None], [3, 4]) is None
+    Q = g2_points[0]
+    assert msm_g2([Q, g2_neg(Q)] * 4, [7] * 8) is None
+
+
+def test_msm_same_point_everywhere(g1_points):
+    P = g1_points[1]
+    scalars = list(range(2, 202))
+    assert msm_g1([P] * 200, scalars) == g1_mul(P, sum(scalars))
+
+
+def test_msm_rejects_length_mismatch(g1_points):
+    with pytest.raises(ValueError, match="as many scalars as points"):
+        msm_g1(g1_points[:3], [1, 2])
+
+
+def test_signed_digits_reconstruct_scalars():
+    rng = random.Random(15)
+    ks = [0, 1, r - 1, 2 ** 253] + [rng.randrange(r) for _ in range(100)]
+    for c in (2, 5, 9, 11, 16):
+        table = signed_digits(ks, c)
+        assert len(table) == (SCALAR_BITS + c) // c
+        for i, k in enumerate(ks):
+            digits = [row[i] for row in table]
+            assert sum(d << (c * w) for w, d in enumerate(digits)) == k
+            assert all(-(1 << (c - 1)) < d <= 1 << (c - 1) for d in digits)
+
+
+def test_window_size_grows_with_n():
+    sizes = [window_size(1 << k) for k in range(4, 21, 2)]
+    assert sizes == sorted(sizes) and 9 <= window_size(1 << 14) <= 13
