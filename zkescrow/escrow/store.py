@@ -1,0 +1,137 @@
+"""The ledger's storage: one SQLite database in the data directory.
+
+WAL journal, foreign keys on, and one SQLite transaction per block, so a block is
+either entirely on disk or not at all — a process killed mid-commit leaves the
+previous block as the tip.  This module knows tables, not rules (see ``rules``).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS blocks (
+    height      INTEGER PRIMARY KEY,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE,
+    tx_root     TEXT NOT NULL,
+    n_txs       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS txs (
+    txid        TEXT PRIMARY KEY,
+    height      INTEGER NOT NULL REFERENCES blocks(height),
+    position    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    size        INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejected (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    txid        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    height      INTEGER NOT NULL,
+    reason      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    address     TEXT PRIMARY KEY,
+    balance     INTEGER NOT NULL CHECK (balance >= 0),
+    nonce       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS commitments (
+    position    INTEGER PRIMARY KEY,
+    commitment  TEXT NOT NULL,
+    ciphertext  TEXT,
+    txid        TEXT NOT NULL REFERENCES txs(txid)
+);
+CREATE TABLE IF NOT EXISTS roots (
+    height      INTEGER NOT NULL REFERENCES blocks(height),
+    root        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nullifiers (
+    nullifier   TEXT PRIMARY KEY,
+    txid        TEXT NOT NULL REFERENCES txs(txid)
+);
+CREATE TABLE IF NOT EXISTS escrows (
+    session_id  TEXT PRIMARY KEY,
+    txid        TEXT NOT NULL REFERENCES txs(txid),
+    enclave     TEXT NOT NULL REFERENCES enclaves(enclave_id),
+    pole_id     TEXT NOT NULL REFERENCES services(pole_id),
+    deposit     INTEGER NOT NULL CHECK (deposit > 0),
+    balance     INTEGER NOT NULL CHECK (balance >= 0),
+    refund_key  TEXT NOT NULL,
+    refund_height INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    settled_txid TEXT
+);
+CREATE TABLE IF NOT EXISTS enclaves (
+    enclave_id  TEXT PRIMARY KEY,
+    measurement TEXT NOT NULL,
+    signing_key TEXT NOT NULL,
+    eddsa_key   TEXT NOT NULL,
+    box_key     TEXT NOT NULL,
+    quote       TEXT NOT NULL,
+    verdict     TEXT NOT NULL,
+    txid        TEXT NOT NULL REFERENCES txs(txid)
+);
+CREATE TABLE IF NOT EXISTS services (
+    pole_id     TEXT PRIMARY KEY,
+    operator    TEXT NOT NULL,
+    price_per_wh INTEGER NOT NULL CHECK (price_per_wh > 0),
+    location    TEXT NOT NULL,
+    meter_key   TEXT NOT NULL,
+    reputation  INTEGER NOT NULL DEFAULT 0,
+    sessions    INTEGER NOT NULL DEFAULT 0,
+    txid        TEXT NOT NULL REFERENCES txs(txid)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    """The SQLite file of one ledger (``DATA_DIR/ledger.sqlite``)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / "ledger.sqlite"
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: one block, all or nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- small helpers -------------------------------------------------------------------
+
+    def one(self, sql: str, *args):
+        return self.db.execute(sql, args).fetchone()
+
+    def all(self, sql: str, *args) -> list:
+        return self.db.execute(sql, args).fetchall()
+
+    def get_meta(self, key: str, default=None):
+        row = self.one("SELECT value FROM meta WHERE key = ?", key)
+        return default if row is None else json.loads(row["value"])
+
+    def set_meta(self, db, key: str, value) -> None:
+        db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   (key, json.dumps(value)))

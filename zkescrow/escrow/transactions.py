@@ -1,0 +1,125 @@
+"""Ledger transactions: a kind, a JSON body, and (for most kinds) an Ed25519 signature.
+
+    kind               body                                                        signed by
+    genesis            accounts {address: balance}                                  —
+    transfer           from, to, amount, nonce                                      from
+    register_service   pole_id, operator, price_per_wh, location, meter_key, nonce  operator
+    register_enclave   quote, chain, keys {signing, eddsa, box}                     — (the quote binds the keys)
+    shield             from, nonce, amount, asset, commitment, ciphertext, proof    from
+    shielded_transfer  root, nullifiers[2], commitments[2], public_amount (≤ 0),
+                       asset, ciphertexts[2], recipient, proof                      — (the proof)
+    escrow_open        shielded_transfer fields + session_id, pole_id, enclave,
+                       refund_key, refund_height  (public_amount = −deposit)        — (the proof)
+    escrow_payout      session_id, authority ("enclave" | "refund"), transfer fields
+                       with public_amount = +escrow balance                         enclave key or refund key
+    escrow_release     root, nullifier, pay_commitment, refund_commitment,
+                       session_id, height, mode, asset, ciphertexts[2], proof       — (the proof)
+
+Addresses are hex Ed25519 public keys.  Field elements and big integers travel as
+decimal strings; proofs as snarkjs proof JSON.  The txid is SHA-256 over the
+canonical encoding of kind and body; signatures cover the same bytes with a
+domain prefix.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from zkescrow.errors import InvalidSignature, MalformedInput
+
+from .codec import canonical, digest
+
+SIGNING_DOMAIN = b"zkescrow-ledger-v1/tx\x00"
+
+KINDS = ("genesis", "transfer", "register_service", "register_enclave", "shield", "shielded_transfer",
+         "escrow_open", "escrow_payout", "escrow_release")
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One ledger transaction (see the module docstring for the kinds)."""
+
+    kind: str
+    body: dict = field(hash=False)
+    signature: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise MalformedInput(f"unknown transaction kind {self.kind!r}")
+        if not isinstance(self.body, dict):
+            raise MalformedInput("a transaction body is a JSON object")
+
+    @property
+    def txid(self) -> str:
+        return digest({"kind": self.kind, "body": self.body}).hex()
+
+    def signing_bytes(self) -> bytes:
+        return SIGNING_DOMAIN + canonical({"kind": self.kind, "body": self.body})
+
+    def signed(self, key: SigningKey) -> "Transaction":
+        """This transaction with an Ed25519 signature by ``key``."""
+        return Transaction(self.kind, self.body, key.sign(self.signing_bytes()).signature.hex())
+
+    def verify_signature(self, public_key_hex: str, *, prefix: bytes = b"") -> None:
+        """Raise InvalidSignature unless the signature is by ``public_key_hex`` over prefix ‖ signing bytes.
+
+        ``prefix`` is the signer's own domain, e.g. an enclave program's signature domain.
+        """
+        if not self.signature:
+            raise InvalidSignature(f"{self.kind} transaction is not signed")
+        try:
+            VerifyKey(bytes.fromhex(public_key_hex)).verify(prefix + self.signing_bytes(),
+                                                            bytes.fromhex(self.signature))
+        except (BadSignatureError, ValueError) as exc:
+            raise InvalidSignature(f"{self.kind} signature does not verify under {public_key_hex[:16]}…") from exc
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "body": self.body}
+        if self.signature:
+            out["signature"] = self.signature
+        return out
+
+    @classmethod
+    def from_json(cls, obj) -> "Transaction":
+        if isinstance(obj, (str, bytes)):
+            try:
+                obj = json.loads(obj)
+            except json.JSONDecodeError as exc:
+                raise MalformedInput(f"transaction is not JSON: {exc}") from None
+        if not isinstance(obj, dict) or "kind" not in obj or "body" not in obj:
+            raise MalformedInput("a transaction is an object with 'kind' and 'body'")
+        return cls(obj["kind"], obj["body"], obj.get("signature"))
+
+    @property
+    def size(self) -> int:
+        """Bytes on the ledger: the canonical encoding with the signature."""
+        return len(canonical(self.to_json()))
+
+
+def address_of(key: SigningKey | VerifyKey) -> str:
+    """The account address of an Ed25519 key: its public key in hex."""
+    verify_key = key.verify_key if isinstance(key, SigningKey) else key
+    return bytes(verify_key).hex()
+
+
+# --- external data bound into transfer proofs --------------------------------------------------
+
+#: The body fields of each kind that a transfer proof binds through ext_data_hash.
+EXT_FIELDS = {
+    "shielded_transfer": ("recipient", "ciphertexts"),
+    "escrow_open": ("ciphertexts", "session_id", "pole_id", "enclave", "refund_key", "refund_height"),
+    "escrow_payout": ("ciphertexts", "session_id", "authority"),
+}
+
+
+def ext_data_hash(kind: str, body: dict) -> int:
+    """H(EXT_DATA, SHA-256 of the bound fields): what the proof's ext_data_hash must equal."""
+    from circuits.crypto.poseidon import poseidon
+    from circuits.domains import Domain
+
+    from .codec import digest_to_field
+    fields = {name: body.get(name) for name in EXT_FIELDS[kind]}
+    return poseidon([Domain.EXT_DATA, digest_to_field(digest({"kind": kind, **fields}))])
