@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS commitments (
     position    INTEGER PRIMARY KEY,
     commitment  TEXT NOT NULL,
     ciphertext  TEXT,
-    txid        TEXT NOT NULL REFERENCES txs(txid)
+    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE TABLE IF NOT EXISTS roots (
     height      INTEGER NOT NULL REFERENCES blocks(height),
@@ -51,11 +51,11 @@ CREATE TABLE IF NOT EXISTS roots (
 );
 CREATE TABLE IF NOT EXISTS nullifiers (
     nullifier   TEXT PRIMARY KEY,
-    txid        TEXT NOT NULL REFERENCES txs(txid)
+    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE TABLE IF NOT EXISTS escrows (
     session_id  TEXT PRIMARY KEY,
-    txid        TEXT NOT NULL REFERENCES txs(txid),
+    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED,
     enclave     TEXT NOT NULL REFERENCES enclaves(enclave_id),
     pole_id     TEXT NOT NULL REFERENCES services(pole_id),
     deposit     INTEGER NOT NULL CHECK (deposit > 0),
@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS enclaves (
     box_key     TEXT NOT NULL,
     quote       TEXT NOT NULL,
     verdict     TEXT NOT NULL,
-    txid        TEXT NOT NULL REFERENCES txs(txid)
+    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE TABLE IF NOT EXISTS services (
     pole_id     TEXT PRIMARY KEY,
@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS services (
     meter_key   TEXT NOT NULL,
     reputation  INTEGER NOT NULL DEFAULT 0,
     sessions    INTEGER NOT NULL DEFAULT 0,
-    txid        TEXT NOT NULL REFERENCES txs(txid)
+    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE TABLE IF NOT EXISTS meta (
     key         TEXT PRIMARY KEY,
