@@ -68,11 +68,16 @@ class EnclaveContext:
         """Commit ``state`` (a JSON value): counter += 1, seal with the new value, hand the blob to the host.
 
         The counter moves first, so no two blobs ever carry the same value; returns the new counter.
+        If another instance of this enclave moved the counter meanwhile, this one halts (RollbackDetected).
         A crash between the increment and the host's write leaves no blob for that value, and the next
         start halts (fail closed) rather than fork.
         """
         data = _state_json(state)
-        value = self._services.counters.increment(self._slot)
+        try:
+            value = self._services.counters.increment(self._slot, expected=self.counter)
+        except RollbackDetected as exc:
+            self._enclave._halt(str(exc))
+            raise
         self.counter = value
         blob = self._services.seal(self.identity, data, self._policy, counter=value)
         self._services.storage.write(self._slot, "state", blob)

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Mapping
 
+from .identity import KeyPolicy
+
 ECALL_MARK = "__enclave_ecall__"
 
 
@@ -50,7 +52,7 @@ class EnclaveProgram:
       measured_modules  dotted names of further modules the program relies on; their source is measured too
     """
     config: ClassVar[Mapping[str, Any]] = {}
-    seal_policy: ClassVar[int] = 0x0001          # KeyPolicy.MRENCLAVE
+    seal_policy: ClassVar[KeyPolicy] = KeyPolicy.MRENCLAVE
     measured_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx) -> None:

@@ -12,13 +12,14 @@ Two kinds of storage with different trust:
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 from pathlib import Path
 
-from zkescrow.errors import MalformedInput, SealingError
+from zkescrow.errors import MalformedInput, RollbackDetected, SealingError
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, *, mode: int = 0o600) -> None:
@@ -43,12 +44,16 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, mode: int = 0o600) -> 
 
 
 class MonotonicCounters:
-    """Named counters that only increase, persisted in ``path`` (see the module docstring)."""
+    """Named counters that only increase, persisted in ``path`` (see the module docstring).
+
+    Every read goes to the file and every increment holds an exclusive lock on ``path.lock`` across
+    read-modify-write, so several processes (or Platform objects) on one directory never hand out a value twice.
+    """
 
     def __init__(self, path: str | os.PathLike, mac_key: bytes):
         self._path = Path(path)
         self._mac_key = mac_key
-        self._values: dict[str, int] = self._load()
+        self._load()                       # fail early on a corrupt or tampered store
 
     def _mac(self, body: bytes) -> str:
         return hmac.new(self._mac_key, b"zkescrow/enclave_sim/counters\x00" + body, hashlib.sha256).hexdigest()
@@ -67,23 +72,29 @@ class MonotonicCounters:
             raise SealingError(f"monotonic counter store {self._path} was tampered with (MAC mismatch)")
         return values
 
-    def _store(self) -> None:
-        body = json.dumps(self._values, sort_keys=True, separators=(",", ":"))
-        atomic_write(self._path, json.dumps({"counters": body, "mac": self._mac(body.encode())}).encode())
-
     def read(self, name: str) -> int:
-        return self._values.get(name, 0)
+        return self._load().get(name, 0)
 
-    def increment(self, name: str) -> int:
-        """Advance counter ``name`` by one, durably, and return the new value."""
-        value = self.read(name) + 1
-        self._values[name] = value
+    def increment(self, name: str, expected: int | None = None) -> int:
+        """Advance counter ``name`` by one, durably, and return the new value.
+
+        With ``expected`` this is a compare-and-increment: if the counter is not at ``expected`` (another
+        instance of the enclave moved it), nothing changes and RollbackDetected is raised.
+        """
+        lock = os.open(self._path.with_name(self._path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self._store()
-        except BaseException:
-            self._values[name] = value - 1
-            raise
-        return value
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            values = self._load()
+            current = values.get(name, 0)
+            if expected is not None and current != expected:
+                raise RollbackDetected(f"monotonic counter is at {current}, not at {expected} as this enclave "
+                                       f"left it: another instance forked the state")
+            values[name] = current + 1
+            body = json.dumps(values, sort_keys=True, separators=(",", ":"))
+            atomic_write(self._path, json.dumps({"counters": body, "mac": self._mac(body.encode())}).encode())
+            return values[name]
+        finally:
+            os.close(lock)          # releases the lock
 
 
 class HostStorage:

@@ -161,6 +161,25 @@ def test_restart_from_a_rolled_back_or_deleted_blob_is_refused(platform, image, 
         Platform.open(platform.directory).launch(image, sig)
 
 
+def test_two_instances_cannot_fork_the_state(platform, image, signer):
+    sig = signer.sign(image, product_id=1, svn=1)
+    first = platform.launch(image, sig)
+    second = Platform.open(platform.directory).launch(image, sig)     # the host starts a twin
+    assert first.call("put", "paid", "10") == 1
+    with pytest.raises(RollbackDetected, match="monotonic counter is at 1, not at 0 .* another instance forked"):
+        second.call("put", "paid", "0")
+    with pytest.raises(EnclaveHalted):
+        second.call("get", "paid")
+    assert first.call("put", "paid", "20") == 2                        # the first instance carries on
+    assert Platform.open(platform.directory).launch(image, sig).call("get", "paid") == "20"
+
+
+def test_counters_never_hand_out_a_value_twice_across_handles(platform):
+    other = Platform.open(platform.directory)
+    values = [platform.counters.increment("x"), other.counters.increment("x"), platform.counters.increment("x")]
+    assert values == [1, 2, 3] and other.counters.read("x") == 3
+
+
 def test_tampered_counter_store_is_detected(platform, image, signer):
     platform.launch(image, signer.sign(image, product_id=1, svn=1)).call("put", "a", "b")
     path = platform.directory / "counters.json"
