@@ -108,6 +108,7 @@ component main = Hash2();
 """
 
 
+@pytest.mark.slow
 def test_gadget_matches_circomlib_template_compiled_by_circom(tmp_path):
     (tmp_path / "hash2.circom").write_text(CIRCOM_HASH2)
     run_circom(tmp_path / "hash2.circom", "--r1cs", "--wasm", "--O2", "-o", tmp_path, "-l", CIRCOMLIB_CIRCUITS)
