@@ -9,6 +9,7 @@ total value (accounts + shielded pool + open escrows) equals the genesis supply.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,11 @@ class Ledger:
     """
 
     def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None):
+        probe = Store(data_dir)
+        extensions = probe.get_meta("extensions", [])
+        probe.close()
+        for module in extensions:                 # they register their kinds and tables
+            importlib.import_module(module)
         self.store = Store(data_dir)
         self.keys = keys
         self.enclave_policy = enclave_policy
@@ -51,8 +57,14 @@ class Ledger:
 
     @classmethod
     def create(cls, data_dir: str | Path, accounts: dict[str, int], *, depth: int = 20, keys=None,
-               enclave_policy=None) -> "Ledger":
-        """A new ledger whose genesis block gives ``accounts`` their balances."""
+               enclave_policy=None, extensions: tuple[str, ...] = ()) -> "Ledger":
+        """A new ledger whose genesis block gives ``accounts`` their balances.
+
+        ``extensions`` are modules that register further transaction kinds
+        (``rules.register_kind``); the ledger imports them whenever it is opened.
+        """
+        for module in extensions:
+            importlib.import_module(module)
         store = Store(data_dir)
         if store.get_meta("depth") is not None:
             store.close()
@@ -60,6 +72,7 @@ class Ledger:
         frontier = MerkleFrontier(depth)
         with store.transaction() as db:
             store.set_meta(db, "depth", depth)
+            store.set_meta(db, "extensions", list(extensions))
             store.set_meta(db, "supply", sum(accounts.values()))
             store.set_meta(db, "pool_value", 0)
             store.set_meta(db, "frontier", frontier.to_dict())
@@ -152,13 +165,18 @@ class Ledger:
                 result[id(tx)] = ok
         return result, count
 
+    def _holdings(self, db) -> dict:
+        held = {"transparent": db.execute("SELECT COALESCE(SUM(balance), 0) FROM accounts").fetchone()[0]}
+        for name, sql in rules.VALUE_HOLDERS.items():
+            held[name] = db.execute(sql).fetchone()[0]
+        return held
+
     def _check_conservation(self, db, pool_value: int) -> None:
-        accounts = db.execute("SELECT COALESCE(SUM(balance), 0) FROM accounts").fetchone()[0]
-        escrows = db.execute("SELECT COALESCE(SUM(balance), 0) FROM escrows").fetchone()[0]
+        held = {**self._holdings(db), "shielded": pool_value}
         supply = self.store.get_meta("supply")
-        if accounts + pool_value + escrows != supply:
-            raise AssertionError(f"value not conserved: accounts {accounts} + pool {pool_value} + escrows {escrows}"
-                                 f" != supply {supply}; block discarded")
+        if sum(held.values()) != supply:
+            raise AssertionError(f"value not conserved: {held} does not add up to the supply {supply}; "
+                                 f"block discarded")
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -204,11 +222,9 @@ class Ledger:
         return 0 if row is None else row["nonce"]
 
     def total_value(self) -> dict:
-        """Where the supply sits: transparent accounts, the shielded pool, open escrows."""
-        accounts = self.store.one("SELECT COALESCE(SUM(balance), 0) AS v FROM accounts")["v"]
-        escrows = self.store.one("SELECT COALESCE(SUM(balance), 0) AS v FROM escrows")["v"]
-        return {"transparent": accounts, "shielded": self.pool_value, "escrow": escrows,
-                "total": accounts + self.pool_value + escrows}
+        """Where the supply sits: transparent accounts, the shielded pool, escrows (and extensions), and the total."""
+        held = {**self._holdings(self.store.db), "shielded": self.pool_value}
+        return {**held, "total": sum(held.values())}
 
     def commitments(self, since: int = 0) -> list[tuple[int, int, str]]:
         """[(position, commitment, ciphertext)] of the note tree from ``since`` on."""

@@ -60,6 +60,8 @@ def _address(body: dict, name: str) -> str:
 def public_signals(tx: Transaction) -> list[int]:
     """The public inputs of ``tx``'s proof, in circuit order, built from its body."""
     b = tx.body
+    if tx.kind in EXTENSION_SIGNALS:
+        return EXTENSION_SIGNALS[tx.kind](tx)
     if tx.kind == "shield":
         return [_field(b, "commitment"), _int(b, "amount"), _field(b, "asset")]
     if tx.kind in ("shielded_transfer", "escrow_open", "escrow_payout"):
@@ -282,6 +284,38 @@ HANDLERS = {
     "register_enclave": _register_enclave, "shield": _shield, "shielded_transfer": _shielded_transfer,
     "escrow_open": _escrow_open, "escrow_payout": _escrow_payout, "escrow_release": _escrow_release,
 }
+
+
+#: kind -> public-signal builder, for extension kinds that carry a proof.
+EXTENSION_SIGNALS: dict = {}
+
+
+def register_kind(kind: str, handler, *, circuit: str | None = None, public_signals=None,
+                  schema: str = "") -> None:
+    """Teach the ledger a new transaction kind (e.g. payment-channel adjudication).
+
+    ``handler(state, tx)`` checks and applies it like the built-in kinds; a kind
+    with a proof names its ``circuit`` and how to build its ``public_signals``
+    from the body; ``schema`` is SQL for the tables it needs (CREATE … IF NOT EXISTS).
+    Ledgers list the modules that register kinds (``Ledger.create(extensions=…)``).
+    """
+    from . import store, transactions
+    transactions.KINDS.add(kind)
+    HANDLERS[kind] = handler
+    if circuit is not None:
+        CIRCUIT_OF[kind] = circuit
+        EXTENSION_SIGNALS[kind] = public_signals
+    if schema:
+        store.EXTENSION_SCHEMAS.append(schema)
+
+
+#: name -> SQL returning the value an extension holds (e.g. channel deposits), counted in the supply.
+VALUE_HOLDERS: dict[str, str] = {"escrow": "SELECT COALESCE(SUM(balance), 0) FROM escrows"}
+
+
+def register_value_holder(name: str, sql: str) -> None:
+    """Count the value an extension locks (``sql`` returns one integer) in conservation and total_value."""
+    VALUE_HOLDERS[name] = sql
 
 
 def apply(state: BlockState, tx: Transaction) -> None:

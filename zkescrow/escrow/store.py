@@ -92,6 +92,10 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
+#: SQL that ledger extensions add (see ``rules.register_kind``); run after SCHEMA.
+EXTENSION_SCHEMAS: list[str] = []
+
+
 class Store:
     """The SQLite file of one ledger (``DATA_DIR/ledger.sqlite``)."""
 
@@ -105,6 +109,8 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        for script in EXTENSION_SCHEMAS:
+            self.db.executescript(script)
 
     def close(self) -> None:
         self.db.close()

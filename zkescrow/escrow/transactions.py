@@ -34,8 +34,9 @@ from .codec import canonical, digest
 
 SIGNING_DOMAIN = b"zkescrow-ledger-v1/tx\x00"
 
-KINDS = ("genesis", "transfer", "register_service", "register_enclave", "shield", "shielded_transfer",
-         "escrow_open", "escrow_payout", "escrow_release")
+#: Known kinds; ledger extensions add theirs with ``rules.register_kind``.
+KINDS = {"genesis", "transfer", "register_service", "register_enclave", "shield", "shielded_transfer",
+         "escrow_open", "escrow_payout", "escrow_release"}
 
 
 @dataclass(frozen=True)
