@@ -114,7 +114,7 @@ def test_section_order_does_not_matter():
     (lambda s: _file({**s, 1: _header(n8=48, prime=r)}), "n8 = 48"),
     (lambda s: _file({**s, 1: _header(n_constraints=2)}), "truncated in constraint 1"),
     (lambda s: _file({**s, 1: _header(n_constraints=0)}), "beyond the 0 constraints"),
-    (lambda s: _file({**s, 1: _header(n_wires=3)}), "smaller than 1 \\+ nPubOut"),
+    (lambda s: _file({**s, 1: _header(n_wires=1, n_labels=1)}), "smaller than 1 \\+ nPubOut"),
     (lambda s: _file({**s, 1: _header(n_wires=5, n_labels=5)}), "wire->label section has 32 bytes"),
     (lambda s: _file({**s, 1: _header(n_labels=3)}), "nLabels = 3 is smaller"),
     (lambda s: _file({**s, 1: _header(n_wires=4, n_prv=1, n_labels=4)[:-4]}), "header.*truncated"),

@@ -60,3 +60,5 @@ def test_unknown_origin_and_names():
 def test_too_few_wires_for_the_declared_signals():
     with pytest.raises(MalformedInput, match="fewer than"):
         R1CS(n_wires=2, n_pub_out=1, n_pub_in=1, n_prv_in=0, constraints=[])
+    # private inputs circom --O2 dropped are allowed
+    assert R1CS(n_wires=2, n_pub_out=1, n_pub_in=0, n_prv_in=8, constraints=[]).n_prv_in == 8

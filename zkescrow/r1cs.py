@@ -52,10 +52,9 @@ class R1CS:
     def __post_init__(self):
         if self.n_labels is None:
             self.n_labels = self.n_wires
-        if self.n_wires < 1 + self.n_pub_out + self.n_pub_in + self.n_prv_in:
-            raise MalformedInput(
-                f"R1CS has {self.n_wires} wires, fewer than ONE + {self.n_pub_out} outputs + "
-                f"{self.n_pub_in} public inputs + {self.n_prv_in} private inputs")
+        if self.n_wires < 1 + self.n_pub_out + self.n_pub_in:
+            raise MalformedInput(f"R1CS has {self.n_wires} wires, fewer than ONE + {self.n_pub_out} outputs "
+                                 f"+ {self.n_pub_in} public inputs")
 
     # --- shape -------------------------------------------------------------------------
 

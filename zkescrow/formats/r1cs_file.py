@@ -36,9 +36,11 @@ def read_r1cs(source) -> R1CS:
     n_labels = header.u64()
     n_constraints = header.u32()
     header.expect_end()
-    if n_wires < 1 + n_pub_out + n_pub_in + n_prv_in:
-        raise MalformedFile(f"{name}: nWires = {n_wires} is smaller than 1 + nPubOut + nPubIn + nPrvIn "
-                            f"= {1 + n_pub_out + n_pub_in + n_prv_in}")
+    # circom --O2 may drop private inputs that end up unconstrained, so only the public
+    # signals (read by the prover as witness[1 .. nPublic]) must be wires.
+    if n_wires < 1 + n_pub_out + n_pub_in:
+        raise MalformedFile(f"{name}: nWires = {n_wires} is smaller than 1 + nPubOut + nPubIn "
+                            f"= {1 + n_pub_out + n_pub_in}")
     if n_labels < n_wires:
         raise MalformedFile(f"{name}: nLabels = {n_labels} is smaller than nWires = {n_wires}")
 
