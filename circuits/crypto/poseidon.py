@@ -60,21 +60,22 @@ def permute(state: Sequence[int]) -> list[int]:
     for constants in o.full_first:
         s = _full_round(s, constants, o.mds)
     s = _full_round(s, o.partial_in, o.pre_sparse)
+    # Words 1.. only accumulate (x + c·s0) during the partial rounds: they are reduced once, after them.
     if o.t == 3:                                   # the Merkle-tree width: the same loop, unpacked
         s0, s1, s2 = s
         for k, r0, (r1, r2), (c1, c2) in o.partial:
             x2 = s0 * s0 % p
             s0 = x2 * x2 % p * s0 % p + k
-            s0, s1, s2 = (r0 * s0 + r1 * s1 + r2 * s2) % p, (s1 + c1 * s0) % p, (s2 + c2 * s0) % p
-        s = [s0, s1, s2]
+            s0, s1, s2 = (r0 * s0 + r1 * s1 + r2 * s2) % p, s1 + c1 * s0, s2 + c2 * s0
+        s = [s0, s1 % p, s2 % p]
     else:
         s0, rest = s[0], s[1:]
         for k, r0, row_rest, column in o.partial:
             x2 = s0 * s0 % p
             s0 = x2 * x2 % p * s0 % p + k
             s0, rest = ((r0 * s0 + sum(map(mul, row_rest, rest))) % p,
-                        [(x + c * s0) % p for x, c in zip(rest, column)])
-        s = [s0, *rest]
+                        [x + c * s0 for x, c in zip(rest, column)])
+        s = [s0, *(x % p for x in rest)]
     for constants in o.full_last:
         s = _full_round(s, constants, o.mds)
     s = _full_round(s, _ZEROS, o.mds)
