@@ -126,12 +126,26 @@ def test_add_and_double_match_native():
     assert Double().witness({"p": xy(IDENTITY)})[1:3] == xy(IDENTITY)
 
 
-@pytest.mark.parametrize("n", [253, 64, 7, 1])
+@pytest.mark.parametrize("n", [253, 250, 249, 64, 7, 1])     # 249 bits = one full segment of 83 windows
 def test_scalar_mul_fixed_matches_native(n):
     for k in [0, 1, (1 << n) - 1] + [rng.randrange(1 << n) for _ in range(3)]:
         w = FixedMul(n=n).witness({"k": k})
         assert w[1:3] == xy(BASE8.mul(k))
     assert_output_is_pinned(FixedMul(n=n), w)
+
+
+def test_scalar_mul_fixed_cost_and_base_checks():
+    # circomlib's EscalarMulFix(253) costs 523; our Num2Bits(253) adds 253
+    assert len(FixedMul(n=253).compile().constraints) - 253 <= 523
+
+    class BadBase(Circuit):
+        k = Private()
+
+        def define(self, cs):
+            scalar_mul_fixed(cs, num2bits(cs, self.k, 8), self.base)
+    for base in (GENERATOR, IDENTITY):          # not of prime order: the Montgomery argument would not hold
+        with pytest.raises(ValueError, match="prime order"):
+            BadBase(base=base).compile()
 
 
 @pytest.mark.parametrize("n", [254, 64, 3])

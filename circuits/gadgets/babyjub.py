@@ -1,17 +1,17 @@
 """Baby Jubjub in-circuit (circomlib babyjub.circom, escalarmulfix.circom, escalarmulany.circom).
 
-Points are pairs (x, y) of signals in twisted Edwards form.  Every gadget uses the complete
-Edwards formulas, so no input makes an addition exceptional and each hinted coordinate is
-pinned by one constraint `denominator · out = numerator` whose denominator is never 0 for
-points on the curve.  circomlib's scalar multiplications switch to Montgomery form (cheaper
-additions, exceptional cases ruled out by arguments about the scalar); this module trades
-some constraints for formulas without exceptions.
+Points are pairs (x, y) of signals in twisted Edwards form.  Additions use the complete
+Edwards law, so no input makes them exceptional, and each hinted coordinate is pinned by one
+constraint `denominator · out = numerator` whose denominator is never 0 for points on the curve.
+The fixed-base multiplication adds in Montgomery form (half the cost) where the comment above
+``scalar_mul_fixed`` shows that no exceptional case can arise; the variable-base one stays in
+Edwards form, so it is correct for every point on the curve, torsion included.
 
 Constraint counts (circomlib's, circom --O2, in brackets):
     assert_on_curve 3 [BabyCheck 3]          point_add 6 [BabyAdd 6]      point_double 5 [BabyDbl 6]
-    assert_not_small_order 16 [3·BabyDbl + IsZero = 20]
-    scalar_mul_fixed 3 per bit (3-bit windows: 3 to select, 6 to add) [EscalarMulFix ≈ 2.1 per bit]
-    scalar_mul_any 11 per bit (2-bit windows: 2 doublings, 6 to select, 6 to add) [EscalarMulAny 9.1 per bit]
+    assert_not_small_order 16 [3·BabyDbl + IsZero + enabled = 21]
+    scalar_mul_fixed, 253 bits: 514 [EscalarMulFix(253) 523]
+    scalar_mul_any, 254 bits: 2793, 11 per bit (2-bit windows) [EscalarMulAny(254) 2310, 9.1 per bit]
 """
 from __future__ import annotations
 
@@ -91,18 +91,61 @@ def assert_not_small_order(cs, x, y, *, enabled=None) -> tuple:
         return x, y
 
 
+# --- fixed base: Montgomery-form windows --------------------------------------------------
+#
+# Baby Jubjub is birationally equivalent to the Montgomery curve v² = u³ + 168698·u² + u
+# (u = (1 + y)/(1 − y), v = u/x), where an addition costs 3 constraints instead of 6 but is
+# undefined when the two points are equal, opposite, or the identity.  scalar_mul_fixed
+# uses it only where none of that can happen, for ANY boolean bits:
+#
+#   the scalar is cut into 3-bit digits w_j, window j adds T_j[w_j] = (w_j + 2)·8^j·B (never the
+#   identity), and the windows are grouped in segments of ≤ 83 windows.  Inside a segment, in
+#   units of its first window's base B_s, the running sum is Σ_{i<t} (w_i + 2)·8^i
+#   ≤ 9·(8^t − 1)/7 < 2·8^t ≤ the next addend (w_t + 2)·8^t, and the total stays below
+#   9·8^83/7 < SUBORDER.  As B has prime order SUBORDER, the running sum is never ± the addend
+#   and never the identity.  Each segment goes back to Edwards form (2 constraints), segments
+#   are added with the complete law, and the constant offset Σ_j 2·8^j·B is subtracted at the end.
+
+MONTGOMERY_A = 168698             # 2(a + d)/(a − d); the Montgomery B = 4/(a − d) is 1
+_SEGMENT_WINDOWS = 83
+
+
+def _to_montgomery(p: Point) -> tuple:
+    u = (1 + p.y) * invert(1 - p.y, R) % R
+    return int(u), int(u * invert(p.x, R) % R)
+
+
 @lru_cache(maxsize=16)
-def _fixed_tables(x: int, y: int, n_bits: int, window: int) -> tuple:
-    """For each window j: (k·2^(window·j)·B for k < 2^window) as (x, y) ints."""
-    tables, base = [], Point(x, y)
-    for _ in range(0, n_bits, window):
-        row, acc = [], IDENTITY
-        for _k in range(1 << window):
-            row.append((int(acc.x), int(acc.y)))
-            acc = acc + base
-        tables.append(tuple(row))
-        base = base.mul(1 << window)
-    return tuple(tables)
+def _fixed_tables(x: int, y: int, n_bits: int) -> tuple:
+    """(segments, offset): per segment, per 3-bit window j, ((w + 2)·8^j·B in Montgomery form for w < 8)."""
+    base = Point(x, y)
+    if base.is_identity() or not base.in_subgroup():
+        raise ValueError("scalar_mul_fixed needs a base point of prime order SUBORDER")
+    windows, offset = [], IDENTITY
+    for _ in range(0, n_bits, 3):
+        row, entry = [], base.double()
+        for _w in range(8):
+            row.append(_to_montgomery(entry))
+            entry = entry + base
+        windows.append(tuple(row))
+        offset = offset + base.double()
+        base = base.mul(8)
+    segments = [windows[i:i + _SEGMENT_WINDOWS] for i in range(0, len(windows), _SEGMENT_WINDOWS)]
+    return segments, (int(offset.x), int(offset.y))
+
+
+def _montgomery_add(cs, p1, p2) -> tuple:
+    """p1 + p2 on the Montgomery curve for p1 ≠ ±p2, neither the identity (3 constraints)."""
+    (u1, v1), (u2, v2) = p1, p2
+    lam = _quotient(cs, v2 - v1, u2 - u1)
+    u3 = lam * lam - MONTGOMERY_A - u1 - u2
+    v3 = lam * (u1 - u3) - v1
+    return u3, v3
+
+
+def _montgomery_to_edwards(cs, u, v) -> tuple:
+    """x = u/v, y = (u − 1)/(u + 1) (2 constraints; v ≠ 0 off the points of order ≤ 2)."""
+    return _quotient(cs, u, v), _quotient(cs, u - 1, u + 1)
 
 
 def _select_constant(cs, bits, table, both=None):
@@ -120,20 +163,28 @@ def _select_constant(cs, bits, table, both=None):
 
 
 def scalar_mul_fixed(cs, bits, base_point) -> tuple:
-    """Σ 2^i·bits[i] · base_point for a constant point and boolean-constrained bits (LSB first).
+    """Σ 2^i·bits[i] · B for a constant B of prime order and boolean-constrained bits (LSB first).
 
-    3-bit windows: each window selects k·8^j·B from a constant table and adds it (3 + 6).
+    ≈ 2 constraints per bit: each 3-bit window selects a constant (3) and adds it in Montgomery
+    form (3); see the comment above for why no addition is exceptional.
     """
     bits = [cs._signal(b) for b in bits]
-    base_x, base_y = (int(c) for c in base_point)
-    tables = _fixed_tables(base_x, base_y, len(bits), 3)
+    if not bits:
+        return cs.constant(0), cs.constant(1)
+    base_x, base_y = base_point
+    segments, offset = _fixed_tables(int(base_x), int(base_y), len(bits))
     with cs.scope("EscalarMulFix"):
-        acc = None
-        for j, table in enumerate(tables):
-            window = bits[3 * j:3 * j + 3]
-            selected = _select_constant(cs, window, table[:1 << len(window)])
-            acc = selected if acc is None else point_add(cs, *acc, *selected)
-        return tuple(acc)
+        total, j = None, 0
+        for segment in segments:
+            acc = None
+            for table in segment:
+                window = bits[3 * j:3 * j + 3]
+                selected = _select_constant(cs, window, table[:1 << len(window)])
+                acc = selected if acc is None else _montgomery_add(cs, acc, selected)
+                j += 1
+            part = _montgomery_to_edwards(cs, *acc)
+            total = part if total is None else point_add(cs, *total, *part)
+        return point_add(cs, *total, (R - offset[0]) % R, offset[1])
 
 
 def _select_point(cs, bits, table):
