@@ -115,16 +115,22 @@ def optimized(t: int) -> OptimizedParams:
         acc = _vec_add(c[j], [0] + u[1:], p)
     partial_in = mat_vec(m_inv, acc, p)
 
-    # Matrices.  From the last partial round back: A = S·D with D = diag(1, Â); D moves into the round before.
+    # Matrices.  From the last partial round back: A = S·D with D = diag(1, Â) and S = [[A₀₀, A[0,1:]·Â⁻¹],
+    # [A[1:,0], I]]; D commutes with the partial round, so the round before sees diag(1, Â)·M.  Row 0 of that is
+    # M's row 0, its block is Â·M̂ and its column Â·w: Â runs through the powers of M̂, and Â⁻¹ through M̂⁻¹'s.
+    m_hat = [row[1:] for row in m[1:]]
+    m_hat_inv = mat_inv(m_hat, p)
+    v, w = m[0][1:], [row[0] for row in m[1:]]
+    a_hat, a_hat_inv, column = m_hat, m_hat_inv, w
     sparse = [None] * n_p
-    a = m
     for r in range(n_p - 1, -1, -1):
-        a_hat = [row[1:] for row in a[1:]]
-        v_hat = mat_vec(list(map(list, zip(*mat_inv(a_hat, p)))), a[0][1:], p)   # row vector a[0,1:]·Â⁻¹
-        sparse[r] = (tuple([a[0][0]] + v_hat), tuple(row[0] for row in a[1:]))
-        d = [[1] + [0] * (t - 1)] + [[0] + row for row in a_hat]
-        a = mat_mul(d, m, p)
-    pre_sparse = a
+        v_hat = mat_vec(list(map(list, zip(*a_hat_inv))), v, p)                 # the row vector v·Â⁻¹
+        sparse[r] = (tuple([m[0][0]] + v_hat), tuple(column))
+        if r:
+            column = mat_vec(a_hat, w, p)
+            a_hat, a_hat_inv = mat_mul(a_hat, m_hat, p), mat_mul(m_hat_inv, a_hat_inv, p)
+    block = mat_mul(a_hat, m_hat, p)
+    pre_sparse = [m[0]] + [[x] + row for x, row in zip(mat_vec(a_hat, w, p), block)]   # diag(1, Â)·M
 
     return _as_mpz(OptimizedParams(
         t=t,
