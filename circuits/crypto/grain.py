@@ -27,6 +27,8 @@ from gmpy2 import invert, mpz
 
 from zkescrow.bn254.constants import R
 
+from .mds_checks import is_secure_mds
+
 #: circomlib's instance: x^5 over BN254's scalar field, n = 254 bits, 8 full rounds.
 FIELD_SIZE = 254
 FULL_ROUNDS = 8
@@ -100,8 +102,6 @@ def cauchy_candidate(lfsr: GrainLFSR, t: int, n: int = FIELD_SIZE, p: int = R) -
 
 def mds_matrix(lfsr: GrainLFSR, t: int, n: int = FIELD_SIZE, p: int = R, *, check: bool = True) -> list[list[int]]:
     """The first Cauchy matrix from the stream that passes the script's three security checks."""
-    from .mds_checks import is_secure_mds
-
     while True:
         matrix = cauchy_candidate(lfsr, t, n, p)
         if not check or is_secure_mds(matrix, p):
