@@ -97,6 +97,12 @@ class EnclaveContext:
         self.counter = current
         return json.loads(plaintext)
 
+    def check_anchor(self, anchored_counter: int) -> None:
+        """Compare the counter with a copy anchored outside the platform (e.g. on the ledger, protocols.md §9);
+        on mismatch halt: the platform's counter store or the state was rewound."""
+        if anchored_counter != self.counter:
+            self.halt(f"counter {self.counter} differs from the anchored counter {anchored_counter}")
+
     # --- plain sealing (no counter) ----------------------------------------------------
 
     def seal(self, data: bytes, *, policy: KeyPolicy | None = None) -> bytes:

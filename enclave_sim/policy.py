@@ -64,6 +64,16 @@ class Policy:
                 raise MalformedInput(f"policy {name} must be an integer in [0, 65535]")
 
     @classmethod
+    def for_identity(cls, identity, *, root_ca: x509.Certificate,
+                     revocation_lists: tuple[x509.CertificateRevocationList, ...], min_tcb_level: int = 0,
+                     nonce: bytes | None = None) -> "Policy":
+        """A production policy accepting exactly one build: its MRENCLAVE, MRSIGNER, product id and SVN or later."""
+        return cls(measurements=frozenset({identity.mrenclave}), signer=identity.mrsigner,
+                   product_id=identity.product_id, min_svn=identity.svn, allow_debug=False,
+                   min_tcb_level=min_tcb_level, root_ca=root_ca, revocation_lists=tuple(revocation_lists),
+                   nonce=nonce)
+
+    @classmethod
     def from_toml(cls, path: str | os.PathLike) -> "Policy":
         p = Path(path)
         try:

@@ -25,7 +25,8 @@ Arguments and results of ecalls reached over the secure channel are JSON values;
 value too (encode bytes as hex).  The context ``self.ctx`` (an ``EnclaveContext``) gives the program its
 identity, its keys (``ctx.sign``, ``ctx.signing_key``, ``ctx.agreement_key``), sealing (``ctx.seal`` /
 ``ctx.unseal`` for extra data, ``ctx.save_state`` / ``ctx.open_state`` for counter-protected state), its
-monotonic counter (``ctx.counter``) and ``ctx.halt(reason)`` to fail closed.
+monotonic counter (``ctx.counter``, ``ctx.check_anchor(n)`` against a ledger-anchored copy) and
+``ctx.halt(reason)`` to fail closed.
 """
 from __future__ import annotations
 

@@ -23,8 +23,7 @@ def setup(tmp_path_factory):
     platform = Platform.create(tmp_path_factory.mktemp("channel") / "platform", vendor)
     sig = signer.sign(image, product_id=1, svn=1)
     enclave = platform.launch(image, sig)
-    policy = Policy(measurements={image.measurement}, signer=signer.mrsigner, root_ca=vendor.root_certificate,
-                    revocation_lists=[vendor.crl()])
+    policy = Policy.for_identity(enclave.identity, root_ca=vendor.root_certificate, revocation_lists=[vendor.crl()])
     n = secrets.token_bytes(32)
     trusted = verify_quote(enclave.attest(n), None, policy, n)
     twin = Platform.create(tmp_path_factory.mktemp("twin") / "platform", vendor).launch(image, sig)

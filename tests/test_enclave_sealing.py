@@ -10,9 +10,12 @@ import shutil
 
 import nacl.bindings
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enclave_sim import EnclaveSigner, KeyPolicy, Platform, ProgramImage, Vendor
-from enclave_sim.sealing import SealedBlob, derive_seal_key
+from enclave_sim.identity import EnclaveIdentity
+from enclave_sim.sealing import SealedBlob, derive_seal_key, seal, unseal
 from zkescrow.errors import EnclaveHalted, EnclaveLaunchError, RollbackDetected, SealingError
 
 KVSTORE = "enclave_sim.examples.kvstore"
@@ -45,6 +48,11 @@ class Versioned(EnclaveProgram):
     @ecall
     def unseal_secret(self, blob_hex):
         return self.ctx.unseal(bytes.fromhex(blob_hex)).hex()
+
+    @ecall
+    def settle(self, anchored_counter):
+        self.ctx.check_anchor(anchored_counter)
+        return "settled at %d" % self.ctx.counter
 '''
 
 
@@ -262,3 +270,38 @@ def test_sealed_state_decrypts_with_independent_hkdf_and_aes_gcm(platform, image
     plaintext = nacl.bindings.crypto_aead_aes256gcm_decrypt(blob.ciphertext, blob.header(), blob.nonce, key)
     assert json.loads(plaintext) == {"items": {"k": "v"}}
     assert blob.counter == 1 and blob.policy is KeyPolicy.MRENCLAVE
+
+
+def test_counter_anchored_on_the_ledger_must_match(platform, signer):
+    v1 = versioned(1)
+    enclave = platform.launch(v1, signer.sign(v1, product_id=1, svn=1))
+    enclave.call("add", "a")
+    enclave.call("add", "b")
+    assert enclave.call("settle", 2) == "settled at 2"
+    with pytest.raises(EnclaveHalted, match="counter 2 differs from the anchored counter 3"):
+        enclave.call("settle", 3)
+    with pytest.raises(EnclaveHalted):
+        enclave.call("notes_so_far")
+
+
+ME = EnclaveIdentity(bytes(range(32)), bytes(range(32, 64)), 4, 2, False)
+ROOT, PLATFORM_ID = bytes(32), bytes(range(16))
+
+
+@settings(max_examples=40, deadline=None)
+@given(plaintext=st.binary(max_size=200), policy=st.sampled_from(list(KeyPolicy)),
+       counter=st.one_of(st.none(), st.integers(0, 2**64 - 1)))
+def test_unseal_inverts_seal(plaintext, policy, counter):
+    blob = seal(ROOT, PLATFORM_ID, 3, ME, plaintext, policy, counter)
+    opened, header = unseal(ROOT, PLATFORM_ID, 3, ME, blob)
+    assert opened == plaintext and header.counter == counter and header.policy is policy
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_flipped_bit_in_a_blob_is_refused(data):
+    blob = bytearray(seal(ROOT, PLATFORM_ID, 3, ME, b"escrow state", KeyPolicy.MRENCLAVE, 7))
+    bit = data.draw(st.integers(0, len(blob) * 8 - 1))
+    blob[bit // 8] ^= 1 << (bit % 8)
+    with pytest.raises(SealingError):
+        unseal(ROOT, PLATFORM_ID, 3, ME, bytes(blob))
