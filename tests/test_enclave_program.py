@@ -139,3 +139,28 @@ def test_killed_process_restarts_from_its_latest_sealed_state(tmp_path, vendor):
     assert [survivor.call("get", f"k{i}") for i in range(6)] == [f"v{i}" for i in range(6)]
     assert survivor.counter == 6
     assert json.loads((platform.directory / "platform.json").read_text())["platform_id"] == platform.platform_id.hex()
+
+
+def test_simulator_implements_the_backend_interfaces(tmp_path, vendor):
+    from enclave_sim import AttestationPlatform, EnclaveHandle, QuoteVerifier, verify_quote  # noqa: F401
+    platform = Platform.create(tmp_path / "p", vendor)
+    image = ProgramImage.load("enclave_sim.examples.kvstore")
+    enclave = platform.launch(image, EnclaveSigner.generate().sign(image))
+    assert isinstance(platform, AttestationPlatform) and isinstance(enclave, EnclaveHandle)
+    assert not isinstance(object(), EnclaveHandle)
+
+
+def test_platform_key_material_is_sealed_to_its_fuses(tmp_path, vendor):
+    from zkescrow.errors import SealingError
+    platform = Platform.create(tmp_path / "p", vendor)
+    with pytest.raises(MalformedInput, match="already holds a platform"):
+        Platform.create(tmp_path / "p", vendor)
+    secret = platform._attestation_key.private_numbers().private_value.to_bytes(32, "big")
+    for path in (tmp_path / "p").iterdir():
+        if path.is_file():
+            assert secret not in path.read_bytes(), path.name
+    (tmp_path / "p" / "fuses.bin").write_bytes(bytes(32))          # another chip's fuses
+    with pytest.raises(SealingError, match="does not unseal on this platform"):
+        Platform.open(tmp_path / "p")
+    with pytest.raises(MalformedInput, match="holds no platform"):
+        Platform.open(tmp_path / "nothing")
