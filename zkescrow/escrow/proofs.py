@@ -9,7 +9,6 @@ writes ``NAME-dD.zkey`` with a sidecar naming the SHA-256 of the circuit's
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import time
@@ -40,10 +39,8 @@ class CircuitKeys:
         return f"{name}-d{self.depth}" if name in DEPTH_CIRCUITS else name
 
     def _r1cs_digest(self, name: str) -> str:
-        from zkescrow.formats.r1cs_file import write_r1cs
-        buffer = io.BytesIO()
-        write_r1cs(self.circuit(name).compile(), buffer)
-        return hashlib.sha256(buffer.getvalue()).hexdigest()
+        from zkescrow.formats.r1cs_file import r1cs_to_bytes
+        return hashlib.sha256(r1cs_to_bytes(self.circuit(name).compile())).hexdigest()
 
     def proving_key(self, name: str):
         if name in self._pks:
