@@ -110,7 +110,10 @@ class EnclaveContext:
         return self._services.seal(self.identity, bytes(data), KeyPolicy(policy or self._policy))
 
     def unseal(self, blob: bytes) -> bytes:
-        plaintext, _ = self._services.unseal(self.identity, blob)
+        """Open a blob made by ``seal``; state blobs are refused (they open only through the counter check)."""
+        plaintext, header = self._services.unseal(self.identity, blob)
+        if header.counter is not None:
+            raise SealingError("this is a counter-protected state blob: open it with open_state")
         return plaintext
 
     def halt(self, reason: str) -> NoReturn:

@@ -142,7 +142,7 @@ def test_killed_process_restarts_from_its_latest_sealed_state(tmp_path, vendor):
 
 
 def test_simulator_implements_the_backend_interfaces(tmp_path, vendor):
-    from enclave_sim import AttestationPlatform, EnclaveHandle, QuoteVerifier, verify_quote  # noqa: F401
+    from enclave_sim import AttestationPlatform, EnclaveHandle
     platform = Platform.create(tmp_path / "p", vendor)
     image = ProgramImage.load("enclave_sim.examples.kvstore")
     enclave = platform.launch(image, EnclaveSigner.generate().sign(image))

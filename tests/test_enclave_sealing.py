@@ -224,6 +224,9 @@ def test_mrenclave_sealed_data_does_not_open_after_a_code_change(platform, signe
     with pytest.raises(SealingError, match="sealed by another enclave"):
         e2.call("unseal_secret", pinned)
     assert e2.call("unseal_secret", portable) == "c0ffee"
+    e1.call("add", "state")
+    with pytest.raises(SealingError, match="counter-protected state blob: open it with open_state"):
+        e1.call("unseal_secret", state_blob(platform, e1).hex())
 
 
 def test_debug_and_production_keys_differ(platform, image, signer):
