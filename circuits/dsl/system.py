@@ -22,7 +22,7 @@ _ONE_LC = {ONE_WIRE: mpz(1)}
 class ConstraintSystem:
     """Allocates wires, records A·B = C constraints and, when witnessing, their values."""
 
-    def __init__(self, witnessing: bool):
+    def __init__(self, witnessing: bool = False):
         self.is_witnessing = witnessing
         self.values = [mpz(1)]               # wire -> value (None while compiling)
         self.names = ["one"]                 # wire -> signal name
