@@ -130,3 +130,9 @@ def test_signed_digits_reconstruct_scalars():
 def test_window_size_grows_with_n():
     sizes = [window_size(1 << k) for k in range(4, 21, 2)]
     assert sizes == sorted(sizes) and 9 <= window_size(1 << 14) <= 13
+
+
+@pytest.mark.parametrize("k", [-1, r, 2 ** 300])
+def test_msm_rejects_unreduced_scalars(g1_points, k):
+    with pytest.raises(ValueError, match=r"reduced into \[0, r\)"):
+        msm_g1(g1_points[:5], [2, 3, k, 4, 5])
