@@ -316,3 +316,5 @@ def test_signal_repr_and_constants():
     assert c.is_constant and c.constant_value == r - 1
     assert isinstance(c * 3, Signal) and (c * 3).constant_value == r - 3
     assert "value=None" in repr(cs.hint(lambda: 1))
+    assert cs.as_signal(5).constant_value == 5 and cs.as_signal(c) is c
+    assert repr(Layout(k=2)) == "Layout(k=2)"

@@ -167,6 +167,9 @@ class Circuit(ABC):
             setattr(self, key, value)
         self.params = dict(params)
 
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
+
     @abstractmethod
     def define(self, cs: ConstraintSystem) -> None:
         """State the circuit's constraints on the declared signals (runs for compile and witness)."""
@@ -221,7 +224,10 @@ class Circuit(ABC):
         return cs
 
     def compile(self) -> R1CS:
-        """The circuit's R1CS, with wire names and constraint origins (cached per class and parameters)."""
+        """The circuit's R1CS, with wire names and constraint origins.
+
+        Cached per (class, parameters): the same object is returned each time, so treat it as read-only.
+        """
         return self._compiled().r1cs
 
     def _compiled(self) -> _Compiled:

@@ -84,6 +84,10 @@ class ConstraintSystem:
         lc = {w: c % R for w, c in lc.items() if c % R}
         return Signal(self, lc, None if value is None else value % R)
 
+    def as_signal(self, x) -> Signal:
+        """``x`` itself if it is a signal of this system, else the constant ``x``."""
+        return self._signal(x)
+
     def _signal(self, x) -> Signal:
         if isinstance(x, Signal):
             if x.cs is not self:
