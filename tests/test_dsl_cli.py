@@ -76,6 +76,11 @@ def test_compile_witness_inspect(registered, capsys, tmp_path):
     code, out, _ = run(capsys, "witness", "affordable", tmp_path / "in.json", "-p", "bits=16", "-o", tmp_path / "a.wtns")
     assert code == 0 and "public signals [1, 100]" in out
     assert read_r1cs(r1cs_path).is_satisfied(read_wtns(tmp_path / "a.wtns"))
+    code, out, _ = run(capsys, "witness", "affordable", tmp_path / "in.json", "-p", "bits=16", "-o", tmp_path / "b.wtns",
+                       "--json")
+    assert code == 0 and json.loads(out)["public"] == ["1", "100"]
+    code, out, _ = run(capsys, "compile", "affordable", "-o", tmp_path / "c.r1cs", "--json")
+    assert code == 0 and json.loads(out)["constraints"] == 34 and json.loads(out)["sym"].endswith("c.sym")
 
     code, out, _ = run(capsys, "inspect", r1cs_path, "--json")
     info = json.loads(out)

@@ -78,7 +78,8 @@ def circuits_cmd(as_json):
 @_with_params
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="The .r1cs to write (default NAME.r1cs); the .sym goes next to it.")
-def compile_cmd(name, depth, pairs, output):
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def compile_cmd(name, depth, pairs, output, as_json):
     """Compile built-in circuit NAME to an .r1cs (and .sym) file snarkjs reads.
 
     \b
@@ -91,6 +92,11 @@ def compile_cmd(name, depth, pairs, output):
     out = Path(output or f"{name}.r1cs")
     write_r1cs(r1cs, out)
     write_sym(sym_entries(r1cs), out.with_suffix(".sym"))
+    if as_json:
+        click.echo(json.dumps({"r1cs": str(out), "sym": str(out.with_suffix(".sym")),
+                               "constraints": r1cs.n_constraints, "wires": r1cs.n_wires,
+                               "public": r1cs.n_public}, indent=1))
+        return
     click.echo(f"{out}: {r1cs.n_constraints} constraints, {r1cs.n_wires} wires, "
                f"{r1cs.n_public} public signals; symbols in {out.with_suffix('.sym')}")
 
@@ -101,7 +107,8 @@ def compile_cmd(name, depth, pairs, output):
 @_with_params
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="The .wtns to write (default NAME.wtns).")
-def witness_cmd(name, input_json, depth, pairs, output):
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (public signals as strings).")
+def witness_cmd(name, input_json, depth, pairs, output, as_json):
     """Compute the witness of built-in circuit NAME for INPUT_JSON (snarkjs input format).
 
     A false statement exits 1 naming the failing gadget.
@@ -121,7 +128,12 @@ def witness_cmd(name, input_json, depth, pairs, output):
     witness = circuit.witness(inputs)
     out = Path(output or f"{name}.wtns")
     write_wtns(witness, out)
-    click.echo(f"{out}: {len(witness)} values; public signals {circuit.compile().public_signals(witness)}")
+    public = circuit.compile().public_signals(witness)
+    if as_json:
+        click.echo(json.dumps({"wtns": str(out), "values": len(witness), "public": [str(v) for v in public]},
+                              indent=1))
+        return
+    click.echo(f"{out}: {len(witness)} values; public signals {public}")
 
 
 @click.command("inspect")
