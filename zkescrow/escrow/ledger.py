@@ -57,11 +57,12 @@ class Ledger:
 
     @classmethod
     def create(cls, data_dir: str | Path, accounts: dict[str, int], *, depth: int = 20, keys=None,
-               enclave_policy=None, extensions: tuple[str, ...] = ()) -> "Ledger":
+               enclave_policy=None, extensions: tuple[str, ...] = (), root_window: int = 100) -> "Ledger":
         """A new ledger whose genesis block gives ``accounts`` their balances.
 
         ``extensions`` are modules that register further transaction kinds
         (``rules.register_kind``); the ledger imports them whenever it is opened.
+        Spends may prove membership against any of the last ``root_window`` block roots.
         """
         for module in extensions:
             importlib.import_module(module)
@@ -73,6 +74,7 @@ class Ledger:
         with store.transaction() as db:
             store.set_meta(db, "depth", depth)
             store.set_meta(db, "extensions", list(extensions))
+            store.set_meta(db, "root_window", root_window)
             store.set_meta(db, "supply", sum(accounts.values()))
             store.set_meta(db, "pool_value", 0)
             store.set_meta(db, "frontier", frontier.to_dict())
@@ -205,9 +207,10 @@ class Ledger:
         return MerkleFrontier.from_dict(self.store.get_meta("frontier"))
 
     def _roots(self) -> RootHistory:
-        rows = self.store.all("SELECT root FROM roots ORDER BY rowid DESC LIMIT 100")
+        window = self.store.get_meta("root_window", 100)
+        rows = self.store.all("SELECT root FROM roots ORDER BY rowid DESC LIMIT ?", window)
         roots = [int(r["root"]) for r in reversed(rows)] or [self._frontier().root]
-        return RootHistory(roots=roots)
+        return RootHistory(window, roots=roots)
 
     @property
     def root(self) -> int:
