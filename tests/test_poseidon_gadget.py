@@ -97,6 +97,32 @@ def test_forged_internal_wire_is_caught_by_the_r1cs():
         r1cs.check(forged)
 
 
+@pytest.mark.parametrize("n", [1, 2])
+def test_every_internal_wire_is_pinned_by_a_constraint(n):
+    """Changing any one internal wire (x², x⁴, the hinted partial-round words, ...) breaks the system."""
+    circuit = Hash(n=n)
+    r1cs = circuit.compile()
+    witness = circuit.witness({"x": list(range(3, 3 + n))})
+    r1cs.check(witness)
+    first_internal = 1 + r1cs.n_pub_out + r1cs.n_pub_in + r1cs.n_prv_in
+    # one constraint per computed wire (outputs and internal): 240 for Poseidon(2), like circom's 243 wires
+    assert r1cs.n_pub_out + r1cs.n_wires - first_internal == len(r1cs.constraints)
+    for wire in range(1, r1cs.n_wires):
+        if 1 + r1cs.n_pub_out <= wire < first_internal:
+            continue                                        # the inputs are free by definition
+        forged = list(witness)
+        forged[wire] = (forged[wire] + 1) % R
+        with pytest.raises(UnsatisfiedConstraint):
+            r1cs.check(forged)
+
+
+def test_long_combinations_stay_off_the_a_and_b_sides():
+    r1cs = Hash(n=2).compile()
+    ab = [len(a) + len(b) for a, b, _ in r1cs.constraints]
+    assert sum(ab) < 1100                                   # circom --O2 on circomlib: 954
+    assert sorted(ab)[len(ab) // 2] == 2                    # the typical constraint is wire·wire
+
+
 def test_constant_inputs_cost_nothing():
     class Constant(Circuit):
         out = Output()
@@ -120,3 +146,23 @@ def test_arity_checked():
 
     with pytest.raises(MalformedInput):
         TooMany().compile()
+
+
+def test_domain_tags_are_distinct_small_and_hash_as_constants():
+    from circuits.domains import Domain
+    values = [int(d) for d in Domain]
+    assert len(set(values)) == len(values) and all(0 < v < 64 for v in values)
+    for name in ("NOTE_COMMITMENT", "NULLIFIER", "OWNER", "NULLIFIER_KEY", "RHO", "ESCROW_OWNER", "TERMS",
+                 "CHANNEL", "RELEASE_MESSAGE", "EXT_DATA", "MERKLE_ZERO"):
+        assert name in Domain.__members__
+
+    class NullifierKey(Circuit):
+        nk = Output()
+        sk = Private()
+
+        def define(self, cs):
+            self.nk = poseidon_gadget(cs, Domain.NULLIFIER_KEY, self.sk)
+
+    c = NullifierKey()
+    assert c.witness({"sk": 99})[1] == poseidon([Domain.NULLIFIER_KEY, 99]) == poseidon([4, 99])
+    assert len(c.compile().constraints) == 237          # the constant tag's first S-box folds as well

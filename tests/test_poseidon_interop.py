@@ -115,6 +115,11 @@ def test_gadget_matches_circomlib_template_compiled_by_circom(tmp_path):
     theirs = read_r1cs(tmp_path / "hash2.r1cs")
     ours = _Hash2().compile()
     assert len(ours.constraints) == len(theirs.constraints) == 240
+    assert ours.n_wires == theirs.n_wires
+
+    def density(r1cs):
+        return sum(len(a) + len(b) for a, b, _ in r1cs.constraints)
+    assert density(ours) <= 1.1 * density(theirs)          # A, B nonzeros: what a zkey stores
     assert (ours.n_pub_out, ours.n_pub_in, ours.n_prv_in) == (theirs.n_pub_out, theirs.n_pub_in, theirs.n_prv_in)
 
     x, y = 123456789, R - 42
