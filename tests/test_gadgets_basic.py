@@ -1,8 +1,11 @@
 """Basic gadgets: values against plain Python, soundness against forged witnesses, and
 constraint counts and outputs against the circomlib templates compiled by circom2 (--O2)."""
+import fcntl
 import json
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -301,11 +304,27 @@ CIRCOMLIB_TWINS = {
 RENAME = {"inp": "in"}
 
 
-@pytest.fixture(scope="session")
-def circomlib_twins(tmp_path_factory):
-    """Each template compiled by circom2 --O2 (all inputs public) into a session directory, plus 6 random inputs each."""
-    root = tmp_path_factory.mktemp("circomlib-twins")
+def _build_once(tmp_path_factory, name: str, build) -> Path:
+    """Run ``build(directory)`` once per test run, shared by the xdist workers through a file lock."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    directory, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                directory.mkdir(exist_ok=True)
+                build(directory)
+                done.write_text("ok")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return directory
 
+
+def _build_twins(root: Path) -> None:
+    """Compile every template with circom2 --O2 (all inputs public) and compute its witnesses with
+    circom's generated wasm for 6 random inputs each; results go to root/witnesses.json."""
     def build(name):
         main, include, circuit, _ = CIRCOMLIB_TWINS[name]
         public = ", ".join(dict.fromkeys(RENAME.get(n, n) for n, kind, _ in circuit.signals("public")))
@@ -313,12 +332,12 @@ def circomlib_twins(tmp_path_factory):
         source.write_text(f'pragma circom 2.0.0;\ninclude "{include}";\n'
                           f'component main {{public [{public}]}} = {main};\n')
         run_circom(source, "--r1cs", "--wasm", "--O2", "-o", root, "-l", CIRCOMLIB_CIRCUITS, cwd=TESTS_DIR.parent)
-        return name
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(build, CIRCOMLIB_TWINS))
     rng = random.Random(2026)
     inputs = {name: [spec[3](rng) for _ in range(6)] for name, spec in CIRCOMLIB_TWINS.items()}
+
     def decimal(v):          # JSON numbers would lose precision in JavaScript
         return [decimal(x) for x in v] if isinstance(v, list) else str(v)
     circom_inputs = {name: [{RENAME.get(k, k): decimal(v) for k, v in i.items()} for i in batch]
@@ -339,7 +358,22 @@ const inputs = {json.dumps(circom_inputs)};
 }})().catch(e => {{ console.error(e); process.exit(1); }});
 """
     witnesses = run_node_script(script)
-    return root, inputs, {k: [[int(x) for x in w] for w in ws] for k, ws in witnesses.items()}
+    (root / "witnesses.json").write_text(json.dumps({"inputs": decimal_tree(inputs), "witnesses": witnesses}))
+
+
+def decimal_tree(obj):
+    if isinstance(obj, dict):
+        return {k: decimal_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [decimal_tree(v) for v in obj]
+    return str(obj) if isinstance(obj, int) else obj
+
+
+@pytest.fixture(scope="session")
+def circomlib_twins(tmp_path_factory):
+    root = _build_once(tmp_path_factory, "circomlib-twins", _build_twins)
+    data = json.loads((root / "witnesses.json").read_text())
+    return root, data["inputs"], {k: [[int(x) for x in w] for w in ws] for k, ws in data["witnesses"].items()}
 
 
 @pytest.mark.interop
