@@ -160,8 +160,8 @@ def jac_g1_add_affine(J, P):
     if not H:
         return jac_g1_double(J) if not Rr else JAC_G1_INFINITY
     HH = H * H % Q
-    HHH = H * HH % Q
-    V = X1 * HH % Q
+    HHH = H * HH          # HHH and V stay unreduced: only the outputs need to be
+    V = X1 * HH
     X3 = (Rr * Rr - HHH - 2 * V) % Q
     return (X3, (Rr * (V - X3) - Y1 * HHH) % Q, Z1 * H % Q)
 
