@@ -7,7 +7,8 @@ tests compare our code with someone else's.
 The artifacts are expensive (``powersoftau prepare phase2`` takes most of a
 minute), so they are built once per test run: under pytest-xdist the workers
 share one directory next to their base temp dirs and take turns through a file
-lock; without xdist they live in the session's base temp dir.
+lock; without xdist they live in the session's base temp dir.  Set
+ZKESCROW_GROTH16_FIXTURES=/some/dir to keep and reuse them between runs.
 
 Fixtures (all session-scoped):
 
@@ -92,6 +93,11 @@ class SnarkjsKey:
 
 
 def _shared_root(tmp_path_factory) -> Path:
+    cache = os.environ.get("ZKESCROW_GROTH16_FIXTURES")
+    if cache:                       # a directory kept between runs (handy while developing)
+        root = Path(cache)
+        root.mkdir(parents=True, exist_ok=True)
+        return root
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent          # shared by all workers of this run
