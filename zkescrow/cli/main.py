@@ -22,6 +22,8 @@ COMMANDS = {
     "witness": "zkescrow.cli.circuits:witness_cmd",
     "inspect": "zkescrow.cli.circuits:inspect_cmd",
     "poseidon": "zkescrow.cli.poseidon:poseidon_cmd",
+    "setup": "zkescrow.cli.setup:setup_cmd",
+    "zkey": "zkescrow.cli.setup:zkey_group",
 }
 
 
