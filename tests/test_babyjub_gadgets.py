@@ -7,7 +7,7 @@ import pytest
 from circuits.crypto.babyjub import BASE8, GENERATOR, IDENTITY, ORDER, SUBORDER, Point
 from circuits.dsl import Circuit, Output, Private
 from circuits.gadgets.babyjub import (assert_not_small_order, assert_on_curve, is_identity, point_add, point_double,
-                                      scalar_mul_any, scalar_mul_fixed)
+                                      scalar_mul_any, scalar_mul_fixed, scalar_mul_prime_order)
 from circuits.gadgets.bits import num2bits
 from zkescrow.bn254.constants import R
 from zkescrow.errors import UnsatisfiedConstraint, WitnessError
@@ -62,6 +62,16 @@ class AnyMul(Circuit):
 
     def define(self, cs):
         self.out = scalar_mul_any(cs, num2bits(cs, self.k, self.n), self.p)
+
+
+class PrimeOrderMul(Circuit):
+    """k·P for a k of `n` bits and P of prime order."""
+    out = Output(n=2)
+    k = Private()
+    p = Private(n=2)
+
+    def define(self, cs):
+        self.out = scalar_mul_prime_order(cs, num2bits(cs, self.k, self.n), self.p)
 
 
 class NotSmallOrder(Circuit):
@@ -126,7 +136,7 @@ def test_add_and_double_match_native():
     assert Double().witness({"p": xy(IDENTITY)})[1:3] == xy(IDENTITY)
 
 
-@pytest.mark.parametrize("n", [253, 250, 249, 64, 7, 1])     # 249 bits = one full segment of 83 windows
+@pytest.mark.parametrize("n", [253, 249, 64, 1])     # 249 bits = one full segment of 83 windows
 def test_scalar_mul_fixed_matches_native(n):
     for k in [0, 1, (1 << n) - 1] + [rng.randrange(1 << n) for _ in range(3)]:
         w = FixedMul(n=n).witness({"k": k})
@@ -148,13 +158,31 @@ def test_scalar_mul_fixed_cost_and_base_checks():
             BadBase(base=base).compile()
 
 
-@pytest.mark.parametrize("n", [254, 64, 3])
+@pytest.mark.parametrize("n", [254, 3])
 def test_scalar_mul_any_matches_native(n):
     for k in [0, 1, (1 << n) - 1 if n < 254 else int(R) - 1] + [rng.randrange(1 << min(n, 253)) for _ in range(3)]:
         p = random_point(subgroup=k % 2 == 0)
         w = AnyMul(n=n).witness({"k": k, "p": xy(p)})
         assert w[1:3] == xy(p.mul(k))
     assert_output_is_pinned(AnyMul(n=n), w)
+
+
+@pytest.mark.parametrize("n", [254, 251, 64, 1])     # segments of 250 bits
+def test_scalar_mul_prime_order_matches_native(n):
+    top = int(R) - 1 if n == 254 else (1 << n) - 1
+    for k in sorted({0, 1, top, rng.randrange(top + 1)}):
+        p = random_point()
+        w = PrimeOrderMul(n=n).witness({"k": k, "p": xy(p)})
+        assert w[1:3] == xy(p.mul(k))
+    assert_output_is_pinned(PrimeOrderMul(n=n), w)
+    if n == 254:     # circomlib EscalarMulAny(254): 2310; our Num2Bits(254) (strict) adds 516
+        assert len(PrimeOrderMul(n=n).compile().constraints) - 516 <= 2310
+
+
+def test_scalar_mul_prime_order_refuses_points_with_x_zero():
+    for p in (IDENTITY, Point(0, int(R) - 1)):
+        with pytest.raises(UnsatisfiedConstraint, match="EscalarMulPrimeOrder"):
+            PrimeOrderMul(n=8).witness({"k": 3, "p": xy(p)})
 
 
 def test_scalar_mul_any_rejects_off_curve_point():

@@ -4,14 +4,16 @@ Points are pairs (x, y) of signals in twisted Edwards form.  Additions use the c
 Edwards law, so no input makes them exceptional, and each hinted coordinate is pinned by one
 constraint `denominator · out = numerator` whose denominator is never 0 for points on the curve.
 The fixed-base multiplication adds in Montgomery form (half the cost) where the comment above
-``scalar_mul_fixed`` shows that no exceptional case can arise; the variable-base one stays in
+``scalar_mul_fixed`` shows that no exceptional case can arise; so does ``scalar_mul_prime_order``
+for a point its caller knows to be of prime order (EdDSA's 8·A).  ``scalar_mul_any`` stays in
 Edwards form, so it is correct for every point on the curve, torsion included.
 
 Constraint counts (circomlib's, circom --O2, in brackets):
     assert_on_curve 3 [BabyCheck 3]          point_add 6 [BabyAdd 6]      point_double 5 [BabyDbl 6]
     assert_not_small_order 16 [3·BabyDbl + IsZero + enabled = 21]
     scalar_mul_fixed, 253 bits: 514 [EscalarMulFix(253) 523]
-    scalar_mul_any, 254 bits: 2793, 11 per bit (2-bit windows) [EscalarMulAny(254) 2310, 9.1 per bit]
+    scalar_mul_any, 254 bits: 2793, 11 per bit (Edwards, 2-bit windows) [EscalarMulAny(254) 2310]
+    scalar_mul_prime_order, 254 bits: 2301, 9 per bit (Montgomery, P of prime order) [EscalarMulAny(254) 2310]
 """
 from __future__ import annotations
 
@@ -219,3 +221,60 @@ def scalar_mul_any(cs, bits, point) -> tuple:
                 acc = point_double(cs, *acc)
             acc = point_add(cs, *acc, *selected)
         return tuple(acc)
+
+
+# --- variable base of prime order: Montgomery-form double-and-add ---------------------------
+#
+# For P of prime order SUBORDER (such as 8·A for A on the curve and not of small order) the
+# additions can be done in Montgomery form as circomlib's EscalarMulAny does, least significant
+# bit first: acc starts at P (standing in for bit 0) and D_i = 2^i·P; step i ≥ 1 sets
+# acc ← bit_i ? acc + D_i : acc.  Before step i, acc = c·P with 1 ≤ c ≤ 2^i − 1 < 2^i, and
+# c + 2^i < SUBORDER while i < 250, so acc is never ±D_i nor the identity, whatever the bits.
+# Segments of 250 bits restart from D = 2^250·P.  Each segment ends in Edwards form and
+# subtracts P when bit 0 is 0.  With a point of small order these additions WOULD be
+# exceptional (and their output unconstrained): use scalar_mul_any for such points.
+
+_SEGMENT_BITS = 250
+
+
+def _edwards_to_montgomery(cs, x, y) -> tuple:
+    """u = (1 + y)/(1 − y), v = u/x (2 constraints; not for the identity or the points with x = 0)."""
+    u = _quotient(cs, 1 + y, 1 - y)
+    return u, _quotient(cs, u, x)
+
+
+def _montgomery_double(cs, u, v) -> tuple:
+    """2·(u, v) on the Montgomery curve for v ≠ 0 (4 constraints)."""
+    lam = _quotient(cs, (u * u).scale(3) + u.scale(2 * MONTGOMERY_A) + 1, v.scale(2))
+    u3 = lam * lam - MONTGOMERY_A - u.scale(2)
+    return u3, lam * (u - u3) - v
+
+
+def scalar_mul_prime_order(cs, bits, point) -> tuple:
+    """Σ 2^i·bits[i] · P for P = (x, y) of PRIME ORDER SUBORDER, which the caller must guarantee.
+
+    Boolean-constrained bits, LSB first; 9 constraints per bit (see the comment above).
+    """
+    bits = [cs._signal(b) for b in bits]
+    if not bits:
+        return cs.constant(0), cs.constant(1)
+    with cs.scope("EscalarMulPrimeOrder"):
+        base_xy = (cs._signal(point[0]), cs._signal(point[1]))
+        base = dbl = _edwards_to_montgomery(cs, *base_xy)
+        total = None
+        for start in range(0, len(bits), _SEGMENT_BITS):
+            segment = bits[start:start + _SEGMENT_BITS]
+            if start:
+                base = dbl = _montgomery_double(cs, *dbl)                 # 2^start·P
+                base_xy = _montgomery_to_edwards(cs, *base)
+            acc = base
+            for bit in segment[1:]:
+                dbl = _montgomery_double(cs, *dbl)
+                added = _montgomery_add(cs, acc, dbl)
+                acc = [a + bit * (b - a) for a, b in zip(acc, added)]
+            acc_xy = _montgomery_to_edwards(cs, *acc)
+            without_p = point_add(cs, *acc_xy, -base_xy[0], base_xy[1])
+            part = [w + segment[0] * (a - w) for a, w in zip(acc_xy, without_p)]
+            total = part if total is None else point_add(cs, *total, *part)
+        return tuple(total)
+

@@ -12,8 +12,10 @@ and R8 (the identity (0, 1) will do) and S < 2^253 (0 will do).
 """
 from circuits.crypto.babyjub import BASE8, SUBORDER
 
-from .babyjub import assert_not_small_order, assert_on_curve, point_add, scalar_mul_any, scalar_mul_fixed
+from .babyjub import (assert_not_small_order, assert_on_curve, point_add, scalar_mul_fixed,
+                      scalar_mul_prime_order)
 from .bits import comp_constant, num2bits
+from .compare import is_zero
 from .poseidon import poseidon
 
 
@@ -38,8 +40,14 @@ def eddsa_poseidon_verify(cs, ax, ay, s, r8x, r8y, msg, *, enabled=None) -> None
         hm = poseidon(cs, r8x, r8y, ax, ay, msg)
         hm_bits = num2bits(cs, hm, 254)                                     # strict: the bits are hm, not hm + r
 
-        a8 = assert_not_small_order(cs, ax, ay, enabled=enabled)
-        right = point_add(cs, r8x, r8y, *scalar_mul_any(cs, hm_bits, a8))   # R8 + hm·(8·A)
+        a8 = assert_not_small_order(cs, ax, ay, enabled=enabled)           # 8·A: prime order, or disabled
+        if enabled is not None:
+            # a disabled verifier may be given A of small order (8·A = identity, x = 0): multiply
+            # BASE8 instead so that the prime-order multiplication below stays well defined
+            with cs.scope("ZeroPoint"):
+                zero = is_zero(cs, a8[0])
+                a8 = tuple(c + zero * (b - c) for c, b in zip(a8, (int(BASE8.x), int(BASE8.y))))
+        right = point_add(cs, r8x, r8y, *scalar_mul_prime_order(cs, hm_bits, a8))   # R8 + hm·(8·A)
         left = scalar_mul_fixed(cs, s_bits, BASE8)                          # S·BASE8
         with cs.scope("VerificationEquation"):
             for lhs, rhs in zip(left, right):
