@@ -136,3 +136,27 @@ def test_window_size_grows_with_n():
 def test_msm_rejects_unreduced_scalars(g1_points, k):
     with pytest.raises(ValueError, match=r"reduced into \[0, r\)"):
         msm_g1(g1_points[:5], [2, 3, k, 4, 5])
+
+
+def witness_like_scalars(n, rng):
+    """Bits, amounts below 2^64, small negatives r − m and full field elements, mixed."""
+    kinds = [lambda: rng.randrange(2), lambda: rng.randrange(2 ** 64), lambda: r - rng.randrange(1, 2 ** 40),
+             lambda: rng.randrange(r), lambda: 2 ** 64 - 1, lambda: 2 ** 64, lambda: r // 2, lambda: r // 2 + 1]
+    return [rng.choice(kinds)() for _ in range(n)]
+
+
+def test_msm_g1_witness_like_scalars(g1_points):
+    rng = random.Random(16)
+    for n in (8, 60, 320):
+        scalars = witness_like_scalars(n, rng)
+        assert msm_g1(g1_points[:n], scalars) == naive_g1(g1_points[:n], scalars)
+    short = [rng.randrange(2 ** 64) for _ in range(100)]
+    assert msm_g1(g1_points[:100], short) == naive_g1(g1_points[:100], short)
+    negative = [r - rng.randrange(1, 1000) for _ in range(100)]
+    assert msm_g1(g1_points[:100], negative) == naive_g1(g1_points[:100], negative)
+
+
+def test_msm_g2_witness_like_scalars(g2_points):
+    rng = random.Random(17)
+    scalars = witness_like_scalars(len(g2_points), rng)
+    assert msm_g2(g2_points, scalars) == naive_g2(g2_points, scalars)
