@@ -86,11 +86,22 @@ def test_compile_witness_inspect(registered, capsys, tmp_path):
     info = json.loads(out)
     assert code == 0 and info["magic"] == "r1cs" and info["constraints"] == 18 and info["public_outputs"] == 1
     n_wires = read_r1cs(r1cs_path).n_wires
-    assert info["prime"] == "bn254 r" and info["sections"] == {"1": 64, "2": info["sections"]["2"], "3": 8 * n_wires}
+    assert info["prime_is_bn254_r"] and info["sections"] == {"1": 64, "2": info["sections"]["2"], "3": 8 * n_wires}
     code, out, _ = run(capsys, "inspect", tmp_path / "a.wtns", "--json")
     assert code == 0 and json.loads(out)["values"] == n_wires and json.loads(out)["first_is_one"]
     code, out, _ = run(capsys, "inspect", tmp_path / "a.wtns")
-    assert code == 0 and out.startswith("magic            wtns")
+    assert code == 0 and out.startswith("magic             wtns")
+
+
+def test_inspect_summarises_a_file_over_another_prime(capsys, tmp_path):
+    import struct
+    from zkescrow.formats.binfile import build_binfile
+    p = 2**255 - 19
+    header = struct.pack("<I", 32) + p.to_bytes(32, "little") + struct.pack("<IIIIQI", 3, 1, 1, 0, 3, 0)
+    (tmp_path / "x.r1cs").write_bytes(build_binfile(b"r1cs", 1, [(1, header), (2, b"")]))
+    code, out, _ = run(capsys, "inspect", tmp_path / "x.r1cs", "--json")
+    info = json.loads(out)
+    assert code == 0 and info["prime"] == str(p) and not info["prime_is_bn254_r"] and info["wires"] == 3
 
 
 @pytest.mark.parametrize("argv, message", [

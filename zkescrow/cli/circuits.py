@@ -142,30 +142,39 @@ def witness_cmd(name, input_json, depth, pairs, output, as_json):
 def inspect_cmd(path, as_json):
     """Summarise an .r1cs or .wtns file: magic, version, prime, counts.
 
+    A BN254 file is fully validated; a file over another prime is summarised from its header.
+
     \b
     Example:
       zkescrow inspect circuit.r1cs --json
     """
+    from ..bn254.constants import R
     from ..formats import read_r1cs, read_wtns
     from ..formats.binfile import load_bytes, parse_binfile
     data, _ = load_bytes(path)
     magic = data[:4]
-    if magic == b"r1cs":
-        binfile = parse_binfile(data, magic, (1,), path)
-        r1cs = read_r1cs(data)
-        info = {"magic": "r1cs", "version": binfile.version, "prime": "bn254 r", "n8": 32,
-                "wires": r1cs.n_wires, "constraints": r1cs.n_constraints, "public_outputs": r1cs.n_pub_out,
-                "public_inputs": r1cs.n_pub_in, "private_inputs": r1cs.n_prv_in, "labels": r1cs.n_labels}
-    elif magic == b"wtns":
-        binfile = parse_binfile(data, magic, (2,), path)
-        witness = read_wtns(data)
-        info = {"magic": "wtns", "version": binfile.version, "prime": "bn254 r", "n8": 32,
-                "values": len(witness), "first_is_one": witness[:1] == [1]}
-    else:
+    if magic not in (b"r1cs", b"wtns"):
         raise MalformedFile(f"{path}: not an .r1cs or .wtns file (magic {magic!r})")
+    binfile = parse_binfile(data, magic, (1,) if magic == b"r1cs" else (2,), path)
+    header = binfile.section(1, "header")
+    n8 = header.u32()
+    prime = header.bigint(n8)
+    info = {"magic": magic.decode(), "version": binfile.version, "n8": n8, "prime": str(prime),
+            "prime_is_bn254_r": prime == R}
+    if magic == b"r1cs":
+        keys = ("wires", "public_outputs", "public_inputs", "private_inputs")
+        info.update({k: header.u32() for k in keys})
+        info["labels"] = header.u64()
+        info["constraints"] = header.u32()
+        if prime == R:
+            read_r1cs(data)
+    else:
+        info["values"] = header.u32()
+        if prime == R:
+            info["first_is_one"] = read_wtns(data)[:1] == [1]
     info["sections"] = {str(k): len(v) for k, v in binfile.sections.items()}
     if as_json:
         click.echo(json.dumps(info, indent=1))
     else:
         for key, value in info.items():
-            click.echo(f"{key:<16} {value}")
+            click.echo(f"{key:<17} {value}")
