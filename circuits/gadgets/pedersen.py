@@ -1,8 +1,9 @@
 """Pedersen value commitment in-circuit:  cv = v·G + r·H  (circuits.crypto.pedersen, same G and H).
 
 Proves knowledge of an opening (v, r) with 0 ≤ v < 2^64 and 0 ≤ r < SUBORDER — the same ranges
-the native ``commit`` accepts, so every opening is unique.  Two fixed-base multiplications
-(64 and 251 bits) and one addition.
+the native ``commit`` accepts, so every opening is unique.  Cost: 1222 constraints — Num2Bits(64),
+Num2Bits(251) and CompConstant for the ranges, two fixed-base multiplications (64 and 251 bits)
+and one addition.  (circomlib has no value commitment; its Pedersen(n) hash is a different function.)
 """
 from circuits.crypto.babyjub import SUBORDER
 from circuits.crypto.pedersen import BLINDING_BASE, VALUE_BASE, VALUE_BITS
