@@ -221,12 +221,12 @@ def jac_g2_add_affine(J, P):
     hh1 = 2 * h0 * h1 % Q
     t0 = h0 * hh0
     t1 = h1 * hh1                            # HHH = H·HH
-    g0 = (t0 - t1) % Q
-    g1 = ((h0 + h1) * (hh0 + hh1) - t0 - t1) % Q
+    g0 = t0 - t1                             # HHH and V stay unreduced: only outputs need to be
+    g1 = (h0 + h1) * (hh0 + hh1) - t0 - t1
     t0 = X0 * hh0
     t1 = X1 * hh1                            # V = X·HH
-    v0 = (t0 - t1) % Q
-    v1 = ((X0 + X1) * (hh0 + hh1) - t0 - t1) % Q
+    v0 = t0 - t1
+    v1 = (X0 + X1) * (hh0 + hh1) - t0 - t1
     x3_0 = ((r0 + r1) * (r0 - r1) - g0 - 2 * v0) % Q   # X3 = R² − HHH − 2V
     x3_1 = (2 * r0 * r1 - g1 - 2 * v1) % Q
     u0 = v0 - x3_0
