@@ -159,3 +159,10 @@ def test_we_read_and_check_circom_files(circom_budget, tmp_path):
     proc = run_snarkjs("wtns", "check", circom_budget / "budget.r1cs", tmp_path / "bad.wtns", check=False)
     assert proc.returncode != 0 and "WITNESS IS NOT CORRECT" in proc.stdout
     assert not r1cs.is_satisfied(read_wtns(tmp_path / "bad.wtns"))
+
+
+def test_snarkjs_prints_our_constraints_with_our_sym_names(our_files):
+    r1cs_path, _, r1cs, _ = our_files["comparators"]
+    out = run_snarkjs("r1cs", "print", r1cs_path, r1cs_path.with_suffix(".sym")).stdout
+    assert out.count(" = 0") == r1cs.n_constraints
+    assert "main.LessThan[0].Num2Bits[0].bit[0]" in out and "main.amount" in out and "main.flags[2]" in out
