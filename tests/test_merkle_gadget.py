@@ -111,3 +111,19 @@ def test_mismatched_lengths():
 
     with pytest.raises(MalformedInput):
         Broken().compile()
+
+
+def test_every_computed_wire_is_pinned():
+    tree = MerkleTree(depth=2)
+    tree.extend([5, 6, 7])
+    doc = inputs(tree, 2)
+    del doc["root"]
+    circuit = Root(depth=2)
+    r1cs = circuit.compile()
+    witness = circuit.witness(doc)
+    first_internal = 1 + r1cs.n_pub_out + r1cs.n_pub_in + r1cs.n_prv_in
+    for wire in [1, *range(first_internal, r1cs.n_wires)]:
+        forged = list(witness)
+        forged[wire] = (forged[wire] + 1) % R
+        with pytest.raises(UnsatisfiedConstraint):
+            r1cs.check(forged)
