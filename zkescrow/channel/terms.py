@@ -1,0 +1,125 @@
+"""What two parties fix when they open a channel, and the hashes the ledger and circuits bind.
+
+    channel_id   = SHA-256(canonical {"a": A, "b": B, "nonce": A's account nonce at open})   (hex; µRaiden's
+                   keccak(sender, receiver, open_block) with the account nonce for the block)
+    terms_id     = H(CHANNEL, total, unit, salt)              shielded: the ``channel_update`` circuit's channel_id
+    payout_terms = H(TERMS, owner_a, owner_b, unit, terms_id) shielded: who the settlement notes belong to
+
+``unit`` is the price unit of a shielded channel: every move of the committed
+balance is a whole number of units (the circuit's ``packets·price``).  With a
+fixed tariff, unit = the price of one packet and a step proof says "k packets at
+the agreed price"; with dynamic pricing, unit is the tariff granularity and every
+signalled packet price must be a multiple of it.  ``salt`` is a secret the two
+parties share (it hides the deposit and unit inside terms_id and seeds the
+settlement notes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from circuits.crypto.poseidon import poseidon
+from circuits.domains import Domain
+from circuits.escrow.channel_update import PRICE_BITS
+from circuits.escrow.channel_update import channel_id as _terms_hash
+from circuits.notes import MAX_VALUE, random_field_element
+from zkescrow.errors import MalformedInput
+from zkescrow.escrow.codec import digest
+
+#: Index of each party's settlement note.
+NOTE_A, NOTE_B = 0, 1
+
+
+def channel_id_for(party_a: str, party_b: str, open_nonce: int) -> str:
+    """The ledger id of the channel A opens to B with its account nonce ``open_nonce``."""
+    return digest({"a": party_a, "b": party_b, "nonce": open_nonce}).hex()
+
+
+def settlement_rho(terms_id: int, j: int) -> int:
+    """ρ of settlement note j (0: A, 1: B) = H(RHO, terms_id, j)."""
+    return poseidon([Domain.RHO, terms_id, j])
+
+
+def settlement_blind(salt: int, terms_id: int, j: int) -> int:
+    """Blinding of settlement note j = H(RHO, salt, terms_id, j): known only to the parties."""
+    return poseidon([Domain.RHO, salt, terms_id, j])
+
+
+@dataclass(frozen=True)
+class ChannelTerms:
+    """A channel as both parties know it (the ledger knows all but ``unit``, ``salt`` and the owners)."""
+
+    channel_id: str
+    party_a: str
+    party_b: str
+    deposit_a: int
+    deposit_b: int = 0
+    challenge_period: int = 10
+    shielded: bool = False
+    unit: int = 1
+    salt: int = 0
+    owner_a: int = 0
+    owner_b: int = 0
+
+    def __post_init__(self):
+        for name in ("deposit_a", "deposit_b", "challenge_period"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE:
+                raise MalformedInput(f"{name} must be an integer in [0, 2^64), got {value!r}")
+        if self.total > MAX_VALUE or self.total == 0:
+            raise MalformedInput("the channel must hold a positive total below 2^64")
+        if self.party_a == self.party_b:
+            raise MalformedInput("a channel needs two different parties")
+        if not 0 < self.unit < 1 << PRICE_BITS:
+            raise MalformedInput(f"unit must be in [1, 2^{PRICE_BITS})")
+
+    @classmethod
+    def new(cls, party_a: str, party_b: str, open_nonce: int, deposit_a: int, deposit_b: int = 0, *,
+            challenge_period: int = 10, shielded: bool = False, unit: int = 1, owner_a: int = 0,
+            owner_b: int = 0) -> "ChannelTerms":
+        """Fresh terms (a random salt for shielded channels)."""
+        return cls(channel_id_for(party_a, party_b, open_nonce), party_a, party_b, deposit_a, deposit_b,
+                   challenge_period, shielded, unit, random_field_element() if shielded else 0, owner_a, owner_b)
+
+    @property
+    def total(self) -> int:
+        return self.deposit_a + self.deposit_b
+
+    @property
+    def terms_id(self) -> int:
+        return _terms_hash(self.total, self.unit, self.salt)
+
+    @property
+    def payout_terms(self) -> int:
+        return poseidon([Domain.TERMS, self.owner_a, self.owner_b, self.unit, self.terms_id])
+
+    def peer_of(self, address: str) -> str:
+        if address == self.party_a:
+            return self.party_b
+        if address == self.party_b:
+            return self.party_a
+        raise MalformedInput(f"{address[:16]}… is not a party of channel {self.channel_id[:16]}…")
+
+    def topped_up(self, amount: int) -> "ChannelTerms":
+        """These terms after A adds ``amount`` to its deposit (B's balance is unchanged)."""
+        return replace(self, deposit_a=self.deposit_a + amount)
+
+    def to_json(self, *, private: bool = False) -> dict:
+        """The terms as JSON; ``private`` includes the shared secrets (never send those to the ledger)."""
+        out = {"channel_id": self.channel_id, "party_a": self.party_a, "party_b": self.party_b,
+               "deposit_a": self.deposit_a, "deposit_b": self.deposit_b,
+               "challenge_period": self.challenge_period, "shielded": self.shielded}
+        if private:
+            out.update(unit=self.unit, salt=str(self.salt), owner_a=str(self.owner_a), owner_b=str(self.owner_b))
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "ChannelTerms":
+        if not isinstance(obj, dict):
+            raise MalformedInput("channel terms are a JSON object")
+        try:
+            return cls(obj["channel_id"], obj["party_a"], obj["party_b"], int(obj["deposit_a"]),
+                       int(obj.get("deposit_b", 0)), int(obj.get("challenge_period", 10)),
+                       bool(obj.get("shielded", False)), int(obj.get("unit", 1)), int(obj.get("salt", 0)),
+                       int(obj.get("owner_a", 0)), int(obj.get("owner_b", 0)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedInput(f"bad channel terms: {exc}") from None
