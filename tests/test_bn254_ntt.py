@@ -114,3 +114,9 @@ def test_polynomial_product_matches_galois():
     expected = galois.Poly(a[::-1], field=GF) * galois.Poly(b[::-1], field=GF)
     assert prod[:249] == [int(c) for c in expected.coeffs[::-1]]
     assert prod[249:] == [0] * 7
+
+
+@pytest.mark.parametrize("transform", [coset_ntt, coset_intt])
+def test_coset_rejects_zero_shift(transform):
+    with pytest.raises(MalformedInput, match="non-zero"):
+        transform([1, 2, 3, 4], r)

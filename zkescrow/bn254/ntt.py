@@ -77,8 +77,8 @@ def _twiddles(log_n: int):
     return out
 
 
-def _transform(values):
-    """Σ values[i]·ω^(ij) for every j, natural order in and out."""
+def _transform(values, reduce=True):
+    """Σ values[i]·ω^(ij) for every j, natural order in and out (left unreduced if not ``reduce``)."""
     n = len(values)
     log_n = _log2_size(n)
     a = [values[i] for i in _bit_reversal(log_n)]
@@ -108,7 +108,7 @@ def _transform(values):
                 a[k:k + h] = [x + y for x, y in zip(u, v)]
                 a[k + h:k + step] = [x - y for x, y in zip(u, v)]
         h = step
-    return [x % R for x in a]
+    return [x % R for x in a] if reduce else a
 
 
 def ntt(values):
@@ -118,30 +118,46 @@ def ntt(values):
 
 def intt(values):
     """Coefficients of the polynomial whose evaluations at ω^0 … ω^(n−1) are ``values``."""
-    n = len(values)
-    out = _transform(values)
+    return _inverse(values, _scaled_powers(mpz(1), len(values)))
+
+
+def _inverse(values, factors):
+    """factors[i] · (1/n)·Σ values[j]·ω^(−ij): the inverse transform and a scaling in one pass."""
+    out = _transform(values, reduce=False)
     # The transform with ω⁻¹ is the one with ω read at indices −j mod n.
     out[1:] = out[:0:-1]
-    n_inv = invert(mpz(n), R)
-    return [x * n_inv % R for x in out]
+    return [x * f % R for x, f in zip(out, factors)]
+
+
+def _shift(shift):
+    s = mpz(shift) % R
+    if not s:
+        raise MalformedInput("coset shift must be a non-zero element of Fr")
+    return s
 
 
 @lru_cache(maxsize=16)
 def _powers(base, n: int):
+    """[base^0, …, base^(n−1)]."""
     out = [mpz(1)] * n
     for i in range(1, n):
         out[i] = out[i - 1] * base % R
     return out
 
 
+@lru_cache(maxsize=16)
+def _scaled_powers(base, n: int):
+    """[base^i / n for i < n], the factors that finish an inverse transform."""
+    n_inv = invert(mpz(n), R)
+    return [p * n_inv % R for p in _powers(base, n)]
+
+
 def coset_ntt(values, shift):
     """Evaluations of Σ values[i]·X^i at shift·ω^0 … shift·ω^(n−1)."""
-    powers = _powers(mpz(shift) % R, len(values))
+    powers = _powers(_shift(shift), len(values))
     return _transform([v * p % R for v, p in zip(values, powers)])
 
 
 def coset_intt(values, shift):
     """Coefficients of the polynomial whose evaluations at shift·ω^i are ``values``."""
-    coeffs = intt(values)
-    powers = _powers(invert(mpz(shift) % R, R), len(values))
-    return [c * p % R for c, p in zip(coeffs, powers)]
+    return _inverse(values, _scaled_powers(invert(_shift(shift), R), len(values)))
