@@ -32,6 +32,7 @@ from ..bn254.ntt import root_of_unity
 from ..errors import MalformedInput
 from ..formats.lem import G1_SIZE, decode_g1_points, g1_points_to_u, g1_to_u, g2_points_to_u, g2_to_u
 from ..formats.ptau import LAGRANGE_ALPHA_TAU_G1, LAGRANGE_BETA_TAU_G1, LAGRANGE_TAU_G1, PreparedPtau, read_ptau
+from .fixed_base import FixedBase
 from .keys import ProvingKey
 
 #: Printed by ``zkescrow setup --dev`` (and available to any other front end).
@@ -221,45 +222,6 @@ def circuit_hash(pk: ProvingKey, tau_powers=None) -> bytes:
 
 # --- development setup --------------------------------------------------------------------
 
-class _FixedBase:
-    """Multiples of one point by many scalars: a table of (2^w)^j·d·P, then one mixed addition
-    per w-bit window of the scalar."""
-
-    def __init__(self, P, is_g2: bool, window: int = 8):
-        from ..bn254.curve import g1_add, g2_add, jac_g2_add_affine
-        self.window = window
-        self.add_affine = jac_g2_add_affine if is_g2 else jac_g1_add_affine
-        self.infinity = JAC_G2_INFINITY if is_g2 else JAC_G1_INFINITY
-        self.to_affine = g2_batch_from_jacobian if is_g2 else g1_batch_from_jacobian
-        add = g2_add if is_g2 else g1_add
-        n_windows = (256 + window - 1) // window
-        self.table = []
-        base = P
-        for _ in range(n_windows):
-            row = [None, base]
-            for _ in range(2, 1 << window):
-                row.append(add(row[-1], base))
-            self.table.append(row)
-            base = add(row[-1], base)        # 2^w · base
-
-    def multiply(self, scalars) -> list:
-        """[k·P for k in scalars] as affine points (scalars in [0, r))."""
-        w, mask, table, add_affine = self.window, (1 << self.window) - 1, self.table, self.add_affine
-        out = []
-        for k in scalars:
-            k = int(k)
-            acc = self.infinity
-            j = 0
-            while k:
-                d = k & mask
-                if d:
-                    acc = add_affine(acc, table[j][d])
-                k >>= w
-                j += 1
-            out.append(acc)
-        return self.to_affine(out)
-
-
 def _lagrange_at(tau, log_n: int) -> list:
     """[L_i(τ) for the domain of size 2^log_n] = (τ^n − 1)/n · ω^i / (τ − ω^i)."""
     n = 1 << log_n
@@ -314,8 +276,8 @@ def setup_dev(r1cs, *, progress=None) -> ProvingKey:
         h_scalars = [lag2[2 * i + 1] * delta_inv % R for i in range(n)]
 
         report("multiplying the generators")
-        g1 = _FixedBase(G1_GENERATOR, is_g2=False)
-        g2 = _FixedBase(G2_GENERATOR, is_g2=True)
+        g1 = FixedBase(G1_GENERATOR)
+        g2 = FixedBase(G2_GENERATOR, is_g2=True)
         a_pts = g1.multiply(u)
         b1_pts = g1.multiply(v_)
         b2_pts = g2.multiply(v_)
