@@ -318,3 +318,33 @@ def test_signal_repr_and_constants():
     assert "value=None" in repr(cs.hint(lambda: 1))
     assert cs.as_signal(5).constant_value == 5 and cs.as_signal(c) is c
     assert repr(Layout(k=2)) == "Layout(k=2)"
+
+
+def test_compile_is_byte_identical_across_processes():
+    """No dependence on hash seeds or object ids: two interpreters write the same .r1cs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import hashlib\n"
+        "from circuits.dsl import Circuit, Output, Private, Public\n"
+        "from circuits.gadgets.compare import less_than, is_zero\n"
+        "from circuits.gadgets.bits import num2bits\n"
+        "from zkescrow.formats import r1cs_to_bytes\n"
+        "class C(Circuit):\n"
+        "    o = Output(n=2)\n"
+        "    a = Public()\n"
+        "    b = Private(n=3)\n"
+        "    def define(self, cs):\n"
+        "        self.o[0] = less_than(cs, self.a, self.b[0] * self.b[1], 64)\n"
+        "        self.o[1] = is_zero(cs, cs.sum(num2bits(cs, self.b[2], 254)))\n"
+        "print(hashlib.sha256(r1cs_to_bytes(C().compile())).hexdigest())\n")
+    root = Path(__file__).resolve().parent.parent
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        digests.add(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                                   check=True, cwd=root).stdout.strip())
+    assert len(digests) == 1 and len(digests.pop()) == 64
