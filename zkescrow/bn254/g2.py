@@ -13,7 +13,7 @@ E'(Fq2) has r·h points (h = G2_COFACTOR), so a point on the twist need not be i
 q ≡ 6x² (mod r); by El Housni–Guillevic–Piellard (ePrint 2022/352) a point of E'(Fq2)
 is in G2 iff ψ(P) = [6x²]P, a 127-bit multiplication instead of a 254-bit one.
 """
-from gmpy2 import invert, mpz
+from gmpy2 import mpz
 
 from ..errors import InvalidPoint
 from .constants import B2, BN_X, Q

@@ -29,9 +29,9 @@ HALF_R = R_INT // 2
 #: shorter bucket pass instead of paying for 254-bit windows.
 SHORT_BITS = 64
 #: Cost of the per-bucket reduction work (two Jacobian additions) in mixed additions, measured:
-#: a full addition costs about 1.2 mixed ones in G1 and 1.6 in G2.
+#: a full addition costs about 1.2 mixed ones in G1 and 1.5 in G2.
 REDUCE_COST_G1 = 2.4
-REDUCE_COST_G2 = 3.4
+REDUCE_COST_G2 = 3.0
 #: Below this many (non-trivial) terms, separate scalar multiplications are faster.
 SMALL_MSM = 4
 
