@@ -6,8 +6,9 @@ import pytest
 
 from circuits.crypto.babyjub import BASE8, GENERATOR, IDENTITY, ORDER, SUBORDER, Point
 from circuits.dsl import Circuit, Output, Private
-from circuits.gadgets.babyjub import (assert_not_small_order, assert_on_curve, is_identity, point_add, point_double,
-                                      scalar_mul_any, scalar_mul_fixed, scalar_mul_prime_order)
+from circuits.gadgets.babyjub import (assert_not_small_order, assert_on_curve, derive_public_key, is_identity,
+                                      point_add, point_double, scalar_mul_any, scalar_mul_fixed,
+                                      scalar_mul_prime_order)
 from circuits.gadgets.bits import num2bits
 from zkescrow.bn254.constants import R
 from zkescrow.errors import UnsatisfiedConstraint, WitnessError
@@ -72,6 +73,14 @@ class PrimeOrderMul(Circuit):
 
     def define(self, cs):
         self.out = scalar_mul_prime_order(cs, num2bits(cs, self.k, self.n), self.p)
+
+
+class PublicKeyOf(Circuit):
+    out = Output(n=2)
+    secret = Private()
+
+    def define(self, cs):
+        self.out = derive_public_key(cs, self.secret)
 
 
 class NotSmallOrder(Circuit):
@@ -204,3 +213,12 @@ def test_is_identity():
     assert IsIdentity().witness({"p": xy(IDENTITY)})[1] == 1
     for p in (Point(0, int(R) - 1), random_point(), GENERATOR.mul(ORDER - 1)):
         assert IsIdentity().witness({"p": xy(p)})[1] == 0
+
+
+def test_derive_public_key_matches_native_and_babypbk_cost():
+    for secret in (1, int(SUBORDER) - 1, rng.randrange(2**253)):
+        assert PublicKeyOf().witness({"secret": secret})[1:3] == xy(BASE8.mul(secret))
+    assert len(PublicKeyOf().compile().constraints) <= 776        # circomlib BabyPbk
+    with pytest.raises(UnsatisfiedConstraint, match="BabyPbk"):
+        PublicKeyOf().witness({"secret": 2**253})
+

@@ -11,7 +11,7 @@ Edwards form, so it is correct for every point on the curve, torsion included.
 Constraint counts (circomlib's, circom --O2, in brackets):
     assert_on_curve 3 [BabyCheck 3]          point_add 6 [BabyAdd 6]      point_double 5 [BabyDbl 6]
     assert_not_small_order 16 [3·BabyDbl + IsZero + enabled = 21]
-    scalar_mul_fixed, 253 bits: 514 [EscalarMulFix(253) 523]
+    scalar_mul_fixed, 253 bits: 514 [EscalarMulFix(253) 523]      derive_public_key 767 [BabyPbk 776]
     scalar_mul_any, 254 bits: 2793, 11 per bit (Edwards, 2-bit windows) [EscalarMulAny(254) 2310]
     scalar_mul_prime_order, 254 bits: 2301, 9 per bit (Montgomery, P of prime order) [EscalarMulAny(254) 2310]
 """
@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from gmpy2 import invert
 
-from circuits.crypto.babyjub import A, D, IDENTITY, Point
+from circuits.crypto.babyjub import A, BASE8, D, IDENTITY, Point
 from zkescrow.bn254.constants import R
 
 
@@ -221,6 +221,13 @@ def scalar_mul_any(cs, bits, point) -> tuple:
                 acc = point_double(cs, *acc)
             acc = point_add(cs, *acc, *selected)
         return tuple(acc)
+
+
+def derive_public_key(cs, secret) -> tuple:
+    """secret·BASE8 for a secret < 2^253, as circomlib's BabyPbk (253 + 514 constraints; BabyPbk 776)."""
+    from .bits import num2bits
+    with cs.scope("BabyPbk"):
+        return scalar_mul_fixed(cs, num2bits(cs, secret, 253), BASE8)
 
 
 # --- variable base of prime order: Montgomery-form double-and-add ---------------------------
