@@ -201,8 +201,9 @@ def test_scalar_mul_any_rejects_off_curve_point():
 
 def test_not_small_order():
     p = random_point(False)
-    w = NotSmallOrder().witness({"enabled": 1, "p": xy(p)})
-    assert w[1:3] == xy(p.mul(8))
+    for enabled in (1, 0):
+        w = NotSmallOrder().witness({"enabled": enabled, "p": xy(p)})
+        assert w[1:3] == xy(p.mul(8))
     for torsion in (IDENTITY, GENERATOR.mul(SUBORDER), GENERATOR.mul(SUBORDER * 4), Point(0, int(R) - 1)):
         with pytest.raises((UnsatisfiedConstraint, WitnessError), match="NotSmallOrder"):
             NotSmallOrder().witness({"enabled": 1, "p": xy(torsion)})
