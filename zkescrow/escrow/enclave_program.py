@@ -1,0 +1,306 @@
+"""The escrow enclave program: the minimally trusted manager of charging sessions (Hawk's φ_priv, protocols.md §3, §9).
+
+It runs inside an attested enclave (``enclave_sim``); its source and the helper
+modules in ``measured_modules`` are its MRENCLAVE, so a car that verified the
+quote knows exactly these rules decide its deposit.  Per session it keeps the
+terms (price, deposit, deadline, who gets paid), the pole meter's signed readings
+and the car's signed receipts, and finally signs one settlement:
+
+    created ──fund──▶ funded ──packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
+       │                                                          │
+       └──────────────── refund height reached: the enclave signs nothing more ──▶ expired
+
+Rules it enforces, whatever its host says:
+  * a packet counts only with a meter reading signed by the pole's registered meter key
+    (pagination +1, register never backwards) *and* the car's receipt for it;
+  * paid = energy · price ≤ deposit, always (so a release never exceeds the deposit);
+  * one settlement per session: the EdDSA release signature and the Ed25519 payout
+    signature are made once, for the closing decision only;
+  * after the refund height it signs nothing, so the driver's refund path (which
+    needs no enclave) never races a late release.
+
+The enclave sees the private inputs (energy, amounts, both parties' addresses) but
+cannot change the outcome: the ledger (transparent mode) and the escrow_release
+circuit (shielded mode) check the same split, and if the enclave never acts the
+driver refunds alone after the deadline.  Every transition is sealed with the
+monotonic counter (``ctx.save_state``); ``resume`` checks that counter against a copy
+held outside the platform (``ctx.check_anchor``).
+
+Two signatures per settlement:
+  * EdDSA-Poseidon over Baby Jubjub on m = H(RELEASE_MESSAGE, session, E_Wh, final_nonce),
+    which the escrow_release circuit verifies (shielded mode);
+  * Ed25519 (``ctx.sign``) over the escrow_payout transaction's signing bytes, which the
+    ledger verifies for authority 'enclave' (transparent mode), after the enclave has
+    checked the openings of both output notes (amounts and owners).
+"""
+import hashlib
+
+from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
+from circuits.notes import EscrowTerms, Note, note_commitment, release_message
+from enclave_sim import EnclaveProgram, ecall
+from zkescrow.errors import MalformedInput, WitnessError
+from zkescrow.escrow.attestation import endorsement_message
+from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
+from zkescrow.escrow.transactions import Transaction
+
+EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
+MODES = ("transparent", "shielded")
+OPEN_STATES = ("created", "funded", "streaming")
+
+
+def _need_int(value, name, low=0, high=(1 << 64) - 1):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise MalformedInput(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def _need_hex(value, name, length=64):
+    if not isinstance(value, str) or len(value) != length or any(c not in "0123456789abcdef" for c in value):
+        raise MalformedInput(f"{name} must be {length} lowercase hex digits")
+    return value
+
+
+class EscrowProgram(EnclaveProgram):
+    """Charging-session escrow (see the module docstring)."""
+
+    config = {"program": "zkescrow-escrow", "version": 1, "max_sessions": 1024, "max_packet_wh": 1000,
+              "price_bits": 32, "energy_bits": 32}
+    measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.transactions", "zkescrow.escrow.codec",
+                        "zkescrow.escrow.attestation",
+                        "circuits.notes", "circuits.crypto.eddsa")
+
+    def on_start(self, state):
+        self.sessions = dict(state["sessions"]) if state else {}
+        seed = hashlib.sha256(EDDSA_DOMAIN + bytes(self.ctx.signing_key)).digest()
+        self._eddsa = EddsaPrivateKey(seed)
+
+    def _commit(self) -> int:
+        return self.ctx.save_state({"sessions": self.sessions})
+
+    def _session(self, session_id):
+        s = self.sessions.get(session_id)
+        if s is None:
+            raise MalformedInput(f"no session {str(session_id)[:16]}… in this enclave")
+        return s
+
+    def _terms(self, s) -> EscrowTerms:
+        return EscrowTerms(self._eddsa.public_key, int(s["driver_owner"]), int(s["pole_owner"]), s["price"],
+                           int(s["session_id"], 16), s["refund_height"])
+
+    def _view(self, s) -> dict:
+        out = {k: s[k] for k in ("session_id", "mode", "state", "deposit", "price", "delivered_wh", "paid_wh",
+                                 "page", "refund_height", "close_reason")}
+        out["counter"] = self.ctx.counter
+        return out
+
+    # --- keys and registration -------------------------------------------------------------
+
+    @ecall
+    def eddsa_key(self) -> dict:
+        """The Baby Jubjub key releases are signed with, and its endorsement by the attested Ed25519 key."""
+        packed = self._eddsa.public_key.pack()
+        return {"eddsa_key": packed.hex(), "eddsa_endorsement": self.ctx.sign(endorsement_message(packed)).hex()}
+
+    @ecall
+    def resume(self, anchored_counter: int) -> dict:
+        """After a restart: halt unless the counter equals the copy anchored outside the platform."""
+        self.ctx.check_anchor(_need_int(anchored_counter, "anchored counter"))
+        return {"counter": self.ctx.counter, "sessions": len(self.sessions)}
+
+    # --- session lifecycle -----------------------------------------------------------------
+
+    @ecall
+    def open_session(self, terms: dict) -> dict:
+        """Record a session's terms; returns the escrow owner field a shielded deposit must be locked to."""
+        if not isinstance(terms, dict):
+            raise MalformedInput("session terms are an object")
+        sid = _need_hex(terms.get("session_id"), "session_id", 62)
+        if sid in self.sessions:
+            raise MalformedInput(f"session {sid[:16]}… already exists")
+        if len(self.sessions) >= self.config["max_sessions"]:
+            raise MalformedInput("the enclave holds its maximum number of sessions")
+        mode = terms.get("mode")
+        if mode not in MODES:
+            raise MalformedInput(f"mode must be one of {MODES}")
+        price = _need_int(terms.get("price"), "price", 1, (1 << self.config["price_bits"]) - 1)
+        deposit = _need_int(terms.get("deposit"), "deposit", 1)
+        packet = _need_int(terms.get("packet_wh"), "packet_wh", 1, self.config["max_packet_wh"])
+        if deposit < packet * price:
+            raise MalformedInput(f"deposit {deposit} does not cover one packet of {packet} Wh at {price} per Wh")
+        s = {"session_id": sid, "mode": mode, "pole_id": str(terms.get("pole_id")), "price": price,
+             "deposit": deposit, "packet_wh": packet,
+             "meter_key": _need_hex(terms.get("meter_key"), "meter_key"),
+             "car_key": _need_hex(terms.get("car_key"), "car_key"),
+             "pole_owner": str(_need_int(int(terms.get("pole_owner", -1)), "pole_owner", 0, (1 << 254) - 1)),
+             "driver_owner": str(_need_int(int(terms.get("driver_owner", -1)), "driver_owner", 0, (1 << 254) - 1)),
+             "refund_height": _need_int(terms.get("refund_height"), "refund_height", 1, (1 << 62)),
+             "close_height": _need_int(terms.get("close_height"), "close_height", 1, (1 << 62)),
+             "state": "created", "delivered_wh": 0, "paid_wh": 0, "page": None, "nonce": 0,
+             "meter": ReadingLog(str(terms.get("pole_id")), sid).to_dict(), "funding": None,
+             "close_reason": None, "decision": None, "payout_txid": None}
+        if s["close_height"] >= s["refund_height"]:
+            raise MalformedInput("sessions must close before the refund height")
+        self.sessions[sid] = s
+        self._commit()
+        view = self._view(s)
+        view["escrow_owner"] = str(self._terms(s).owner)
+        return view
+
+    @ecall
+    def fund(self, session_id: str, evidence: dict, height: int) -> dict:
+        """Take the session to FUNDED.
+
+        transparent: evidence = the ledger's escrow record (deposit, refund height, status 'open');
+        shielded: evidence = the escrow note's opening {v, rho, r, a} and its commitment — the enclave
+        checks that the note is locked to its own key with these terms and holds the deposit.
+        """
+        s = self._session(session_id)
+        if s["state"] != "created":
+            raise MalformedInput(f"session is {s['state']}, not awaiting funding")
+        self._check_deadline(s, height)
+        if s["mode"] == "transparent":
+            if evidence.get("status") != "open" or evidence.get("deposit") != s["deposit"] \
+                    or evidence.get("refund_height") != s["refund_height"] or evidence.get("session_id") != sid_of(s):
+                raise MalformedInput("the ledger's escrow does not match the session terms")
+            s["funding"] = {"txid": evidence.get("txid")}
+        else:
+            note = Note(int(evidence["v"]), self._terms(s).owner, int(evidence["rho"]), int(evidence["r"]),
+                        int(evidence.get("a", 0)))
+            if note.value != s["deposit"]:
+                raise MalformedInput(f"escrow note holds {note.value}, the terms say {s['deposit']}")
+            if str(note.commitment) != str(evidence.get("commitment")):
+                raise MalformedInput("escrow note opening does not match its commitment (wrong owner or terms)")
+            s["funding"] = {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
+                            "commitment": str(note.commitment), "position": evidence.get("position")}
+        s["state"] = "funded"
+        self._commit()
+        return self._view(s)
+
+    @ecall
+    def packet(self, session_id: str, reading: str, receipt: str, height: int) -> dict:
+        """One energy packet: the meter's signed reading and the car's signed receipt for it."""
+        s = self._session(session_id)
+        if s["state"] not in ("funded", "streaming"):
+            raise MalformedInput(f"session is {s['state']}: it takes no more packets")
+        self._check_deadline(s, height)
+        parsed = parse_reading(reading, s["meter_key"])
+        log = ReadingLog.from_dict(s["meter"])
+        log.check(parsed)
+        delivered = parsed.register_wh - (log.start_wh if log.start_wh is not None else parsed.register_wh)
+        if delivered - s["delivered_wh"] > s["packet_wh"]:
+            raise MalformedInput(f"a packet of {delivered - s['delivered_wh']} Wh exceeds the agreed "
+                                 f"{s['packet_wh']} Wh")
+        if delivered * s["price"] > s["deposit"]:
+            raise WitnessError(f"{delivered} Wh at {s['price']} per Wh exceeds the deposit {s['deposit']}")
+        verify_ack(s["car_key"], session_id, parsed.page, delivered, receipt)
+        log.accept(parsed)
+        s["meter"] = log.to_dict()
+        s["delivered_wh"] = s["paid_wh"] = delivered
+        s["page"] = parsed.page
+        s["nonce"] += 1
+        s["state"] = "streaming"
+        self._commit()
+        return self._view(s)
+
+    @ecall
+    def authorize_next(self, session_id: str, delivered_wh: int, height: int) -> dict:
+        """May the pole deliver the next packet?  Only if every packet so far is receipted and the next one
+        stays within the deposit and the session's time."""
+        s = self._session(session_id)
+        go, reason = True, "next packet covered by the deposit"
+        if s["state"] not in ("funded", "streaming"):
+            go, reason = False, f"session is {s['state']}"
+        elif height >= s["close_height"]:
+            go, reason = False, "session time is over"
+        elif delivered_wh > s["paid_wh"]:
+            go, reason = False, f"{delivered_wh - s['paid_wh']} Wh delivered without a receipt from the car"
+        elif (s["paid_wh"] + s["packet_wh"]) * s["price"] > s["deposit"]:
+            go, reason = False, "deposit exhausted"
+        return {"go": go, "reason": reason, "paid_wh": s["paid_wh"], "counter": self.ctx.counter}
+
+    @ecall
+    def close(self, session_id: str, reason: str, height: int) -> dict:
+        """Close the session on the last receipted packet and sign the release (once)."""
+        s = self._session(session_id)
+        if s["state"] == "closing":
+            return self._decision(s)
+        if s["state"] not in ("funded", "streaming"):
+            raise MalformedInput(f"session is {s['state']}: nothing to close")
+        self._check_deadline(s, height)
+        energy = s["paid_wh"]
+        pay = energy * s["price"]
+        if pay > s["deposit"]:                     # unreachable by the packet rule; kept as the invariant
+            raise WitnessError("release would exceed the deposit")
+        msg = release_message(int(session_id, 16), energy, s["nonce"])
+        sig = self._eddsa.sign_poseidon(msg)
+        s["decision"] = {"energy_wh": energy, "pay": pay, "refund": s["deposit"] - pay, "final_nonce": s["nonce"],
+                         "signature": sig.pack().hex()}
+        s["state"], s["close_reason"] = "closing", str(reason)[:80]
+        self._commit()
+        return self._decision(s)
+
+    def _decision(self, s) -> dict:
+        out = dict(self._view(s), **s["decision"])
+        if s["mode"] == "shielded":
+            out["escrow_note"] = s["funding"]
+        return out
+
+    @ecall
+    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int) -> dict:
+        """Ed25519 authority for the transparent payout transaction that carries out the closing decision.
+
+        ``openings`` are the two output notes {v, o, rho, r, a}: the pole's payment and the driver's change;
+        the enclave recomputes their commitments, so it signs only the split it decided.
+        """
+        s = self._session(session_id)
+        if s["mode"] != "transparent" or s["state"] not in ("closing", "settled"):
+            raise MalformedInput("only a closed transparent session has a payout to sign")
+        self._check_deadline(s, height)
+        t = Transaction.from_json(tx)
+        b = t.body
+        if s["payout_txid"] not in (None, t.txid):
+            raise MalformedInput("this session's payout is already signed (one settlement per session)")
+        if t.kind != "escrow_payout" or b.get("session_id") != sid_of(s) or b.get("authority") != "enclave":
+            raise MalformedInput("not an enclave payout for this session")
+        if b.get("public_amount") != s["deposit"]:
+            raise MalformedInput("the payout must release exactly the deposit")
+        d = s["decision"]
+        if not isinstance(openings, list) or len(openings) != 2:
+            raise MalformedInput("give the openings of both output notes")
+        expected = [(d["pay"], s["pole_owner"]), (d["refund"], s["driver_owner"])]
+        for k, (o, (value, owner)) in enumerate(zip(openings, expected)):
+            cm = note_commitment(int(o["v"]), int(o["a"]), int(o["o"]), int(o["rho"]), int(o["r"]))
+            if int(o["v"]) != value or str(o["o"]) != owner or str(cm) != str(b.get("commitments", [None] * 2)[k]):
+                raise WitnessError(f"payout output {k} does not pay {value} to the agreed party")
+        s["payout_txid"], s["state"] = t.txid, "settled"
+        self._commit()
+        return {"signature": self.ctx.sign(t.signing_bytes()).hex(), "counter": self.ctx.counter}
+
+    @ecall
+    def settled(self, session_id: str) -> dict:
+        """Mark a shielded session settled (its release is on the ledger); idempotent."""
+        s = self._session(session_id)
+        if s["state"] == "closing":
+            s["state"] = "settled"
+            self._commit()
+        return self._view(s)
+
+    @ecall
+    def status(self, session_id: str) -> dict:
+        return self._view(self._session(session_id))
+
+    def _check_deadline(self, s, height) -> None:
+        _need_int(height, "height")
+        if height >= s["refund_height"]:
+            if s["state"] in OPEN_STATES or s["state"] == "closing":
+                s["state"] = "expired"
+                self._commit()
+            raise WitnessError(f"refund height {s['refund_height']} reached: the enclave signs nothing more "
+                               f"for this session (the driver refunds without it)")
+
+
+def sid_of(s) -> str:
+    return s["session_id"]
+
+
+PROGRAM = EscrowProgram

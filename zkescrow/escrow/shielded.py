@@ -1,0 +1,67 @@
+"""Shielded escrow: the deposit is a note whose owner field commits to the escrow's conditions (protocols.md §9, C3).
+
+    owner_E = H(ESCROW_OWNER, PK_enclave, owner_driver, T_refund, H(TERMS, owner_driver, owner_pole, price, session))
+
+Funding is an ordinary shielded_transfer to owner_E (indistinguishable from any
+payment; the note is encrypted to the enclave's attested X25519 key and also handed
+over the secure channel).  Settlement is an escrow_release proof: mode 0 with the
+enclave's EdDSA signature on (session, energy, final nonce) pays energy·price to the
+pole and the rest to the driver; mode 1, once the chain height reaches T_refund, pays
+everything back to the driver with no enclave involved.  Public: only that some escrow
+note was released or refunded at some height, under a random session id.
+"""
+from __future__ import annotations
+
+from circuits.crypto.eddsa import Signature
+from circuits.escrow.escrow_release import REFUND, RELEASE, escrow_release_inputs
+from circuits.notes import EscrowTerms, Note
+from zkescrow.errors import MalformedInput
+
+from .keys import PaymentAddress
+from .note_encryption import encrypt_note
+from .transactions import Transaction
+
+
+def fund_escrow(wallet, terms: EscrowTerms, deposit: int, enclave_box_key: bytes) -> tuple[Transaction, Note]:
+    """A shielded_transfer of ``deposit`` to the escrow owner (change back to the driver); and the escrow note."""
+    spends = wallet.select(deposit)
+    change = sum(n.note.value for n in spends) - deposit
+    outputs = [(Note.new(deposit, terms.owner), enclave_box_key)]
+    if change:
+        outputs.append((Note.new(change, wallet.keys.owner), bytes(wallet.keys.viewing.public_key)))
+    tx = wallet.build_transfer(spends, outputs, 0, "shielded_transfer", {"recipient": None})
+    return tx, wallet.last_output_notes[0]
+
+
+def locate(ledger, commitment: int) -> int:
+    """The tree position of a note commitment on the ledger."""
+    row = ledger.store.one("SELECT position FROM commitments WHERE commitment = ?", str(commitment))
+    if row is None:
+        raise MalformedInput("the escrow note is not on the ledger")
+    return row["position"]
+
+
+def release(wallet, note: Note, position: int, terms: EscrowTerms, *, pole: PaymentAddress, driver: PaymentAddress,
+            mode: int = RELEASE, energy_wh: int = 0, final_nonce: int = 0, signature_hex: str | None = None,
+            driver_key=None) -> Transaction:
+    """An escrow_release transaction (mode 0: on the enclave's signature; mode 1: refund by the driver).
+
+    ``wallet`` only proves (any party that knows the note and terms can); its tree must be synced.
+    """
+    ledger = wallet.ledger
+    signature = Signature.unpack(bytes.fromhex(signature_hex)) if signature_hex else None
+    statement = escrow_release_inputs(note, terms, wallet.merkle_path(position), root=wallet.tree.root,
+                                      height=ledger.height, mode=mode, energy_wh=energy_wh,
+                                      final_nonce=final_nonce, signature=signature,
+                                      driver_key=driver_key if mode == REFUND else None, depth=ledger.depth)
+    proof, _, seconds = wallet.circuit_keys.prove("escrow_release", statement.inputs)
+    wallet.proof_times.append(("escrow_release", seconds))
+    p = statement.public
+    body = {"root": str(p["root"]), "nullifier": str(p["nullifier"]), "pay_commitment": str(p["pay_commitment"]),
+            "refund_commitment": str(p["refund_commitment"]), "session_id": str(p["session_id"]),
+            "height": p["height"], "mode": p["mode"], "asset": p["asset"],
+            "ciphertexts": [encrypt_note(statement.pay_note, pole.viewing_public),
+                            encrypt_note(statement.refund_note, driver.viewing_public)],
+            "proof": proof}
+    wallet.last_output_notes = (statement.pay_note, statement.refund_note)
+    return Transaction("escrow_release", body)
