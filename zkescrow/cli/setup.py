@@ -78,7 +78,7 @@ def setup_cmd(files, dev, as_json):
         finally:
             steps.close()
     else:
-        steps = _Steps("setup", 5)
+        steps = _Steps("setup", 4)
         try:
             pk = setup(r1cs, files[1], progress=steps)
         finally:
