@@ -7,7 +7,7 @@ from py_ecc import optimized_bn128 as ref
 
 from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R
 from zkescrow.bn254.curve import g1_add, g1_mul, g1_neg, g2_add, g2_mul, g2_neg
-from zkescrow.bn254.msm import SCALAR_BITS, msm_g1, msm_g2, signed_digits, window_size
+from zkescrow.bn254.msm import msm_g1, msm_g2, signed_windows, window_size
 
 r = int(R)
 
@@ -115,16 +115,19 @@ def test_msm_rejects_length_mismatch(g1_points):
         msm_g1(g1_points[:3], [1, 2])
 
 
-def test_signed_digits_reconstruct_scalars():
+def test_signed_windows_recode_scalars():
     rng = random.Random(15)
-    ks = [0, 1, r - 1, 2 ** 253] + [rng.randrange(r) for _ in range(100)]
-    for c in (2, 5, 9, 11, 16):
-        table = signed_digits(ks, c)
-        assert len(table) == (SCALAR_BITS + c) // c
-        for i, k in enumerate(ks):
-            digits = [row[i] for row in table]
-            assert sum(d << (c * w) for w, d in enumerate(digits)) == k
-            assert all(-(1 << (c - 1)) < d <= 1 << (c - 1) for d in digits)
+    for bits in (64, 128, 253, 254):
+        ks = [0, 1, 2 ** bits - 1, 2 ** (bits - 1)] + [rng.randrange(2 ** bits) for _ in range(50)]
+        for c in (2, 5, 9, 11, 16):
+            windows, offset = signed_windows(c, bits)
+            assert windows * c <= bits + 2 * c
+            for k in ks:
+                K = k + offset
+                assert K >> (c * windows) == 0
+                digits = [((K >> (c * w)) & ((1 << c) - 1)) - (1 << (c - 1)) for w in range(windows)]
+                assert sum(d << (c * w) for w, d in enumerate(digits)) == k
+                assert all(-(1 << (c - 1)) <= d < 1 << (c - 1) for d in digits)
 
 
 def test_window_size_grows_with_n():

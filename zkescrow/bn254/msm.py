@@ -1,8 +1,8 @@
 """Multi-scalar multiplication Σ scalars[i]·points[i] in G1 and G2 (Pippenger's bucket method).
 
-Each scalar (an int in [0, r)) is cut into signed c-bit digits d ∈ (−2^(c−1), 2^(c−1)]
-(a digit above half borrows one from the next window), so a window needs only
-2^(c−1) buckets and a negative digit adds −P, whose y is negated once per point.
+Each scalar is cut into signed c-bit digits d ∈ [−2^(c−1), 2^(c−1)) (read carry-free
+from k + Σ 2^(c−1)·2^(cw), see ``signed_windows``), so a window needs only 2^(c−1)
+buckets and a negative digit adds −P, whose y is negated once per point.
 For every window, each point is added into the bucket of its digit with mixed
 Jacobian + affine addition; the buckets are then summed as Σ j·B_j with two running
 sums, and the windows are combined by c doublings each (Horner).
@@ -47,24 +47,19 @@ def window_size(n: int, reduce_cost: float = REDUCE_COST_G1, bits: int = SCALAR_
     return best_c
 
 
-def signed_digits(scalars, c: int, bits: int = SCALAR_BITS):
-    """Per window, the signed c-bit digits of every scalar < 2^bits (window 0 = least significant)."""
+def signed_windows(c: int, bits: int):
+    """(windows, offset) for the carry-free signed recoding of scalars 0 ≤ k < 2^bits.
+
+    With K = k + offset, offset = Σ_w 2^(c−1)·2^(cw), the digits
+    d_w = ((K >> cw) mod 2^c) − 2^(c−1) lie in [−2^(c−1), 2^(c−1)) and Σ_w d_w·2^(cw) = k:
+    each window is read straight from K, with no carries and no digit table.
+    """
     windows = (bits + c) // c
-    mask = (1 << c) - 1
-    half = 1 << (c - 1)
-    full = 1 << c
-    table = [[0] * len(scalars) for _ in range(windows)]
-    for i, k in enumerate(scalars):
-        w = 0
-        while k:
-            d = k & mask
-            k >>= c
-            if d > half:
-                d -= full
-                k += 1
-            table[w][i] = d
-            w += 1
-    return table
+    while True:
+        offset = sum(1 << (c * w + c - 1) for w in range(windows))
+        if (1 << bits) - 1 + offset < 1 << (c * windows):
+            return windows, offset
+        windows += 1
 
 
 class _Group:
@@ -122,30 +117,33 @@ def _pippenger(points, scalars, G: _Group):
 
 def _bucket_sum(pts, ks, G: _Group):
     """Σ ks[i]·pts[i] (Jacobian) by signed-digit buckets; pts affine, ks in (1, r/2]."""
-    n = len(pts)
     bits = max(k.bit_length() for k in ks)
-    c = window_size(n, G.reduce_cost, bits)
-    digits = signed_digits(ks, c, bits)
+    c = window_size(len(pts), G.reduce_cost, bits)
+    windows, offset = signed_windows(c, bits)
+    recoded = [k + offset for k in ks]
     neg_y = G.neg_y
     negs = [(P[0], neg_y(P[1])) for P in pts]
     infinity, add, add_affine, double = G.infinity, G.add, G.add_affine, G.double
     one = G.one
-    n_buckets = 1 << (c - 1)
+    mask = (1 << c) - 1
+    half = 1 << (c - 1)
     total = infinity
-    for window in reversed(digits):
+    for w in range(windows - 1, -1, -1):
         for _ in range(c):
             total = double(total)
-        buckets = [None] * (n_buckets + 1)
-        for d, P, N in zip(window, pts, negs):
+        shift = c * w
+        buckets = [None] * (half + 1)          # bucket j collects the points with digit ±j
+        for K, P, N in zip(recoded, pts, negs):
+            d = ((K >> shift) & mask) - half
             if d > 0:
                 b = buckets[d]
                 buckets[d] = (P[0], P[1], one) if b is None else add_affine(b, P)
-            elif d < 0:
+            elif d:
                 b = buckets[-d]
                 buckets[-d] = (N[0], N[1], one) if b is None else add_affine(b, N)
         running = infinity
         window_sum = infinity
-        for j in range(n_buckets, 0, -1):
+        for j in range(half, 0, -1):
             b = buckets[j]
             if b is not None:
                 running = add(running, b)
