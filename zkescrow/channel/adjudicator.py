@@ -1,38 +1,39 @@
-"""The on-ledger channel contract: open, top up, close (cooperative or unilateral), challenge, settle.
+"""The on-ledger channel contract: open, top up, close (cooperative or unilateral), counters, settle.
 
 Importing this module teaches the ledger (``zkescrow.escrow.rules``) the channel
 transaction kinds; a ledger created with ``extensions=("zkescrow.channel.adjudicator",)``
 imports it whenever it is opened.  Locked channel value counts in the ledger's
 conservation check (``channels.locked``).  Times are block heights.
 
-    kind                          body                                               signed by
+    kind                          body                                               authorised by
     channel_open                  channel_id, party_a, party_b, deposit_a,          A (tx) and, if B funds or
                                   deposit_b, challenge_period, shielded, nonce,     the channel is shielded,
                                   [terms_id, payout_terms], [b_signature]           B (b_signature)
     channel_top_up                channel_id, amount, nonce, [terms_id,             A (tx), B (shielded)
                                   payout_terms, b_signature]
-    channel_cooperative_close     channel_id, state, close_signatures {A, B}         both (closing signatures)
-    channel_close                 channel_id, closer, [state]                       closer (tx); state by the peer
-    channel_challenge             channel_id, party, state                          party (tx); state by the peer
+    channel_close                 channel_id, closer                                closer (tx)
+    channel_counter               channel_id, state                                 both (co-signed counter)
+    channel_counter_shielded      channel_id, state, step, proof                    both (co-signed) + proof
+    channel_cooperative_close     channel_id, states {A, B}, close_signatures       both (closing signatures)
     channel_settle                channel_id                                        — (after the period)
-    channel_close_shielded        channel_id, closer, [state], step, proof,         closer (tx); state by the peer
-                                  [close_signatures]                                (cooperative: both, no period)
-    channel_challenge_shielded    channel_id, party, state, step, proof             party (tx); state by the peer
     channel_settle_shielded       channel_id, terms_id, payout_terms, total,        — (the proof)
                                   commitment, cm_a, cm_b, ciphertexts, proof
 
-Unilateral close (µRaiden/Raiden): the closer posts the latest state its peer
-signed; during ``challenge_period`` blocks the peer may post any state with a
-higher nonce that the closer signed, which replaces it; afterwards anyone settles.
-So a party holding the latest co-signed state never loses to an older one as long
-as it looks at the ledger once per challenge period (or lets someone do it for it).
+Each party's counter (what it has paid in total, ``proofs``) starts at 0 with
+nonce 0.  Unilateral close (Raiden-style): the closer closes and posts the latest
+co-signed counters it holds; during ``challenge_period`` blocks either party may
+post a co-signed counter with a higher nonce, which replaces the recorded one;
+afterwards anyone settles: B receives deposit_b + t_a − t_b, A the rest.  So a
+party holding the latest co-signed counters never loses to older ones, provided
+it looks at the ledger once per challenge period (or lets someone do it for it).
 
-Shielded channels keep only commitments on the ledger.  Close and challenge carry
-a ``channel_update`` proof (``step``) from the ledger's last proven commitment
-(at first the opening commitment deposit_b·G, blinding 0) to the claimed one, so
-the ledger knows the claimed balance lies in [0, total] without learning it;
-settlement carries a ``channel_settle`` proof that splits the committed balance
-into two shielded notes (cm_a for A, cm_b for B) in the note tree.
+Shielded channels keep only commitments on the ledger.  A counter update carries
+a ``channel_update`` proof (``step``) from the counter's recorded commitment (at
+first commit(0, 0)) to the posted one, so the ledger knows it rose by whole
+units within the total without learning by how much.  Settlement carries a
+``channel_settle`` proof that splits the combined commitment
+deposit_b·G + C_a − C_b (computed by the ledger) into two shielded notes, cm_a
+for A and cm_b for B, in the note tree.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejecte
 from zkescrow.escrow import rules
 from zkescrow.escrow.codec import canonical
 
-from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof, StepProof
+from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof, StepProof, closing_message
 from .settle_circuit import register as _register_settle_circuit
 from .terms import channel_id_for
 
@@ -61,10 +62,14 @@ CREATE TABLE IF NOT EXISTS channels (
     terms_id     TEXT,
     payout_terms TEXT,
     status       TEXT NOT NULL,
-    nonce        INTEGER NOT NULL,
-    balance      INTEGER,
-    commitment   TEXT,
-    proven_step  INTEGER NOT NULL DEFAULT 0,
+    nonce_a      INTEGER NOT NULL DEFAULT 0,
+    nonce_b      INTEGER NOT NULL DEFAULT 0,
+    t_a          INTEGER NOT NULL DEFAULT 0,
+    t_b          INTEGER NOT NULL DEFAULT 0,
+    c_a          TEXT,
+    c_b          TEXT,
+    step_a       INTEGER NOT NULL DEFAULT 0,
+    step_b       INTEGER NOT NULL DEFAULT 0,
     closer       TEXT,
     settle_height INTEGER,
     settled_txid TEXT
@@ -111,15 +116,9 @@ def _party(channel: dict, body: dict, name: str) -> str:
     return party
 
 
-def _peer(channel: dict, party: str) -> str:
-    return channel["party_b"] if party == channel["party_a"] else channel["party_a"]
-
-
-def _state(channel: dict, body: dict, signer: str | None, *, required: bool = True):
-    """The balance proof in ``body['state']``, checked to be this channel's and signed by ``signer``."""
+def _state(channel: dict, body: dict, signer: str | None):
+    """The balance proof in ``body['state']``, checked to be this channel's (and signed by ``signer``)."""
     obj = body.get("state")
-    if obj is None and not required:
-        return None
     try:
         state = (ShieldedBalanceProof if channel["shielded"] else BalanceProof).from_json(obj)
     except (MalformedInput, TypeError) as exc:
@@ -128,8 +127,6 @@ def _state(channel: dict, body: dict, signer: str | None, *, required: bool = Tr
         _reject("the balance proof is for another channel")
     if signer is not None and not state.signed_by(signer):
         _reject(f"balance proof nonce {state.nonce} is not signed by {signer[:16]}…")
-    if not channel["shielded"] and state.balance > channel["locked"]:
-        _reject(f"balance {state.balance} exceeds the channel's total {channel['locked']}")
     return state
 
 
@@ -166,17 +163,17 @@ def _open(state, tx) -> None:
         if row is None or row["balance"] < deposit_b:
             _reject(f"party B cannot fund {deposit_b}")
         state.db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (deposit_b, b_addr))
-    terms_id = payout = commitment = None
+    terms_id = payout = zero = None
     if shielded:
         terms_id, payout = str(rules._field(b, "terms_id")), str(rules._field(b, "payout_terms"))
-        c0 = commit(deposit_b, 0)
-        commitment = _point((c0.x, c0.y))
+        origin = commit(0, 0)
+        zero = _point((origin.x, origin.y))
     state.db.execute(
         "INSERT INTO channels(channel_id, txid, party_a, party_b, shielded, deposit_a, deposit_b, locked, "
-        "challenge_period, terms_id, payout_terms, status, nonce, balance, commitment) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?)",
+        "challenge_period, terms_id, payout_terms, status, c_a, c_b) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
         (b["channel_id"], tx.txid, a_addr, b_addr, int(shielded), deposit_a, deposit_b, deposit_a + deposit_b,
-         period, terms_id, payout, None if shielded else deposit_b, commitment))
+         period, terms_id, payout, zero, zero))
 
 
 def _check_b_signature(body: dict, b_addr: str) -> None:
@@ -205,68 +202,17 @@ def _top_up(state, tx) -> None:
     _set(state, channel["channel_id"], **updates)
 
 
-# --- transparent close ----------------------------------------------------------------------
-
-def _pay_out(state, channel: dict, balance: int, txid: str) -> None:
-    state.credit(channel["party_a"], channel["locked"] - balance)
-    state.credit(channel["party_b"], balance)
-    _set(state, channel["channel_id"], locked=0, status="settled", balance=balance, settled_txid=txid)
-
-
-def _cooperative_close(state, tx) -> None:
-    b = tx.body
-    channel = _channel(state, b)
-    if channel["shielded"]:
-        _reject("shielded channels close cooperatively with channel_close_shielded")
-    if channel["status"] == "settled":
-        _reject("the channel is already settled")
-    proof = _state(channel, b, None)
-    _require_closing_signatures(channel, proof, b)
-    if channel["status"] == "closing" and proof.nonce < channel["nonce"]:
-        _reject("a cooperative close cannot go below the state already claimed")
-    _pay_out(state, channel, proof.balance, tx.txid)
-
-
-def _require_closing_signatures(channel: dict, proof, body: dict) -> None:
-    from nacl.exceptions import BadSignatureError
-    from nacl.signing import VerifyKey
-    sigs = body.get("close_signatures")
-    if not isinstance(sigs, dict):
-        _reject("close_signatures {party: signature} are required")
-    for party in (channel["party_a"], channel["party_b"]):
-        try:
-            VerifyKey(bytes.fromhex(party)).verify(proof.closing_message(), bytes.fromhex(sigs.get(party, "")))
-        except (BadSignatureError, ValueError, TypeError):
-            _reject(f"no valid closing signature of {party[:16]}…")
-
+# --- close, counters, settle ----------------------------------------------------------------
 
 def _close(state, tx) -> None:
     b = tx.body
     channel = _channel(state, b)
-    if channel["shielded"]:
-        _reject("shielded channels close with channel_close_shielded")
     if channel["status"] != "open":
         _reject(f"the channel is {channel['status']}, not open")
     closer = _party(channel, b, "closer")
     _signed_tx(tx, closer)
-    proof = _state(channel, b, _peer(channel, closer), required=False)
-    nonce, balance = (0, channel["deposit_b"]) if proof is None else (proof.nonce, proof.balance)
-    _set(state, channel["channel_id"], status="closing", closer=closer, nonce=nonce, balance=balance,
+    _set(state, channel["channel_id"], status="closing", closer=closer,
          settle_height=state.height + channel["challenge_period"])
-
-
-def _challenge(state, tx) -> None:
-    b = tx.body
-    channel = _channel(state, b)
-    if channel["shielded"]:
-        _reject("shielded channels are challenged with channel_challenge_shielded")
-    _in_window(state, channel)
-    party = _party(channel, b, "party")
-    _signed_tx(tx, party)
-    proof = _state(channel, b, _peer(channel, party))
-    if proof.nonce <= channel["nonce"]:
-        _reject(f"challenge nonce {proof.nonce} is not above the claimed nonce {channel['nonce']}")
-    _set(state, channel["channel_id"], nonce=proof.nonce, balance=proof.balance)
 
 
 def _in_window(state, channel: dict) -> None:
@@ -276,23 +222,29 @@ def _in_window(state, channel: dict) -> None:
         _reject(f"the challenge period ended at height {channel['settle_height']}")
 
 
-def _settle(state, tx) -> None:
+def _cosigned(channel: dict, body: dict):
+    """The co-signed counter in ``body['state']`` and its owner's column suffix ("a" or "b")."""
+    proof = _state(channel, body, None)
+    side = "a" if proof.sender == channel["party_a"] else "b" if proof.sender == channel["party_b"] else None
+    if side is None:
+        _reject("the counter belongs to no party of the channel")
+    for party in (channel["party_a"], channel["party_b"]):
+        if not proof.signed_by(party):
+            _reject(f"counter nonce {proof.nonce} is not signed by {party[:16]}… (counters must be co-signed)")
+    if proof.nonce <= channel[f"nonce_{side}"]:
+        _reject(f"counter nonce {proof.nonce} of party {side.upper()} is not above the recorded "
+                f"{channel[f'nonce_{side}']}")
+    return proof, side
+
+
+def _counter(state, tx) -> None:
     channel = _channel(state, tx.body)
     if channel["shielded"]:
-        _reject("shielded channels settle with channel_settle_shielded")
-    _settleable(state, channel)
-    _pay_out(state, channel, channel["balance"], tx.txid)
+        _reject("shielded counters are posted with channel_counter_shielded")
+    _in_window(state, channel)
+    proof, side = _cosigned(channel, tx.body)
+    _set(state, channel["channel_id"], **{f"nonce_{side}": proof.nonce, f"t_{side}": proof.transferred})
 
-
-def _settleable(state, channel: dict) -> None:
-    if channel["status"] != "closing":
-        _reject(f"the channel is {channel['status']}, not closing")
-    if state.height < channel["settle_height"]:
-        _reject(f"settlement before the end of the challenge period (height {state.height} < "
-                f"{channel['settle_height']})")
-
-
-# --- shielded close -------------------------------------------------------------------------
 
 def _step(body: dict) -> StepProof:
     try:
@@ -305,57 +257,96 @@ def _step_signals(tx) -> list[int]:
     return _step(tx.body).public_signals
 
 
-def _advance(state, channel: dict, body: dict, signer: str | None):
-    """Check the claimed shielded state and its step from the proven commitment; returns the state."""
-    proof = _state(channel, body, signer, required=False)
-    step = _step(body)
-    if str(step.terms_id) != channel["terms_id"]:
-        _reject("the step proof is for other channel terms (deposit, unit or salt)")
-    if step.step_old != channel["proven_step"] or _point(step.c_old) != channel["commitment"]:
-        _reject(f"the step proof does not start at the ledger's commitment (step {channel['proven_step']})")
-    claimed = json.loads(channel["commitment"]) if proof is None else [str(c) for c in proof.commitment]
-    if [str(c) for c in step.c_new] != claimed:
-        _reject("the step proof does not end at the claimed commitment")
-    return proof
-
-
-def _close_shielded(state, tx) -> None:
+def _counter_shielded(state, tx) -> None:
     b = tx.body
     channel = _channel(state, b)
     if not channel["shielded"]:
-        _reject("transparent channels close with channel_close")
-    cooperative = "close_signatures" in b
-    if channel["status"] != "open" and not (cooperative and channel["status"] == "closing"):
-        _reject(f"the channel is {channel['status']}, not open")
-    closer = _party(channel, b, "closer")
-    _signed_tx(tx, closer)
-    proof = _advance(state, channel, b, None if cooperative else _peer(channel, closer))
-    if cooperative:
-        if proof is None:
-            _reject("a cooperative close names the final state")
-        _require_closing_signatures(channel, proof, b)
-        if proof.nonce < channel["nonce"]:
-            _reject("a cooperative close cannot go below the state already claimed")
-    step = _step(b)
-    _set(state, channel["channel_id"], status="closing", closer=closer,
-         nonce=0 if proof is None else proof.nonce, commitment=_point(step.c_new), proven_step=step.step_old + 1,
-         settle_height=state.height if cooperative else state.height + channel["challenge_period"])
-
-
-def _challenge_shielded(state, tx) -> None:
-    b = tx.body
-    channel = _channel(state, b)
-    if not channel["shielded"]:
-        _reject("transparent channels are challenged with channel_challenge")
+        _reject("transparent counters are posted with channel_counter")
     _in_window(state, channel)
-    party = _party(channel, b, "party")
-    _signed_tx(tx, party)
-    proof = _advance(state, channel, b, _peer(channel, party))
-    if proof is None or proof.nonce <= channel["nonce"]:
-        _reject(f"challenge nonce is not above the claimed nonce {channel['nonce']}")
+    proof, side = _cosigned(channel, b)
     step = _step(b)
-    _set(state, channel["channel_id"], nonce=proof.nonce, commitment=_point(step.c_new),
-         proven_step=step.step_old + 1)
+    if str(step.terms_id) != channel["terms_id"]:
+        _reject("the step proof is for other channel terms (total, unit or salt)")
+    if step.step_old != channel[f"step_{side}"] or _point(step.c_old) != channel[f"c_{side}"]:
+        _reject(f"the step proof does not start at the recorded commitment (step {channel[f'step_{side}']})")
+    if tuple(step.c_new) != proof.commitment:
+        _reject("the step proof does not end at the posted commitment")
+    _set(state, channel["channel_id"], **{f"nonce_{side}": proof.nonce, f"c_{side}": _point(proof.commitment),
+                                          f"step_{side}": step.step_old + 1})
+
+
+def _final_balance(channel: dict) -> int:
+    """B's share: deposit_b + t_a − t_b, kept within [0, total]."""
+    return min(max(channel["deposit_b"] + channel["t_a"] - channel["t_b"], 0), channel["locked"])
+
+
+def _pay_out(state, channel: dict, txid: str) -> None:
+    balance = _final_balance(channel)
+    state.credit(channel["party_a"], channel["locked"] - balance)
+    state.credit(channel["party_b"], balance)
+    _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=txid)
+
+
+def _cooperative_close(state, tx) -> None:
+    b = tx.body
+    channel = _channel(state, b)
+    if channel["status"] == "settled":
+        _reject("the channel is already settled")
+    states = b.get("states")
+    if not isinstance(states, dict) or set(states) != {"a", "b"}:
+        _reject("states must hold the final counters of a and b")
+    final = {}
+    for side in ("a", "b"):
+        proof = _state(channel, {"state": states[side]}, None)
+        if proof.sender != channel[f"party_{side}"]:
+            _reject(f"states.{side} is not party {side.upper()}'s counter")
+        if proof.nonce < channel[f"nonce_{side}"]:
+            _reject(f"a cooperative close cannot go below the recorded counter of {side.upper()}")
+        final[side] = proof
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+    message = closing_message(channel["channel_id"], final["a"], final["b"])
+    sigs = b.get("close_signatures")
+    for party in (channel["party_a"], channel["party_b"]):
+        try:
+            VerifyKey(bytes.fromhex(party)).verify(message, bytes.fromhex(sigs.get(party, "")))
+        except (BadSignatureError, ValueError, TypeError, AttributeError):
+            _reject(f"no valid closing signature of {party[:16]}…")
+    if channel["shielded"]:
+        for side in ("a", "b"):
+            if _point(final[side].commitment) != channel[f"c_{side}"]:
+                _reject(f"post the final counter of {side.upper()} (channel_counter_shielded) before closing")
+        _set(state, channel["channel_id"], status="closing", settle_height=state.height)
+        return
+    channel.update(t_a=final["a"].transferred, t_b=final["b"].transferred)
+    _set(state, channel["channel_id"], nonce_a=final["a"].nonce, nonce_b=final["b"].nonce,
+         t_a=channel["t_a"], t_b=channel["t_b"])
+    _pay_out(state, channel, tx.txid)
+
+
+def _settleable(state, channel: dict) -> None:
+    if channel["status"] != "closing":
+        _reject(f"the channel is {channel['status']}, not closing")
+    if state.height < channel["settle_height"]:
+        _reject(f"settlement before the end of the challenge period (height {state.height} < "
+                f"{channel['settle_height']})")
+
+
+def _settle(state, tx) -> None:
+    channel = _channel(state, tx.body)
+    if channel["shielded"]:
+        _reject("shielded channels settle with channel_settle_shielded")
+    _settleable(state, channel)
+    _pay_out(state, channel, tx.txid)
+
+
+def combined_commitment(channel: dict) -> tuple[int, int]:
+    """deposit_b·G + C_a − C_b: the commitment to B's final balance, from the recorded counters."""
+    from circuits.crypto.babyjub import Point
+    c_a = Point(*(int(v) for v in json.loads(channel["c_a"])))
+    c_b = Point(*(int(v) for v in json.loads(channel["c_b"])))
+    point = commit(channel["deposit_b"], 0) + c_a - c_b
+    return int(point.x), int(point.y)
 
 
 def _settle_signals(tx) -> list[int]:
@@ -377,8 +368,8 @@ def _settle_shielded(state, tx) -> None:
     signals = _settle_signals(tx)
     if str(signals[0]) != channel["terms_id"] or str(signals[1]) != channel["payout_terms"]:
         _reject("the settlement proof is for other channel terms")
-    if signals[2] != channel["locked"] or _point(signals[3:5]) != channel["commitment"]:
-        _reject("the settlement proof does not split the channel's total at its final commitment")
+    if signals[2] != channel["locked"] or tuple(signals[3:5]) != combined_commitment(channel):
+        _reject("the settlement proof does not split the channel's total at its final counters")
     state.add_notes(signals[5:7], b.get("ciphertexts"), tx.txid)
     state.pool_value += channel["locked"]
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=tx.txid)
@@ -388,14 +379,12 @@ def _register() -> None:
     _register_settle_circuit()
     rules.register_kind("channel_open", _open, schema=SCHEMA)
     rules.register_kind("channel_top_up", _top_up)
-    rules.register_kind("channel_cooperative_close", _cooperative_close)
     rules.register_kind("channel_close", _close)
-    rules.register_kind("channel_challenge", _challenge)
+    rules.register_kind("channel_counter", _counter)
+    rules.register_kind("channel_counter_shielded", _counter_shielded, circuit="channel_update",
+                        public_signals=_step_signals)
+    rules.register_kind("channel_cooperative_close", _cooperative_close)
     rules.register_kind("channel_settle", _settle)
-    rules.register_kind("channel_close_shielded", _close_shielded, circuit="channel_update",
-                        public_signals=_step_signals)
-    rules.register_kind("channel_challenge_shielded", _challenge_shielded, circuit="channel_update",
-                        public_signals=_step_signals)
     rules.register_kind("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
                         public_signals=_settle_signals)
     rules.register_value_holder("channels", "SELECT COALESCE(SUM(locked), 0) FROM channels")

@@ -1,31 +1,37 @@
 """Balance proofs: the states two channel parties sign, in two kinds.
 
 A channel between party A (the opener, e.g. a car) and party B (e.g. a charging
-pole) holds ``total = deposit_a + deposit_b``.  Its state is one number, the
-**balance**: what B receives at settlement (A receives ``total − balance``).  It
-starts at ``deposit_b``; A paying B raises it, B paying A lowers it (vehicle-to-grid).
-Every state carries a strictly increasing ``nonce``; on the ledger the highest
-nonce wins.
+pole) holds ``total = deposit_a + deposit_b``.  As in Raiden, each party has its
+own cumulative, monotone counter ``transferred`` (everything it has paid the
+other so far) with its own strictly increasing ``nonce``; only its owner raises
+it, so both parties can pay at once (vehicle-to-grid reverses the direction in a
+session) without ever forking a state.  At settlement B receives
+
+    balance = deposit_b + transferred_a − transferred_b      and A receives total − balance.
+
+The payer signs its new counter; the payee checks it and countersigns it (the
+receipt), so every counter the ledger accepts is **co-signed**: both parties
+checked it keeps the balance in [0, total].  On the ledger the highest nonce of
+each counter wins.
 
 ``BalanceProof`` (signed, µRaiden-style, one per packet)::
 
-    message = DOMAIN ‖ canonical({"channel": id, "nonce": n, "balance": b})
-    signature = Ed25519(party key, message)
+    message = DOMAIN ‖ canonical({"channel": id, "sender": S, "nonce": n, "transferred": t})
 
-``ShieldedBalanceProof`` (Pedersen-committed) signs the commitment instead of the
-amount::
+``ShieldedBalanceProof`` (Pedersen-committed) signs a commitment instead::
 
-    C = balance·G + blind·H   (Baby Jubjub, circuits.crypto.pedersen)
-    message = DOMAIN ‖ canonical({"channel": id, "nonce": n, "commitment": [C.x, C.y]})
+    C = transferred·G + blind·H   (Baby Jubjub, circuits.crypto.pedersen)
+    message = SHIELDED_DOMAIN ‖ canonical({"channel": id, "sender": S, "nonce": n, "commitment": [C.x, C.y]})
 
-so a ledger that sees it learns the channel id, the nonce and a point — never the
-balance.  Its opening travels only between the two parties (``Opening``), and a
-``StepProof`` (Groth16, circuit ``channel_update``) shows that one commitment
-moved to another by a whole number of price units, in range.
+so a ledger that sees it learns the channel id, the nonce and a point — never an
+amount.  The opening travels only between the two parties (``Opening``), and a
+``StepProof`` (Groth16, circuit ``channel_update``) shows that a counter's
+commitment moved up by a whole number of price units and stays within the total.
+The combined commitment deposit_b·G + C_a − C_b opens to B's balance.
 
-Signatures are collected in ``signatures`` (address → hex); a state signed by both
-parties is *co-signed*.  Everything serialises to canonical JSON bytes
-(``to_bytes``/``from_bytes``) so any transport can carry it.
+Signatures are collected in ``signatures`` (address → hex).  Everything
+serialises to canonical JSON bytes (``to_bytes``/``from_bytes``) so any
+transport can carry it.
 """
 from __future__ import annotations
 
@@ -120,56 +126,55 @@ class _Signed:
     def to_bytes(self) -> bytes:
         return canonical(self.to_json())
 
-    def closing_message(self) -> bytes:
-        """What a party signs to agree to settle at this state at once (cooperative close)."""
-        return CLOSING_DOMAIN + self.message()
-
-    def sign_closing(self, key: SigningKey) -> str:
-        return key.sign(self.closing_message()).signature.hex()
-
 
 @dataclass(frozen=True)
 class BalanceProof(_Signed):
-    """A signed channel state: B's cumulative ``balance`` after ``nonce`` updates of ``channel_id``."""
+    """A signed counter: ``sender`` has paid ``transferred`` in total after ``nonce`` payments on ``channel_id``."""
 
     channel_id: str
+    sender: str
     nonce: int
-    balance: int
+    transferred: int
     signatures: tuple = field(default=(), compare=False)
 
     def __post_init__(self):
         _hex({"c": self.channel_id}, "c")
+        _hex({"s": self.sender}, "s")
         _int({"nonce": self.nonce}, "nonce")
-        _int({"balance": self.balance}, "balance")
+        _int({"transferred": self.transferred}, "transferred")
 
     def message(self) -> bytes:
-        return DOMAIN + canonical({"channel": self.channel_id, "nonce": self.nonce, "balance": self.balance})
+        return DOMAIN + canonical({"channel": self.channel_id, "sender": self.sender, "nonce": self.nonce,
+                                   "transferred": self.transferred})
 
     def to_json(self) -> dict:
-        return {"kind": "signed", "channel_id": self.channel_id, "nonce": self.nonce, "balance": self.balance,
-                "signatures": dict(self.signatures)}
+        return {"kind": "signed", "channel_id": self.channel_id, "sender": self.sender, "nonce": self.nonce,
+                "transferred": self.transferred, "signatures": dict(self.signatures)}
 
     @classmethod
     def from_json(cls, data) -> "BalanceProof":
         obj = _load(data)
         if obj.get("kind", "signed") != "signed":
             raise MalformedInput("not a signed balance proof")
-        return cls(_hex(obj, "channel_id"), _int(obj, "nonce"), _int(obj, "balance"), _signatures(obj))
+        return cls(_hex(obj, "channel_id"), _hex(obj, "sender"), _int(obj, "nonce"), _int(obj, "transferred"),
+                   _signatures(obj))
 
     from_bytes = from_json
 
 
 @dataclass(frozen=True)
 class ShieldedBalanceProof(_Signed):
-    """A signed committed state: the Pedersen ``commitment`` (x, y) to B's balance after ``nonce`` updates."""
+    """A signed committed counter: Pedersen ``commitment`` (x, y) to what ``sender`` has paid after ``nonce``."""
 
     channel_id: str
+    sender: str
     nonce: int
     commitment: tuple
     signatures: tuple = field(default=(), compare=False)
 
     def __post_init__(self):
         _hex({"c": self.channel_id}, "c")
+        _hex({"s": self.sender}, "s")
         _int({"nonce": self.nonce}, "nonce")
         if not isinstance(self.commitment, tuple) or len(self.commitment) != 2:
             raise MalformedInput("a commitment is a pair (x, y)")
@@ -180,14 +185,14 @@ class ShieldedBalanceProof(_Signed):
         return Point(*self.commitment)
 
     def message(self) -> bytes:
-        return SHIELDED_DOMAIN + canonical({"channel": self.channel_id, "nonce": self.nonce,
+        return SHIELDED_DOMAIN + canonical({"channel": self.channel_id, "sender": self.sender, "nonce": self.nonce,
                                             "commitment": [str(c) for c in self.commitment]})
 
     def opens_to(self, opening: "Opening") -> bool:
-        return commit(opening.balance, opening.blind) == self.point
+        return commit(opening.value, opening.blind) == self.point
 
     def to_json(self) -> dict:
-        return {"kind": "shielded", "channel_id": self.channel_id, "nonce": self.nonce,
+        return {"kind": "shielded", "channel_id": self.channel_id, "sender": self.sender, "nonce": self.nonce,
                 "commitment": [str(c) for c in self.commitment], "signatures": dict(self.signatures)}
 
     @classmethod
@@ -202,40 +207,40 @@ class ShieldedBalanceProof(_Signed):
         point = tuple(_int({"c": c}, "c", int(R) - 1) for c in cm)
         if not Point(*point).in_subgroup():
             raise MalformedInput("the commitment is not a point of the Baby Jubjub prime-order subgroup")
-        return cls(_hex(obj, "channel_id"), _int(obj, "nonce"), point, _signatures(obj))
+        return cls(_hex(obj, "channel_id"), _hex(obj, "sender"), _int(obj, "nonce"), point, _signatures(obj))
 
     from_bytes = from_json
 
 
 @dataclass(frozen=True)
 class Opening:
-    """The secret opening of a shielded state: ``balance`` and blinding factor (only the two parties know it)."""
+    """The secret opening of a committed counter: ``value`` and blinding factor (only the two parties know it)."""
 
-    balance: int
+    value: int
     blind: int
 
     def commitment(self) -> tuple:
-        point = commit(self.balance, self.blind)
+        point = commit(self.value, self.blind)
         return int(point.x), int(point.y)
 
     def to_json(self) -> dict:
-        return {"balance": self.balance, "blind": str(self.blind)}
+        return {"value": self.value, "blind": str(self.blind)}
 
     @classmethod
     def from_json(cls, obj) -> "Opening":
         from circuits.crypto.babyjub import SUBORDER
         if not isinstance(obj, dict):
-            raise MalformedInput("an opening is {balance, blind}")
-        return cls(_int(obj, "balance"), _int(obj, "blind", int(SUBORDER) - 1))
+            raise MalformedInput("an opening is {value, blind}")
+        return cls(_int(obj, "value"), _int(obj, "blind", int(SUBORDER) - 1))
 
 
 @dataclass(frozen=True)
 class StepProof:
-    """A Groth16 ``channel_update`` proof: commitment ``c_old`` at ``step_old`` moved to ``c_new`` at step + 1.
+    """A Groth16 ``channel_update`` proof: counter commitment ``c_old`` at ``step_old`` moved to ``c_new``.
 
     ``terms_id`` = H(CHANNEL, total, unit, salt) binds the proof to one channel's
-    deposit and price unit.  Steps count proofs along one chain of commitments
-    (they are not the per-packet nonces).
+    total and price unit.  Steps count proofs along one chain of commitments of one
+    counter (the circuit's nonce_old → nonce_new); they are not the per-packet nonces.
     """
 
     terms_id: int
@@ -265,6 +270,12 @@ class StepProof:
         if not isinstance(obj.get("proof"), dict):
             raise MalformedInput("proof must be a snarkjs proof object")
         return cls(_int(obj, "terms_id", int(R) - 1), _int(obj, "step_old"), pair[0], pair[1], obj["proof"])
+
+
+def closing_message(channel_id: str, counter_a, counter_b) -> bytes:
+    """What both parties sign to settle at once at these two final counters (cooperative close)."""
+    return CLOSING_DOMAIN + canonical({"channel": channel_id, "a": counter_a.message().hex(),
+                                       "b": counter_b.message().hex()})
 
 
 def require(condition: bool, reason: str) -> None:

@@ -1,17 +1,18 @@
-"""One party's view of a channel: pay, receive, countersign, and keep the latest co-signed state.
+"""One party's view of a channel: pay, receive, countersign, and keep the latest co-signed counters.
 
-Each party holds a ``Channel``.  Paying signs the next state (nonce + 1, balance
-moved towards the peer) and sends it as an ``update`` message; the peer checks it,
-countersigns it and answers with a ``receipt``.  A party can always close with the
-highest state its *peer* signed (``enforceable``); the peer can answer a stale
-close with any higher state the closer signed.  Messages are canonical JSON bytes.
+Each party holds a ``Channel``.  Paying raises its own counter (nonce + 1,
+transferred + amount), signs it and sends it as an ``update``; the peer checks it,
+countersigns it and answers with a ``receipt``.  A party keeps the latest
+co-signed version of both counters (``cosigned``) and can close with them at any
+time, also after being offline; the peer can only answer with higher co-signed
+counters.  Messages are canonical JSON bytes.
 
 Rules a receiver enforces (each failure is a ``ChannelError`` and changes nothing):
-the channel id matches; the nonce is higher than every state seen (replays and
-old states are refused); the peer signed it; the balance moved towards the
-receiver, by a positive amount, and stays in [0, total]; for shielded channels the
-opening matches the commitment, the amount is a whole number of units and an
-attached step proof continues the chain of proven commitments.
+the channel id and sender match; the nonce is higher than the sender's latest
+(replays and stale updates are refused); the sender signed it; the counter went
+up and B's balance stays in [0, total]; for shielded channels the opening matches
+the commitment, the amount is a whole number of units, and an attached step proof
+continues the chain of proven commitments of that counter.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
+from circuits.crypto.babyjub import SUBORDER
 from circuits.crypto.pedersen import random_blinding
 from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
 from zkescrow.escrow.codec import canonical
@@ -49,26 +51,30 @@ def parse_state(obj) -> BalanceProof | ShieldedBalanceProof:
 
 
 @dataclass
-class ProofChain:
-    """The tip of a chain of proven commitments (step, commitment, opening) and the proofs not yet verified."""
+class Counter:
+    """One party's counter as known here: latest state (maybe only sender-signed), its latest co-signed
+    version, the openings of its commitments (shielded), and the tip of its chain of proven commitments."""
 
-    step: int
-    commitment: tuple
-    opening: Opening
+    latest: object
+    cosigned: object
+    openings: dict
+    step: int = 0
+    proven: tuple | None = None
 
-    def link(self, step: StepProof, terms_id: int) -> None:
-        require(step.terms_id == terms_id, "step proof is for other channel terms")
-        require(step.step_old == self.step and tuple(step.c_old) == tuple(self.commitment),
-                f"step proof does not continue the proven chain at step {self.step}")
+    def value(self, state=None) -> int:
+        state = state or self.latest
+        return self.openings[state.commitment].value if isinstance(state, ShieldedBalanceProof) \
+            else state.transferred
 
 
 class Channel:
     """The channel as seen by the holder of ``key`` (party A or B of ``terms``).
 
-    ``prover`` (shielded channels only) is an object with ``prove(name, inputs)`` and
+    ``prover`` (shielded channels) is an object with ``prove(name, inputs)`` and
     ``verify_many(name, items)`` such as ``zkescrow.escrow.proofs.CircuitKeys``;
     ``proof_every`` = k attaches a ``channel_update`` proof to every k-th update this
-    party sends (0: never; the receiver can always prove a step itself).
+    party sends (0: never; the receiver can always prove a step itself, since it
+    knows every opening).
     """
 
     def __init__(self, terms: ChannelTerms, key: SigningKey, *, prover=None, proof_every: int = 0):
@@ -79,86 +85,110 @@ class Channel:
         self.is_a = self.address == terms.party_a
         self.prover = prover
         self.proof_every = proof_every
-        opening = Opening(terms.deposit_b, 0)
-        if terms.shielded:
-            initial = ShieldedBalanceProof(terms.channel_id, 0, opening.commitment())
-        else:
-            initial = BalanceProof(terms.channel_id, 0, terms.deposit_b)
-        #: highest-nonce state known (signed by either party), and the latest co-signed one (both
-        #: signatures; the opening state, nonce 0, before any update): what this party closes with.
-        self.state, self.enforceable = initial, initial
-        self.openings: dict[tuple, Opening] = {}
-        if terms.shielded:
-            self.openings[initial.commitment] = opening
-        self.chain = ProofChain(0, initial.commitment, opening) if terms.shielded else None
+        self.counters = {party: self._initial(party) for party in (self.address, self.peer)}
         self.sent_updates = 0
         self.backlog: list[StepProof] = []
+        self.last_update: bytes | None = None
+
+    def _initial(self, sender: str) -> Counter:
+        if self.terms.shielded:
+            zero = Opening(0, 0)
+            state = ShieldedBalanceProof(self.terms.channel_id, sender, 0, zero.commitment())
+            return Counter(state, state, {state.commitment: zero}, 0, state.commitment)
+        state = BalanceProof(self.terms.channel_id, sender, 0, 0)
+        return Counter(state, state, {})
 
     # --- reading ------------------------------------------------------------------------------
 
     @property
+    def mine(self) -> Counter:
+        return self.counters[self.address]
+
+    @property
+    def theirs(self) -> Counter:
+        return self.counters[self.peer]
+
+    def transferred(self, party: str) -> int:
+        return self.counters[party].value()
+
+    @property
     def balance(self) -> int:
-        """B's share in the latest state."""
-        return self.opening_of(self.state).balance if self.terms.shielded else self.state.balance
+        """B's share after every payment known here: deposit_b + transferred_a − transferred_b."""
+        t = self.terms
+        return t.deposit_b + self.transferred(t.party_a) - self.transferred(t.party_b)
 
     @property
     def own_share(self) -> int:
         return self.terms.total - self.balance if self.is_a else self.balance
 
+    def cosigned(self) -> dict:
+        """{party: latest co-signed counter}: what this party closes with."""
+        return {party: c.cosigned for party, c in self.counters.items()}
+
     def opening_of(self, state) -> Opening:
-        if not self.terms.shielded:
-            return Opening(state.balance, 0)
         try:
-            return self.openings[state.commitment]
+            return self.counters[state.sender].openings[state.commitment]
         except KeyError:
             raise ChannelError(f"no opening known for the commitment of nonce {state.nonce}") from None
+
+    def combined_opening(self, states: dict) -> Opening:
+        """The opening of deposit_b·G + C_a − C_b for the shielded counters ``states`` {party: state}."""
+        a = self.opening_of(states[self.terms.party_a])
+        b = self.opening_of(states[self.terms.party_b])
+        return Opening(self.terms.deposit_b + a.value - b.value, (a.blind - b.blind) % int(SUBORDER))
 
     # --- paying -------------------------------------------------------------------------------
 
     def pay(self, amount: int) -> bytes:
-        """Sign the next state moving ``amount`` to the peer; returns the update message."""
+        """Raise this party's counter by ``amount`` and sign it; returns the update message."""
         require(isinstance(amount, int) and not isinstance(amount, bool) and amount > 0,
                 f"a payment is a positive integer, got {amount!r}")
         require(amount <= self.own_share, f"payment of {amount} exceeds this party's share {self.own_share}")
         if self.terms.shielded:
             require(amount % self.terms.unit == 0, f"shielded payments are multiples of the unit {self.terms.unit}")
-        balance = self.balance + amount if self.is_a else self.balance - amount
-        nonce = self.state.nonce + 1
+        mine = self.mine
+        value, nonce = mine.value() + amount, mine.latest.nonce + 1
+        if self.terms.shielded:
+            require(value <= self.terms.total, f"a shielded counter cannot pass the channel total "
+                                               f"{self.terms.total} (the circuit bounds it); settle and reopen")
         message = {"type": "update", "channel_id": self.terms.channel_id}
         if self.terms.shielded:
-            opening = Opening(balance, random_blinding())
-            state = ShieldedBalanceProof(self.terms.channel_id, nonce, opening.commitment()).signed(self.key)
-            self.openings[state.commitment] = opening
+            opening = Opening(value, random_blinding())
+            state = ShieldedBalanceProof(self.terms.channel_id, self.address, nonce, opening.commitment())
+            mine.openings[state.commitment] = opening
             message["opening"] = opening.to_json()
         else:
-            state = BalanceProof(self.terms.channel_id, nonce, balance).signed(self.key)
-        self.state = state
+            state = BalanceProof(self.terms.channel_id, self.address, nonce, value)
+        state = state.signed(self.key)
+        mine.latest = state
         self.sent_updates += 1
         message["state"] = state.to_json()
         if self.terms.shielded and self.proof_every and self.sent_updates % self.proof_every == 0:
-            message["step"] = self.prove_step(state).to_json()
-        return canonical(message)
+            message["step"] = self._prove_own_step(state).to_json()
+        self.last_update = canonical(message)
+        return self.last_update
 
-    def prove_step(self, state: ShieldedBalanceProof) -> StepProof:
-        """A channel_update proof from the chain tip to ``state`` (whose opening this party knows)."""
-        step = prove_transition(self.prover, self.terms, self.chain.step, self.chain.opening,
-                                self.opening_of(state))
-        self.chain = ProofChain(self.chain.step + 1, state.commitment, self.opening_of(state))
+    def _prove_own_step(self, state: ShieldedBalanceProof) -> StepProof:
+        mine = self.mine
+        step = prove_transition(self.prover, self.terms, mine.step, mine.openings[mine.proven],
+                                mine.openings[state.commitment])
+        mine.step, mine.proven = mine.step + 1, state.commitment
         return step
 
     def confirm(self, receipt: bytes) -> int:
-        """Take the peer's countersignature on a state this party sent; returns its nonce."""
+        """Take the peer's countersignature on an update this party sent; returns its nonce."""
         msg = decode(receipt)
         require(msg["type"] == "receipt", f"expected a receipt, got {msg['type']!r}")
         state = parse_state(msg.get("state"))
-        require(state.channel_id == self.terms.channel_id, "receipt for another channel")
+        require(state.channel_id == self.terms.channel_id and state.sender == self.address,
+                "receipt for another channel or counter")
         try:
             state.require_signed_by(self.peer)
             state.require_signed_by(self.address)
         except InvalidSignature as exc:
             raise ChannelError(f"receipt rejected: {exc}") from None
-        if state.nonce > self.enforceable.nonce:
-            self.enforceable = state
+        if state.nonce > self.mine.cosigned.nonce:
+            self.mine.cosigned = state
         return state.nonce
 
     # --- receiving ----------------------------------------------------------------------------
@@ -170,42 +200,49 @@ class Channel:
         require(msg.get("channel_id") == self.terms.channel_id, "update for another channel")
         state = parse_state(msg.get("state"))
         require(isinstance(state, ShieldedBalanceProof) == self.terms.shielded, "update of the wrong kind")
-        require(state.channel_id == self.terms.channel_id, "state of another channel")
-        require(state.nonce > self.state.nonce,
-                f"nonce {state.nonce} is not above the latest nonce {self.state.nonce} (replay or stale state)")
+        require(state.channel_id == self.terms.channel_id and state.sender == self.peer,
+                "the update is not the peer's counter on this channel")
+        theirs = self.theirs
+        require(state.nonce > theirs.latest.nonce,
+                f"nonce {state.nonce} is not above the latest nonce {theirs.latest.nonce} (replay or stale state)")
         try:
             state.require_signed_by(self.peer)
         except InvalidSignature as exc:
             raise ChannelError(f"update rejected: {exc}") from None
+        step = None
         if self.terms.shielded:
             opening = Opening.from_json(msg.get("opening"))
             require(state.opens_to(opening), "the opening does not match the committed state (tampered commitment)")
-            balance = opening.balance
+            value = opening.value
+            if "step" in msg:
+                step = StepProof.from_json(msg["step"])
+                require(step.terms_id == self.terms.terms_id, "step proof is for other channel terms")
+                require(step.step_old == theirs.step and tuple(step.c_old) == theirs.proven,
+                        f"step proof does not continue the proven chain at step {theirs.step}")
+                require(tuple(step.c_new) == state.commitment, "step proof ends at another commitment")
         else:
-            balance = state.balance
-        require(0 <= balance <= self.terms.total, f"balance {balance} is outside [0, {self.terms.total}]")
-        amount = self.balance - balance if self.is_a else balance - self.balance
-        require(amount > 0, f"the update moves {-amount} away from the receiver")
+            value = state.transferred
+        amount = value - theirs.value()
+        require(amount > 0, "the update does not raise the peer's counter")
         if self.terms.shielded:
             require(amount % self.terms.unit == 0, f"amount {amount} is not a multiple of the unit")
-            step = StepProof.from_json(msg["step"]) if "step" in msg else None
-            if step is not None:
-                self.chain.link(step, self.terms.terms_id)
-                require(tuple(step.c_new) == state.commitment, "step proof ends at another commitment")
-            self.openings[state.commitment] = opening
+        balance = self.balance + amount if self.peer == self.terms.party_a else self.balance - amount
+        require(0 <= balance <= self.terms.total, f"the update leaves B's balance {balance} outside "
+                                                  f"[0, {self.terms.total}]")
+        if self.terms.shielded:
+            theirs.openings[state.commitment] = opening
             if step is not None:
                 self.backlog.append(step)
-                self.chain = ProofChain(self.chain.step + 1, state.commitment, opening)
+                theirs.step, theirs.proven = theirs.step + 1, state.commitment
         countersigned = state.signed(self.key)
-        self.state = self.enforceable = countersigned
+        theirs.latest = theirs.cosigned = countersigned
         return amount, canonical({"type": "receipt", "state": countersigned.to_json()})
 
     def verify_backlog(self) -> int:
         """Batch-verify the step proofs received so far; returns how many; ChannelError if any is false."""
         if not self.backlog:
             return 0
-        items = [(s.public_signals, s.proof) for s in self.backlog]
-        verdicts = self.prover.verify_many(CIRCUIT, items)
+        verdicts = self.prover.verify_many(CIRCUIT, [(s.public_signals, s.proof) for s in self.backlog])
         bad = [k for k, ok in enumerate(verdicts) if not ok]
         if bad:
             raise ChannelError(f"step proof(s) {bad} of the backlog do not verify")
@@ -214,15 +251,14 @@ class Channel:
 
 
 def prove_transition(prover, terms: ChannelTerms, step_old: int, old: Opening, new: Opening) -> StepProof:
-    """Prove that the commitment to ``old`` (at ``step_old``) moves to the one to ``new`` in whole units."""
+    """Prove that the counter commitment to ``old`` (at ``step_old``) rose to the one to ``new`` in whole units."""
     from circuits.escrow.channel_update import ChannelState, channel_update_inputs
     if prover is None:
         raise ChannelError("shielded steps need a prover (circuit keys)")
-    delta = new.balance - old.balance
-    if delta % terms.unit:
-        raise ChannelError(f"a move of {delta} is not a whole number of units {terms.unit}")
-    inputs = channel_update_inputs(terms.total, terms.unit, terms.salt, ChannelState(old.balance, old.blind, step_old),
-                                   ChannelState(new.balance, new.blind, step_old + 1), abs(delta) // terms.unit,
-                                   1 if delta < 0 else 0)
+    delta = new.value - old.value
+    if delta < 0 or delta % terms.unit:
+        raise ChannelError(f"a counter move of {delta} is not a whole non-negative number of units {terms.unit}")
+    inputs = channel_update_inputs(terms.total, terms.unit, terms.salt, ChannelState(old.value, old.blind, step_old),
+                                   ChannelState(new.value, new.blind, step_old + 1), delta // terms.unit, 0)
     proof, _, _ = prover.prove(CIRCUIT, inputs)
     return StepProof(terms.terms_id, step_old, old.commitment(), new.commitment(), proof)

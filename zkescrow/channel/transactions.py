@@ -5,6 +5,7 @@ signatures.  Shielded helpers take ``prover`` (``CircuitKeys`` of the ledger).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from nacl.signing import SigningKey
@@ -13,7 +14,7 @@ from zkescrow.errors import ChannelError, MalformedInput
 from zkescrow.escrow.transactions import Transaction
 
 from .adjudicator import open_signing_bytes
-from .proofs import Opening
+from .proofs import Opening, ShieldedBalanceProof, closing_message
 from .settle_circuit import channel_settle_inputs
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
@@ -56,61 +57,59 @@ def top_up_transaction(terms: ChannelTerms, amount: int, key_a: SigningKey, acco
 
 
 def closing_signature(channel: Channel) -> str:
-    """This party's consent to settle at once at the latest co-signed state."""
-    return channel.enforceable.sign_closing(channel.key)
+    """This party's consent to settle at once at the latest co-signed counters of both parties."""
+    final = channel.cosigned()
+    return channel.key.sign(closing_message(channel.terms.channel_id, final[channel.terms.party_a],
+                                            final[channel.terms.party_b])).signature.hex()
 
 
-def cooperative_close_transaction(channel: Channel, peer_signature: str, *, prover=None) -> list[Transaction]:
-    """Close and settle at the latest co-signed state, with both closing signatures (no challenge period)."""
-    state = channel.enforceable
+def cooperative_close_transactions(channel: Channel, peer_signature: str, *, record: dict | None = None,
+                                   prover=None) -> list[Transaction]:
+    """Close and settle at the latest co-signed counters with both closing signatures (no challenge period).
+
+    Shielded channels first post the counters the ledger has not recorded
+    (``record``: the ledger's row), then close, then settle into notes — one block.
+    """
+    terms, final = channel.terms, channel.cosigned()
     sigs = {channel.address: closing_signature(channel), channel.peer: peer_signature}
-    if not channel.terms.shielded:
-        return [Transaction("channel_cooperative_close", {"channel_id": channel.terms.channel_id,
-                                                          "state": state.to_json(), "close_signatures": sigs})]
-    body = {"channel_id": channel.terms.channel_id, "closer": channel.address, "close_signatures": sigs,
-            **_shielded_claim(channel, state, prover, 0, Opening(channel.terms.deposit_b, 0))}
-    close = Transaction("channel_close_shielded", body).signed(channel.key)
-    return [close, settle_shielded_transaction(channel, prover, state)]
+    close = Transaction("channel_cooperative_close", {
+        "channel_id": terms.channel_id, "close_signatures": sigs,
+        "states": {"a": final[terms.party_a].to_json(), "b": final[terms.party_b].to_json()}})
+    if not terms.shielded:
+        return [close]
+    txs = counter_transactions(channel, record, prover=prover)
+    return [*txs, close, settle_shielded_transaction(channel, prover, final)]
 
 
-def close_transaction(channel: Channel, *, prover=None) -> Transaction:
-    """Unilateral close with the latest state the peer signed (the opening state if none)."""
-    state = channel.enforceable
-    body = {"channel_id": channel.terms.channel_id, "closer": channel.address}
-    if not channel.terms.shielded:
-        if state.nonce:
-            body["state"] = state.to_json()
-        return Transaction("channel_close", body).signed(channel.key)
-    body.update(_shielded_claim(channel, state, prover, 0, Opening(channel.terms.deposit_b, 0)))
-    return Transaction("channel_close_shielded", body).signed(channel.key)
+def close_transactions(channel: Channel, *, record: dict | None = None, prover=None) -> list[Transaction]:
+    """Unilateral close, followed by the co-signed counters this party holds that beat the ledger's."""
+    close = Transaction("channel_close", {"channel_id": channel.terms.channel_id,
+                                          "closer": channel.address}).signed(channel.key)
+    return [close, *counter_transactions(channel, record, prover=prover)]
 
 
-def challenge_transaction(channel: Channel, record: dict, *, prover=None) -> Transaction | None:
-    """Answer a close on the ledger (``record``) with a higher state the closer signed; None if not needed."""
-    state = channel.enforceable
-    if record["status"] != "closing" or state.nonce <= record["nonce"]:
-        return None
-    body = {"channel_id": channel.terms.channel_id, "party": channel.address}
-    if not channel.terms.shielded:
-        body["state"] = state.to_json()
-        return Transaction("channel_challenge", body).signed(channel.key)
-    import json
-    anchor = tuple(int(c) for c in json.loads(record["commitment"]))
-    opening = channel.openings.get(anchor)
-    if opening is None:
-        raise ChannelError("the claimed commitment is no state this party signed or received")
-    body.update(_shielded_claim(channel, state, prover, record["proven_step"], opening))
-    return Transaction("channel_challenge_shielded", body).signed(channel.key)
-
-
-def _shielded_claim(channel: Channel, state, prover, step_old: int, anchor: Opening) -> dict:
-    prover = prover or channel.prover
-    step = prove_transition(prover, channel.terms, step_old, anchor, channel.opening_of(state))
-    step_json = step.to_json()
-    body = {"proof": step_json.pop("proof"), "step": step_json}
-    if state.nonce:
-        body["state"] = state.to_json()
-    return body
+def counter_transactions(channel: Channel, record: dict | None = None, *, prover=None) -> list[Transaction]:
+    """Post every co-signed counter this party holds whose nonce beats the ledger's ``record`` (challenge)."""
+    txs = []
+    terms = channel.terms
+    for side, party in (("a", terms.party_a), ("b", terms.party_b)):
+        state = channel.counters[party].cosigned
+        if state.nonce <= (record[f"nonce_{side}"] if record else 0):
+            continue
+        body = {"channel_id": terms.channel_id, "state": state.to_json()}
+        if not terms.shielded:
+            txs.append(Transaction("channel_counter", body))
+            continue
+        step_old = record[f"step_{side}"] if record else 0
+        anchor = tuple(int(c) for c in json.loads(record[f"c_{side}"])) if record else Opening(0, 0).commitment()
+        counter = channel.counters[party]
+        if anchor not in counter.openings:
+            raise ChannelError(f"the ledger's commitment of {side.upper()}'s counter is no state known here")
+        step = prove_transition(prover or channel.prover, terms, step_old, counter.openings[anchor],
+                                channel.opening_of(state)).to_json()
+        body.update(proof=step.pop("proof"), step=step)
+        txs.append(Transaction("channel_counter_shielded", body))
+    return txs
 
 
 def settle_transaction(channel_id: str) -> Transaction:
@@ -118,24 +117,26 @@ def settle_transaction(channel_id: str) -> Transaction:
     return Transaction("channel_settle", {"channel_id": channel_id})
 
 
-def settle_shielded_transaction(channel: Channel, prover=None, state=None, *, record: dict | None = None,
-                                ciphertexts: tuple[str, str] = ("", "")) -> Transaction:
-    """Settle a shielded channel into two notes at the ledger's final commitment (or ``state``).
+def settle_shielded_transaction(channel: Channel, prover=None, final: dict | None = None, *,
+                                record: dict | None = None, ciphertexts: tuple[str, str] = ("", "")) -> Transaction:
+    """Settle a shielded channel into two notes at the final counters: ``final`` {party: state}, or the
+    ledger's recorded commitments (``record``), whose openings this party must know.
 
     The notes' ρ and blinding derive from the channel salt (``terms``), so both
     parties can rebuild and spend them without a ciphertext.
     """
-    import json
-    if state is not None:
-        opening = channel.opening_of(state)
-    else:
-        final = tuple(int(c) for c in json.loads(record["commitment"]))
-        opening = channel.openings.get(final)
-        if opening is None:
-            raise ChannelError("the ledger's final commitment is no state this party knows")
-    inputs = channel_settle_inputs(channel.terms, opening.balance, opening.blind)
+    terms = channel.terms
+    if final is None:
+        final = {}
+        for side, party in (("a", terms.party_a), ("b", terms.party_b)):
+            point = tuple(int(c) for c in json.loads(record[f"c_{side}"]))
+            if point not in channel.counters[party].openings:
+                raise ChannelError(f"the ledger's final counter of {side.upper()} is no state known here")
+            final[party] = ShieldedBalanceProof(terms.channel_id, party, record[f"nonce_{side}"], point)
+    opening = channel.combined_opening(final)
+    inputs = channel_settle_inputs(terms, opening.value, opening.blind)
     proof, _, _ = (prover or channel.prover).prove("channel_settle", inputs)
-    body = {"channel_id": channel.terms.channel_id, "terms_id": str(inputs["terms_id"]),
+    body = {"channel_id": terms.channel_id, "terms_id": str(inputs["terms_id"]),
             "payout_terms": str(inputs["payout_terms"]), "total": inputs["total"],
             "commitment": [str(c) for c in inputs["c"]], "cm_a": str(inputs["cm_a"]), "cm_b": str(inputs["cm_b"]),
             "ciphertexts": list(ciphertexts), "proof": proof}
