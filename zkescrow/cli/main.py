@@ -24,6 +24,10 @@ COMMANDS = {
     "poseidon": "zkescrow.cli.poseidon:poseidon_cmd",
     "setup": "zkescrow.cli.setup:setup_cmd",
     "zkey": "zkescrow.cli.setup:zkey_group",
+    "compare": "zkescrow.cli.escrow:compare",
+    "observe": "zkescrow.cli.escrow:observe_cmd",
+    "ledger": "zkescrow.cli.escrow:ledger_group",
+    "wallet": "zkescrow.cli.escrow:wallet_group",
 }
 
 
