@@ -28,6 +28,9 @@ COMMANDS = {
     "observe": "zkescrow.cli.escrow:observe_cmd",
     "ledger": "zkescrow.cli.escrow:ledger_group",
     "wallet": "zkescrow.cli.escrow:wallet_group",
+    "prove": "zkescrow.cli.prove:prove",
+    "verify": "zkescrow.cli.prove:verify",
+    "export": "zkescrow.cli.prove:export",
 }
 
 
