@@ -206,13 +206,14 @@ def test_contribute_needs_a_ceremony_record(snarkjs_zkey):
 
 
 def test_zkey_verify_checks_snarkjs_beacon_contributions(snarkjs_zkey, tmp_path):
-    """A `snarkjs zkey beacon` contribution: its key must re-derive from the beacon (ChaCha, fromRng)."""
+    """A `snarkjs zkey beacon` contribution (2^10 SHA-256 iterations, snarkjs's minimum): its key must
+    re-derive from the beacon (ChaCha, fromRng)."""
     beacon = tmp_path / "beacon.zkey"
-    run_snarkjs("zkey", "beacon", snarkjs_zkey.zkey, beacon, "0102030405060708090a0b0c0d0e0f10" * 2, "4",
+    run_snarkjs("zkey", "beacon", snarkjs_zkey.zkey, beacon, "0102030405060708090a0b0c0d0e0f10" * 2, "10",
                 "-n=final beacon")
     pk = read_zkey(beacon)
     last = pk.contributions[-1]
-    assert (last.type, last.num_iterations_exp, last.name) == (1, 4, "final beacon")
+    assert (last.type, last.num_iterations_exp, last.name) == (1, 10, "final beacon")
     assert zkey_to_bytes(pk) == beacon.read_bytes()
     assert zkey_verify(snarkjs_zkey.circuit.r1cs, snarkjs_zkey.ptau, pk)
     last.beacon_hash = bytes(32)
