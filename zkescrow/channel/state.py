@@ -194,7 +194,10 @@ class Channel:
     # --- receiving ----------------------------------------------------------------------------
 
     def receive(self, message: bytes) -> tuple[int, bytes]:
-        """Check and countersign the peer's update; returns (amount received, receipt message)."""
+        """Check and countersign the peer's update; returns (amount received, receipt message).
+
+        A copy of the update already taken pays 0 and gets its receipt again.
+        """
         msg = decode(message)
         require(msg["type"] == "update", f"expected an update, got {msg['type']!r}")
         require(msg.get("channel_id") == self.terms.channel_id, "update for another channel")
@@ -203,6 +206,8 @@ class Channel:
         require(state.channel_id == self.terms.channel_id and state.sender == self.peer,
                 "the update is not the peer's counter on this channel")
         theirs = self.theirs
+        if state.nonce == theirs.latest.nonce and state.message() == theirs.latest.message() and state.nonce:
+            return 0, canonical({"type": "receipt", "state": theirs.latest.to_json()})   # a resent update
         require(state.nonce > theirs.latest.nonce,
                 f"nonce {state.nonce} is not above the latest nonce {theirs.latest.nonce} (replay or stale state)")
         try:

@@ -1,0 +1,107 @@
+"""The integration API for channel libraries: balance proofs in, balance proofs out, as bytes.
+
+A library that already has its own channel loop (HTTP 402 paywall, message bus,
+state channel framework) needs five things from zkescrow, all here::
+
+    terms   = new_channel(key_a, address_b, account_nonce, deposit_a, shielded=False)
+    channel = Channel(terms, my_key)                          # one per party
+    msg     = make_update(channel, amount)                    # payer  -> bytes to send
+    upd     = verify_update(channel, msg)                     # payee  -> Verified(amount, receipt, proof)
+    accept_receipt(channel, upd.receipt)                      # payer  <- the payee's countersignature
+    txs     = settle(channel, ledger=..., peer_signature=...) # either -> ledger transactions
+
+Messages are canonical JSON bytes, so any transport (HTTP headers, websockets,
+queues, files) can carry them; nothing here knows what is being paid for.
+``BalanceProof`` (signed counter, µRaiden-style) and ``ShieldedBalanceProof``
+(Pedersen-committed counter with ``channel_update`` step proofs) are the two
+proof types; ``verify_update`` raises ``ChannelError``/``MalformedInput`` and
+changes nothing when a message is stale, replayed, tampered or unauthorised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacl.signing import SigningKey
+
+from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of
+from .state import Channel, decode, parse_state
+from .terms import ChannelTerms
+from .transactions import (channel_record, close_transactions, closing_signature, cooperative_close_transactions,
+                           counter_transactions, open_transaction, settle_shielded_transaction, settle_transaction)
+
+__all__ = ["BalanceProof", "ShieldedBalanceProof", "Opening", "StepProof", "ChannelTerms", "Channel", "Verified",
+           "new_channel", "open_transaction", "make_update", "verify_update", "accept_receipt", "verify_backlog",
+           "closing_signature", "settle", "challenge", "settle_after_period", "address_of"]
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A checked incoming update: the ``amount`` it pays, the ``receipt`` to send back, and the proof itself."""
+
+    amount: int
+    receipt: bytes
+    proof: BalanceProof | ShieldedBalanceProof
+
+
+def new_channel(key_a: SigningKey, party_b: str, account_nonce: int, deposit_a: int, deposit_b: int = 0, *,
+                challenge_period: int = 10, shielded: bool = False, unit: int = 1, owner_a: int = 0,
+                owner_b: int = 0) -> ChannelTerms:
+    """Terms of a new channel from A (holder of ``key_a``) to ``party_b``; ``account_nonce`` is A's ledger nonce.
+
+    Shielded channels also fix ``unit`` (every payment is a multiple of it) and the
+    note owners the settlement pays (``circuits.notes.owner_of``).
+    """
+    return ChannelTerms.new(address_of(key_a), party_b, account_nonce, deposit_a, deposit_b,
+                            challenge_period=challenge_period, shielded=shielded, unit=unit, owner_a=owner_a,
+                            owner_b=owner_b)
+
+
+def make_update(channel: Channel, amount: int) -> bytes:
+    """Pay ``amount`` more to the peer: the signed (or committed) counter as bytes to send."""
+    return channel.pay(amount)
+
+
+def verify_update(channel: Channel, message: bytes) -> Verified:
+    """Check the peer's update and countersign it; raises and changes nothing if it is not acceptable."""
+    amount, receipt = channel.receive(message)
+    return Verified(amount, receipt, parse_state(decode(receipt)["state"]))
+
+
+def accept_receipt(channel: Channel, receipt: bytes) -> int:
+    """Store the peer's countersignature of this party's update; returns the confirmed nonce."""
+    return channel.confirm(receipt)
+
+
+def verify_backlog(channel: Channel) -> int:
+    """Batch-verify the step proofs received on a shielded channel; returns how many were checked."""
+    return channel.verify_backlog()
+
+
+def settle(channel: Channel, *, ledger=None, peer_signature: str | None = None, prover=None) -> list:
+    """Ledger transactions that end the channel from this party's latest co-signed counters.
+
+    With the peer's ``closing_signature`` the close is cooperative and settles in one
+    block; without it, this party closes unilaterally (submit the list, wait
+    ``challenge_period`` blocks, then submit ``settle_after_period``).  ``ledger``
+    supplies the recorded counters when the channel is already closing.
+    """
+    record = channel_record(ledger, channel.terms.channel_id) if ledger is not None else None
+    if peer_signature is not None:
+        return cooperative_close_transactions(channel, peer_signature, record=record, prover=prover)
+    if record is not None and record["status"] == "closing":
+        return counter_transactions(channel, record, prover=prover)
+    return close_transactions(channel, record=record, prover=prover)
+
+
+def challenge(channel: Channel, ledger, *, prover=None) -> list:
+    """The counter updates that beat a close on ``ledger`` (empty if the recorded counters are current)."""
+    record = channel_record(ledger, channel.terms.channel_id)
+    return [] if record["status"] != "closing" else counter_transactions(channel, record, prover=prover)
+
+
+def settle_after_period(channel: Channel, ledger, *, prover=None):
+    """The final settlement transaction once the challenge period has passed."""
+    if not channel.terms.shielded:
+        return settle_transaction(channel.terms.channel_id)
+    return settle_shielded_transaction(channel, prover, record=channel_record(ledger, channel.terms.channel_id))
+
