@@ -262,9 +262,14 @@ const {buildBn128, utils} = require("ffjavascript");
     out.push({g1: utils.stringifyBigInts(bn.G1.toObject(P)), g2: utils.stringifyBigInts(bn.G2.toObject(Q)),
               c1: hex(c1), c2: hex(c2), u1: hex(u1), u2: hex(u2)});
   }
+  const projective = %s;
+  const affine = [utils.stringifyBigInts(bn.G1.toObject(bn.G1.toAffine(bn.G1.fromObject(
+                      utils.unstringifyBigInts(projective[0]))))),
+                  utils.stringifyBigInts(bn.G2.toObject(bn.G2.toAffine(bn.G2.fromObject(
+                      utils.unstringifyBigInts(projective[1])))))];
   const Z1 = new Uint8Array(32); bn.G1.toRprCompressed(Z1, 0, bn.G1.zeroAffine);
   out.push({g1: utils.stringifyBigInts(bn.G1.toObject(bn.G1.zeroAffine)),
-            g2: utils.stringifyBigInts(bn.G2.toObject(bn.G2.zeroAffine)), c1: hex(Z1)});
+            g2: utils.stringifyBigInts(bn.G2.toObject(bn.G2.zeroAffine)), c1: hex(Z1), affine});
   console.log(JSON.stringify(out));
   await bn.terminate();
   process.exit(0);
@@ -277,7 +282,14 @@ def test_encodings_match_ffjavascript():
     from conftest import run_node_script
     rng = random.Random(20)
     ks = [1, 2, r - 1] + [rng.randrange(r) for _ in range(5)]
-    results = run_node_script(FFJS_SCRIPT % json.dumps([str(k) for k in ks]))
+    # One G1 and one G2 point in Jacobian coordinates with z ≠ 1, to compare how z is read.
+    A, B = g1_mul(G1_GENERATOR, 1234), g2_mul(G2_GENERATOR, 1234)
+    z, z2 = 987654321, (11, 13)
+    z2sq = fq2_sqr(z2)
+    projective = [[str(A[0] * z * z % q), str(A[1] * z ** 3 % q), str(z)],
+                  [[str(c) for c in fq2_mul(B[0], z2sq)], [str(c) for c in fq2_mul(B[1], fq2_mul(z2sq, z2))],
+                   [str(c) for c in z2]]]
+    results = run_node_script(FFJS_SCRIPT % (json.dumps([str(k) for k in ks]), json.dumps(projective)))
     for k, res in zip(ks, results):
         P, Q2 = g1_mul(G1_GENERATOR, k), g2_mul(G2_GENERATOR, k)
         assert g1_to_snarkjs(P) == res["g1"] and g2_to_snarkjs(Q2) == res["g2"]
@@ -287,6 +299,8 @@ def test_encodings_match_ffjavascript():
     inf = results[-1]
     assert g1_to_snarkjs(None) == inf["g1"] and g2_to_snarkjs(None) == inf["g2"]
     assert g1_compress(None).hex() == inf["c1"]
+    assert g1_from_snarkjs(projective[0]) == A and g1_to_snarkjs(A) == inf["affine"][0]
+    assert g2_from_snarkjs(projective[1]) == B and g2_to_snarkjs(B) == inf["affine"][1]
 
 
 # --- hash_to_fr -------------------------------------------------------------------------------------
