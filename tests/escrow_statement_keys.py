@@ -45,3 +45,19 @@ class StatementKeys:
     def verify_many(self, name: str, items: list) -> list:
         return [isinstance(proof, dict) and hmac.compare_digest(str(proof.get("statement")), self._tag(name, public))
                 for public, proof in items]
+
+
+def make_world(directory, keys, *, driver_funds: int = 10_000_000, shield: int = 2_000_000, price: int = 5,
+               log=None, **options):
+    """A world with one pole (``price`` per Wh), a car that verified the enclave and shielded ``shield``."""
+    from zkescrow.escrow.session import EscrowWorld
+    world = EscrowWorld.create(directory, keys, depth=keys.depth, funds={"driver": driver_funds, "operator": 0},
+                               log=log, **options)
+    pole = world.add_pole("pole-1", "operator", price)
+    car = world.car("driver")
+    car.verify_enclave(world.host)
+    car.wallet.scan()
+    result = world.mine(car.wallet.shield(shield))
+    assert not result.rejected
+    car.wallet.scan()
+    return world, car, pole

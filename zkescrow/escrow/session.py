@@ -130,7 +130,7 @@ class EscrowWorld:
 
     @classmethod
     def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
-               program_image=None, **options) -> "EscrowWorld":
+               program_image=None, root_window: int = 100, **options) -> "EscrowWorld":
         """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
 
         ``program_image``: the build the host actually runs (default: the genuine escrow program).
@@ -141,7 +141,7 @@ class EscrowWorld:
         policy = enclave_policy(vendor, signer.mrsigner)
         keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
         ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
-                               keys=keys, enclave_policy=policy)
+                               keys=keys, enclave_policy=policy, root_window=root_window)
         host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image)
         world = cls(data_dir, ledger, keys, vendor, signer, host, log=log, **options)
         world.people = people
