@@ -52,3 +52,12 @@ def test_lagrange_evaluations_interpolate():
         assert sum(lag) % R == 1
         for j in {1, 2, (1 << log_n) - 1} - {1 << log_n}:          # degree < n
             assert sum(int(v) * pow(omega, i * j, int(R)) for i, v in enumerate(lag)) % R == pow(tau, j, int(R))
+
+
+def test_g2_multiplication_through_psi_matches_py_ecc():
+    from zkescrow.bn254.curve import g2_from_jacobian
+    from zkescrow.groth16.fixed_base import jac_g2_mul_psi
+    lam = 6 * 4965661367192848881 ** 2
+    P = ref_affine(ref.multiply(ref.G2, 987654321))
+    for k in [0, 1, lam - 1, lam, lam + 1, int(R) - 1] + scalars()[9:14]:
+        assert g2_from_jacobian(jac_g2_mul_psi(P, k)) == ref_affine(ref.multiply(ref.G2, 987654321 * k % int(R)))

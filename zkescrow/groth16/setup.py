@@ -24,15 +24,16 @@ import struct
 from gmpy2 import mpz, powmod
 
 from ..bn254.constants import G1_GENERATOR, G2_GENERATOR, R
-from ..bn254.curve import (JAC_G1_INFINITY, JAC_G2_INFINITY, g1_batch_from_jacobian, g1_neg,
-                           g2_batch_from_jacobian, jac_g1_add, jac_g1_add_affine, jac_g1_mul, jac_g2_add,
-                           jac_g2_mul)
+from ..bn254.curve import (JAC_G1_INFINITY, JAC_G2_INFINITY, g1_batch_from_jacobian, g1_neg, g1_to_jacobian,
+                           g2_batch_from_jacobian, g2_to_jacobian, jac_g1_add, jac_g1_add_affine, jac_g1_mul,
+                           jac_g2_add, jac_g2_mul)
 from ..bn254.fields import batch_inverse
+from ..bn254.msm import msm_g1, msm_g2
 from ..bn254.ntt import root_of_unity
 from ..errors import MalformedInput
 from ..formats.lem import G1_SIZE, decode_g1_points, g1_points_to_u, g1_to_u, g2_points_to_u, g2_to_u
 from ..formats.ptau import LAGRANGE_ALPHA_TAU_G1, LAGRANGE_BETA_TAU_G1, LAGRANGE_TAU_G1, PreparedPtau, read_ptau
-from .fixed_base import FixedBase
+from .fixed_base import FixedBase, jac_g2_mul_psi
 from .keys import ProvingKey
 
 #: Printed by ``zkescrow setup --dev`` (and available to any other front end).
@@ -93,11 +94,20 @@ def _times(P, k):
 def _times_g2(P, k):
     if _R - k < _SMALL:
         return jac_g2_mul(P, k - _R)
-    return jac_g2_mul(P, k)
+    if k < _SMALL:
+        return jac_g2_mul(P, k)
+    return jac_g2_mul_psi(P, k)
+
+
+#: A wire with at least this many terms is summed with the MSM (Pippenger) instead of term by term.
+_MSM_TERMS = 24
 
 
 def _g1_sum(terms):
     """Σ k·P over (P, k) pairs, Jacobian."""
+    terms = list(terms)
+    if len(terms) >= _MSM_TERMS:
+        return g1_to_jacobian(msm_g1([P for P, _ in terms], [int(k) for _, k in terms]))
     acc = JAC_G1_INFINITY
     for P, k in terms:
         if P is None or not k:
@@ -112,6 +122,9 @@ def _g1_sum(terms):
 
 
 def _g2_sum(terms):
+    terms = list(terms)
+    if len(terms) >= _MSM_TERMS:
+        return g2_to_jacobian(msm_g2([P for P, _ in terms], [int(k) for _, k in terms]))
     acc = JAC_G2_INFINITY
     for P, k in terms:
         if P is None or not k:
