@@ -262,7 +262,7 @@ def setup_dev(r1cs, *, progress=None) -> ProvingKey:
     """
     _check_r1cs(r1cs)
     report = progress or (lambda step: None)
-    n_vars, n_public, m = r1cs.n_wires, r1cs.n_public, r1cs.n_constraints
+    n_vars, n_public = r1cs.n_wires, r1cs.n_public
     k = _domain_power(r1cs)
     if k >= 28:
         raise MalformedInput("domains of 2^28 points are not supported")
@@ -275,18 +275,24 @@ def setup_dev(r1cs, *, progress=None) -> ProvingKey:
         if powmod(tau, 2 * n, R) != 1:       # τ must not be a 2n-th root of unity
             break
     alpha, beta, gamma, delta = (_random_nonzero() for _ in range(4))
+    scratch = []                             # every list of secret-derived scalars, wiped below
+
+    def kept(values: list) -> list:
+        scratch.append(values)
+        return values
+
     try:
         report("evaluating the QAP at tau")
-        lag = _lagrange_at(tau, k)
-        lag2 = _lagrange_at(tau, k + 1)
-        u = [sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.a]
-        v_ = [sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.b]
-        w = [sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.c]
+        lag = kept(_lagrange_at(tau, k))
+        lag2 = kept(_lagrange_at(tau, k + 1))
+        u = kept([sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.a])
+        v_ = kept([sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.b])
+        w = kept([sum((v * lag[row] for row, v in col), mpz(0)) % R for col in cols.c])
         gamma_inv, delta_inv = powmod(gamma, -1, R), powmod(delta, -1, R)
-        combined = [(beta * u[s] + alpha * v_[s] + w[s]) % R for s in range(n_vars)]
-        ic_scalars = [x * gamma_inv % R for x in combined[:n_public + 1]]
-        c_scalars = [x * delta_inv % R for x in combined[n_public + 1:]]
-        h_scalars = [lag2[2 * i + 1] * delta_inv % R for i in range(n)]
+        combined = kept([(beta * u[s] + alpha * v_[s] + w[s]) % R for s in range(n_vars)])
+        ic_scalars = kept([x * gamma_inv % R for x in combined[:n_public + 1]])
+        c_scalars = kept([x * delta_inv % R for x in combined[n_public + 1:]])
+        h_scalars = kept([lag2[2 * i + 1] * delta_inv % R for i in range(n)])
 
         report("multiplying the generators")
         g1 = FixedBase(G1_GENERATOR)
@@ -301,10 +307,8 @@ def setup_dev(r1cs, *, progress=None) -> ProvingKey:
         beta2, gamma2, delta2 = g2.multiply([beta, gamma, delta])
     finally:
         tau = alpha = beta = gamma = delta = gamma_inv = delta_inv = None
-        for secret_list in ("lag", "lag2", "u", "v_", "w", "combined", "ic_scalars", "c_scalars", "h_scalars"):
-            values = locals().get(secret_list)
-            if isinstance(values, list):
-                values[:] = [0] * len(values)
+        for values in scratch:
+            values[:] = [0] * len(values)
 
     pk = ProvingKey(n_vars=n_vars, n_public=n_public, domain_size=n, alpha1=alpha1, beta1=beta1, beta2=beta2,
                     gamma2=gamma2, delta1=delta1, delta2=delta2, ic=ic, coefs=cols.coefs, a=a_pts, b1=b1_pts,
