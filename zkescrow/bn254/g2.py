@@ -178,10 +178,8 @@ def jac_g2_double(J):
     b1 = 2 * y0 * y1 % Q
     c0 = (b0 + b1) * (b0 - b1) % Q          # C = B²
     c1 = 2 * b0 * b1 % Q
-    s0 = x0 + b0
-    s1 = x1 + b1
-    d0 = 2 * ((s0 + s1) * (s0 - s1) - a0 - c0) % Q   # D = 2((X + B)² − A − C)
-    d1 = 2 * (2 * s0 * s1 - a1 - c1) % Q
+    d0 = 4 * (x0 * b0 - x1 * b1) % Q        # D = 4XB (= 2((X + B)² − A − C))
+    d1 = 4 * (x0 * b1 + x1 * b0) % Q
     e0 = 3 * a0                              # E = 3A
     e1 = 3 * a1
     X0 = ((e0 + e1) * (e0 - e1) - 2 * d0) % Q    # X3 = E² − 2D
