@@ -8,6 +8,7 @@ from py_ecc import optimized_bn128 as ref
 from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R
 from zkescrow.bn254.curve import g1_add, g1_mul, g1_neg, g2_add, g2_mul, g2_neg
 from zkescrow.bn254.msm import msm_g1, msm_g2, signed_windows, window_size
+from zkescrow.errors import MalformedInput
 
 r = int(R)
 
@@ -111,7 +112,7 @@ def test_msm_same_point_everywhere(g1_points):
 
 
 def test_msm_rejects_length_mismatch(g1_points):
-    with pytest.raises(ValueError, match="as many scalars as points"):
+    with pytest.raises(MalformedInput, match="as many scalars as points"):
         msm_g1(g1_points[:3], [1, 2])
 
 
@@ -137,7 +138,7 @@ def test_window_size_grows_with_n():
 
 @pytest.mark.parametrize("k", [-1, r, 2 ** 300])
 def test_msm_rejects_unreduced_scalars(g1_points, k):
-    with pytest.raises(ValueError, match=r"reduced into \[0, r\)"):
+    with pytest.raises(MalformedInput, match=r"reduced into \[0, r\)"):
         msm_g1(g1_points[:5], [2, 3, k, 4, 5])
 
 

@@ -16,6 +16,7 @@ not pay for 254-bit windows.  The window size c minimises the operation count
 (windows · (n + 2^(c−1)·reduce_cost)), which lands on c ≈ log2 n − log2 log2 n + 1
 as in perf-anchors §3; very short inputs use one scalar multiplication per point.
 """
+from ..errors import MalformedInput
 from .constants import Q, R
 from .g1 import (JAC_G1_INFINITY, g1_from_jacobian, jac_g1_add, jac_g1_add_affine, jac_g1_double,
                  jac_g1_mul)
@@ -87,7 +88,7 @@ def _neg_fq2(y):
 
 def _pippenger(points, scalars, G: _Group):
     if len(points) != len(scalars):
-        raise ValueError(f"msm needs as many scalars as points ({len(scalars)} != {len(points)})")
+        raise MalformedInput(f"msm needs as many scalars as points ({len(scalars)} != {len(points)})")
     neg_y = G.neg_y
     acc = G.infinity                       # Σ of the points whose scalar is ±1
     short, long_ = ([], []), ([], [])      # (points, scalars) below / above 2^SHORT_BITS
@@ -95,7 +96,7 @@ def _pippenger(points, scalars, G: _Group):
         if P is None or not k:
             continue
         if not 0 < k < R:
-            raise ValueError(f"msm scalars must be reduced into [0, r), got {k}")
+            raise MalformedInput(f"msm scalars must be reduced into [0, r), got {k}")
         k = int(k)
         if k > HALF_R:                     # k·P = (r − k)·(−P), and r − k is the shorter one
             k = R_INT - k
