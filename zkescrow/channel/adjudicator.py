@@ -23,7 +23,9 @@ Each party's counter (what it has paid in total, ``proofs``) starts at 0 with
 nonce 0.  Unilateral close (Raiden-style): the closer closes and posts the latest
 co-signed counters it holds; during ``challenge_period`` blocks either party may
 post a co-signed counter with a higher nonce, which replaces the recorded one;
-afterwards anyone settles: B receives deposit_b + t_a − t_b, A the rest.  So a
+afterwards anyone settles: B receives deposit_b + t_a − t_b, A the rest.
+Counters may also be posted while the channel is open (a checkpoint, or the
+first half of a cooperative close).  So a
 party holding the latest co-signed counters never loses to older ones, provided
 it looks at the ledger once per challenge period (or lets someone do it for it).
 
@@ -216,9 +218,10 @@ def _close(state, tx) -> None:
 
 
 def _in_window(state, channel: dict) -> None:
-    if channel["status"] != "closing":
-        _reject(f"the channel is {channel['status']}, not closing")
-    if state.height >= channel["settle_height"]:
+    """Counters may be posted while the channel is open or during its challenge period."""
+    if channel["status"] == "settled":
+        _reject("the channel is settled")
+    if channel["status"] == "closing" and state.height >= channel["settle_height"]:
         _reject(f"the challenge period ended at height {channel['settle_height']}")
 
 

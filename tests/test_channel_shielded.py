@@ -1,0 +1,247 @@
+"""Shielded (Pedersen-committed) channels: balance proofs, step proofs, the ledger flow and settlement into notes.
+
+Keys are a development setup of channel_update and channel_settle, made once per
+test session.  The ledger must never see an amount; tampered commitments and
+proofs are refused; a stale shielded close loses to the challenge; the settlement
+notes are the ones the parties can rebuild from their shared salt.  One test hands
+a step proof to snarkjs (someone else's verifier).
+"""
+import dataclasses
+import json
+
+import pytest
+from nacl.signing import SigningKey
+
+from circuits.crypto.pedersen import commit as pedersen_commit
+from circuits.notes import NATIVE_ASSET, SpendingKey, note_commitment
+from zkescrow.channel import api
+from zkescrow.channel import transactions as T
+from zkescrow.channel.proofs import Opening, ShieldedBalanceProof, StepProof, address_of
+from zkescrow.channel.settle_circuit import settlement_notes
+from zkescrow.channel.state import Channel
+from zkescrow.channel.terms import NOTE_A, NOTE_B, settlement_blind, settlement_rho
+from zkescrow.errors import ChannelError, MalformedInput
+from zkescrow.escrow.ledger import Ledger
+from zkescrow.escrow.proofs import CircuitKeys
+from zkescrow.escrow.transactions import Transaction
+
+CAR, POLE = SigningKey(bytes([21]) * 32), SigningKey(bytes([22]) * 32)
+A, B = address_of(CAR), address_of(POLE)
+OWNER_A, OWNER_B = SpendingKey(5).owner, SpendingKey(6).owner
+UNIT = 500
+EXT = ("zkescrow.channel.adjudicator",)
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    import zkescrow.channel.adjudicator  # noqa: F401  (registers channel_settle)
+    return CircuitKeys(tmp_path_factory.mktemp("channel-keys"), depth=4)
+
+
+def new_terms(nonce=0, deposit_a=20 * UNIT, deposit_b=4 * UNIT):
+    return api.new_channel(CAR, B, nonce, deposit_a, deposit_b, challenge_period=3, shielded=True, unit=UNIT,
+                           owner_a=OWNER_A, owner_b=OWNER_B)
+
+
+def pay(payer, payee, amount):
+    verified = api.verify_update(payee, api.make_update(payer, amount))
+    api.accept_receipt(payer, verified.receipt)
+    return verified
+
+
+# --- off-ledger --------------------------------------------------------------------------------
+
+def test_shielded_update_carries_a_commitment_not_an_amount():
+    terms = new_terms()
+    car, pole = Channel(terms, CAR), Channel(terms, POLE)
+    message = json.loads(api.make_update(car, 3 * UNIT))
+    state = message["state"]
+    assert "transferred" not in state and state["kind"] == "shielded"
+    opening = Opening.from_json(message["opening"])
+    assert opening.value == 3 * UNIT
+    assert tuple(int(c) for c in state["commitment"]) == (int(pedersen_commit(opening.value, opening.blind).x),
+                                                          int(pedersen_commit(opening.value, opening.blind).y))
+    verified = api.verify_update(pole, json.dumps(message).encode())
+    assert verified.amount == 3 * UNIT and isinstance(verified.proof, ShieldedBalanceProof)
+    assert pole.balance == car.balance == 4 * UNIT + 3 * UNIT
+
+
+def test_tampered_commitment_or_opening_is_rejected():
+    terms = new_terms()
+    car, pole = Channel(terms, CAR), Channel(terms, POLE)
+    message = json.loads(api.make_update(car, UNIT))
+    other = pedersen_commit(7 * UNIT, 12345)
+    bad_commitment = {**message, "state": {**message["state"], "commitment": [str(other.x), str(other.y)]}}
+    with pytest.raises(ChannelError, match="not signed"):
+        api.verify_update(pole, json.dumps(bad_commitment).encode())
+    bad_opening = {**message, "opening": {"value": 7 * UNIT, "blind": message["opening"]["blind"]}}
+    with pytest.raises(ChannelError, match="tampered commitment"):
+        api.verify_update(pole, json.dumps(bad_opening).encode())
+    off_curve = {**message, "state": {**message["state"], "commitment": ["1", "2"]}}
+    with pytest.raises(MalformedInput):
+        api.verify_update(pole, json.dumps(off_curve).encode())
+    assert api.verify_update(pole, json.dumps(message).encode()).amount == UNIT     # the genuine one still works
+
+
+def test_amounts_must_be_whole_units():
+    terms = new_terms()
+    car = Channel(terms, CAR)
+    with pytest.raises(ChannelError, match="multiples of the unit"):
+        car.pay(UNIT + 1)
+
+
+def test_nonce_replay_is_rejected():
+    terms = new_terms()
+    car, pole = Channel(terms, CAR), Channel(terms, POLE)
+    first = api.make_update(car, UNIT)
+    second = api.make_update(car, UNIT)
+    assert api.verify_update(pole, second).amount == 2 * UNIT
+    with pytest.raises(ChannelError, match="replay or stale"):
+        api.verify_update(pole, first)
+    assert api.verify_update(pole, second).amount == 0              # an exact resend only gets its receipt again
+
+
+def test_step_proofs_batch_verify_and_tampering_is_found(keys):
+    terms = new_terms()
+    car = Channel(terms, CAR, prover=keys, proof_every=2)
+    pole = Channel(terms, POLE, prover=keys)
+    for _ in range(6):
+        pay(car, pole, UNIT)
+    assert len(pole.backlog) == 3
+    good = list(pole.backlog)
+    forged = dict(good[1].proof, pi_a=good[0].proof["pi_a"])
+    pole.backlog[1] = StepProof(good[1].terms_id, good[1].step_old, good[1].c_old, good[1].c_new, forged)
+    with pytest.raises(ChannelError, match=r"\[1\] of the backlog"):
+        api.verify_backlog(pole)
+    pole.backlog = good
+    assert api.verify_backlog(pole) == 3 and pole.backlog == []
+
+
+def test_step_proof_must_continue_the_chain(keys):
+    terms = new_terms()
+    car = Channel(terms, CAR, prover=keys, proof_every=1)
+    pole = Channel(terms, POLE, prover=keys)
+    pay(car, pole, UNIT)
+    message = json.loads(api.make_update(car, UNIT))
+    message["step"]["step_old"] = 0
+    with pytest.raises(ChannelError, match="continue the proven chain"):
+        api.verify_update(pole, json.dumps(message).encode())
+
+
+@pytest.mark.interop
+@pytest.mark.slow
+def test_snarkjs_accepts_a_step_proof(keys, tmp_path):
+    from conftest import run_snarkjs
+    terms = new_terms()
+    car = Channel(terms, CAR, prover=keys, proof_every=1)
+    message = json.loads(api.make_update(car, 3 * UNIT))
+    step = StepProof.from_json(message["step"])
+    (tmp_path / "vk.json").write_text(json.dumps(keys.verification_key("channel_update").to_json()))
+    (tmp_path / "public.json").write_text(json.dumps([str(x) for x in step.public_signals]))
+    (tmp_path / "proof.json").write_text(json.dumps(step.proof))
+    out = run_snarkjs("groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json", tmp_path / "proof.json")
+    assert "OK" in out.stdout
+    bad = list(step.public_signals)
+    bad[6] = (bad[6] + 1)
+    (tmp_path / "public.json").write_text(json.dumps([str(x) for x in bad]))
+    out = run_snarkjs("groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json", tmp_path / "proof.json",
+                      check=False)
+    assert "OK" not in out.stdout
+
+
+# --- on the ledger -------------------------------------------------------------------------------
+
+def new_ledger(path, keys):
+    return Ledger.create(path, {A: 100_000, B: 50_000}, depth=4, keys=keys, extensions=EXT)
+
+
+def open_shielded(ledger, keys, **kw):
+    terms = new_terms(ledger.nonce(A), **kw)
+    assert ledger.submit(api.open_transaction(terms, CAR, ledger.nonce(A), POLE))
+    assert ledger.commit_block().rejected == []
+    return terms, Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
+
+
+def commit(ledger, txs):
+    for tx in txs:
+        ledger.submit(tx)
+    return ledger.commit_block()
+
+
+def amounts_in(ledger, *values):
+    """Whether any of ``values`` appears as a number in any transaction body on the ledger."""
+    text = " ".join(tx["body"] for tx in ledger.transactions())
+    return [v for v in values if f'"{v}"' in text or f": {v}," in text or f": {v}}}" in text]
+
+
+@pytest.mark.slow
+def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
+    ledger = new_ledger(tmp_path, keys)
+    terms, car, pole = open_shielded(ledger, keys)
+    for _ in range(6):
+        pay(car, pole, UNIT)                         # car pays 3,000
+    pay(pole, car, 2 * UNIT)                         # vehicle-to-grid: the pole pays 1,000 back
+    stale = Channel(terms, POLE, prover=keys)        # the pole forgets its own payment and the car's
+    stale.counters[A] = pole.counters[A]             # ... but keeps what the car paid it
+    assert commit(ledger, api.settle(stale)).rejected == []
+    challenge = api.challenge(car, ledger)
+    assert len(challenge) == 1 and challenge[0].kind == "channel_counter_shielded"
+    assert commit(ledger, challenge).rejected == []
+    blocks = [ledger.commit_block() for _ in range(3)]
+    assert all(not b.rejected for b in blocks)
+    settle = api.settle_after_period(car, ledger)
+    result = commit(ledger, [settle])
+    assert result.rejected == [] and result.proofs_verified == 1
+    balance_b = 4 * UNIT + 6 * UNIT - 2 * UNIT
+    cm_a, cm_b = settlement_notes(terms, balance_b)
+    tid = terms.terms_id
+    assert cm_b == note_commitment(balance_b, NATIVE_ASSET, OWNER_B, settlement_rho(tid, NOTE_B),
+                                   settlement_blind(terms.salt, tid, NOTE_B))
+    assert cm_a == note_commitment(terms.total - balance_b, NATIVE_ASSET, OWNER_A, settlement_rho(tid, NOTE_A),
+                                   settlement_blind(terms.salt, tid, NOTE_A))
+    assert [c for _, c, _ in ledger.commitments()] == [cm_a, cm_b]
+    value = ledger.total_value()
+    assert value["channels"] == 0 and value["shielded"] == terms.total and value["total"] == 150_000
+    assert amounts_in(ledger, balance_b, terms.total - balance_b, 6 * UNIT, 2 * UNIT) == []
+
+
+@pytest.mark.slow
+def test_shielded_cooperative_close_and_tampered_proofs(tmp_path, keys):
+    ledger = new_ledger(tmp_path, keys)
+    terms, car, pole = open_shielded(ledger, keys)
+    for _ in range(3):
+        pay(car, pole, UNIT)
+    txs = api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole))
+    kinds = [tx.kind for tx in txs]
+    assert kinds == ["channel_counter_shielded", "channel_cooperative_close", "channel_settle_shielded"]
+    counter = txs[0]
+    forged_proof = dict(counter.body["proof"], pi_c=txs[2].body["proof"]["pi_c"])
+    forged = Transaction(counter.kind, {**counter.body, "proof": forged_proof})
+    result = commit(ledger, [forged])
+    assert result.rejected and result.rejected[0][1] == "proof does not verify"
+    wrong_end = Transaction(counter.kind, {**counter.body, "step": {**counter.body["step"],
+                                                                    "c_new": counter.body["step"]["c_old"]}})
+    assert commit(ledger, [wrong_end]).rejected
+    result = commit(ledger, txs)
+    assert result.rejected == [] and result.proofs_verified == 2
+    assert T.channel_record(ledger, terms.channel_id)["status"] == "settled"
+    assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(terms, 4 * UNIT + 3 * UNIT))
+
+
+@pytest.mark.slow
+def test_settlement_proof_cannot_redirect_the_notes(tmp_path, keys):
+    ledger = new_ledger(tmp_path, keys)
+    terms, car, pole = open_shielded(ledger, keys)
+    pay(car, pole, UNIT)
+    commit(ledger, api.settle(pole))
+    for _ in range(3):
+        ledger.commit_block()
+    honest = api.settle_after_period(pole, ledger)
+    swapped = Transaction(honest.kind, {**honest.body, "cm_a": honest.body["cm_b"], "cm_b": honest.body["cm_a"]})
+    assert commit(ledger, [swapped]).rejected[0][1] == "proof does not verify"
+    greedy = dataclasses.replace(terms, owner_a=OWNER_B)          # the pole tries to take both notes
+    thief = Channel(greedy, POLE, prover=keys)
+    thief.counters = pole.counters
+    result = commit(ledger, [api.settle_after_period(thief, ledger)])
+    assert "other channel terms" in result.rejected[0][1]
+    assert commit(ledger, [honest]).rejected == []
