@@ -1,0 +1,181 @@
+"""A cache of decoded proving keys, so repeated ``prove`` runs skip the .zkey decoding.
+
+Reading a .zkey converts every coordinate out of Montgomery form, checks every point against its
+curve equation and decodes every coefficient (v·R² → v).  The cache stores the result once, as
+canonical 32-byte big-endian words in a flat file named by the SHA-256 of the .zkey's bytes; the
+next run hashes the .zkey (a few ms per 10 MB), finds the file and only splits it into integers.
+
+* **Never stale.**  The name and the header carry the .zkey's SHA-256, so an edited, contributed or
+  replaced key has a different name and is decoded afresh.  A cache file whose header, digest or
+  length does not match is ignored and rewritten.
+* **Nothing but numbers.**  The file is parsed with ``struct`` and ``int.from_bytes``; no pickle or
+  marshal, so a tampered cache file cannot run code.  It holds public key material only.
+* Default directory: ``$ZKESCROW_KEY_CACHE``, else ``$XDG_CACHE_HOME/zkescrow/keys``, else
+  ``~/.cache/zkescrow/keys``.  Writes are atomic (temporary file + rename).
+
+Layout (all integers little endian)::
+
+    magic b"zkescrow-pk\\0", u32 version, sha256 of the .zkey (32 bytes),
+    u32 n_vars, u32 n_public, u32 domain_size, u32 n_coefs, u32 header_len, header (the .zkey's
+    sections 1, 2, 3 and 10, kept verbatim and decoded with ``read_zkey(proving=False)``),
+    coefs: n_coefs × (u8 matrix, u32 constraint, u32 signal, 32-byte value),
+    points A, B1 (G1), B2 (G2), C, H (G1): 32-byte big-endian coordinates; infinity is all zeros.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+from gmpy2 import mpz
+
+from ..errors import MalformedFile
+from ..formats.binfile import build_binfile, load_bytes, parse_binfile
+from ..formats.zkey import MAGIC as ZKEY_MAGIC
+from ..formats.zkey import read_zkey
+
+MAGIC = b"zkescrow-pk\0"
+VERSION = 1
+_HEAD = struct.Struct("<12sI32sIIIII")
+_COEF = struct.Struct("<BII32s")
+_from_bytes = mpz.from_bytes
+_ZERO32 = bytes(32)
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ZKESCROW_KEY_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "zkescrow" / "keys"
+
+
+def _words(points, g2: bool) -> bytes:
+    out = []
+    append = out.append
+    zero = bytes(128 if g2 else 64)
+    for P in points:
+        if P is None:
+            append(zero)
+        elif g2:
+            (x0, x1), (y0, y1) = P
+            append(b"".join(int(v).to_bytes(32, "big") for v in (x0, x1, y0, y1)))
+        else:
+            append(int(P[0]).to_bytes(32, "big") + int(P[1]).to_bytes(32, "big"))
+    return b"".join(out)
+
+
+def _g1_points(data: memoryview, count: int) -> list:
+    out = [None] * count
+    o = 0
+    for i in range(count):
+        x = data[o:o + 32]
+        y = data[o + 32:o + 64]
+        o += 64
+        if x != _ZERO32 or y != _ZERO32:
+            out[i] = (_from_bytes(x, "big"), _from_bytes(y, "big"))
+    return out
+
+
+def _g2_points(data: memoryview, count: int) -> list:
+    out = [None] * count
+    o = 0
+    zero = bytes(128)
+    for i in range(count):
+        chunk = data[o:o + 128]
+        o += 128
+        if chunk != zero:
+            out[i] = ((_from_bytes(chunk[0:32], "big"), _from_bytes(chunk[32:64], "big")),
+                      (_from_bytes(chunk[64:96], "big"), _from_bytes(chunk[96:128], "big")))
+    return out
+
+
+def _header_sections(zkey_bytes: bytes, name: str) -> bytes:
+    """The .zkey without its proving sections (enough for ``read_zkey(proving=False)``)."""
+    binfile = parse_binfile(zkey_bytes, ZKEY_MAGIC, (1, 2), name)
+    keep = [(i, binfile.sections[i]) for i in (1, 2, 3, 10) if i in binfile.sections]
+    return build_binfile(ZKEY_MAGIC, 1, keep)
+
+
+def encode(pk, digest: bytes, header: bytes) -> bytes:
+    """The cache file bytes of the decoded key ``pk`` (``header``: the .zkey minus proving sections)."""
+    coefs = b"".join(_COEF.pack(m, c, s, int(v).to_bytes(32, "big")) for m, c, s, v in pk.coefs)
+    return b"".join([
+        _HEAD.pack(MAGIC, VERSION, digest, pk.n_vars, pk.n_public, pk.domain_size, len(pk.coefs), len(header)),
+        header, coefs, _words(pk.a, False), _words(pk.b1, False), _words(pk.b2, True), _words(pk.c, False),
+        _words(pk.h, False)])
+
+
+def decode(data: bytes, digest: bytes):
+    """The ``ProvingKey`` in cache bytes ``data`` made from the .zkey with SHA-256 ``digest``, or None if
+    the bytes are not such a cache file (wrong magic, version, digest or length)."""
+    if len(data) < _HEAD.size:
+        return None
+    magic, version, stored, n_vars, n_public, n, n_coefs, header_len = _HEAD.unpack_from(data, 0)
+    n_c = n_vars - n_public - 1
+    expected = (_HEAD.size + header_len + n_coefs * _COEF.size + 64 * (2 * n_vars + n_c + n) + 128 * n_vars)
+    if magic != MAGIC or version != VERSION or stored != digest or n_c < 0 or len(data) != expected:
+        return None
+    view = memoryview(data)
+    pos = _HEAD.size
+    try:
+        pk = read_zkey(bytes(view[pos:pos + header_len]), proving=False)
+    except MalformedFile:
+        return None
+    if (pk.n_vars, pk.n_public, pk.domain_size) != (n_vars, n_public, n):
+        return None
+    pos += header_len
+    coefs = [(m, c, s, _from_bytes(v, "big"))
+             for m, c, s, v in _COEF.iter_unpack(view[pos:pos + n_coefs * _COEF.size])]
+    pos += n_coefs * _COEF.size
+    parts = {}
+    for name, count, g2 in (("a", n_vars, False), ("b1", n_vars, False), ("b2", n_vars, True),
+                            ("c", n_c, False), ("h", n, False)):
+        size = count * (128 if g2 else 64)
+        parts[name] = (_g2_points if g2 else _g1_points)(view[pos:pos + size], count)
+        pos += size
+    pk.coefs = coefs
+    for name, points in parts.items():
+        setattr(pk, name, points)
+    return pk
+
+
+def load_proving_key(zkey, *, cache_dir=None, use_cache: bool = True):
+    """The proving key of the .zkey at path ``zkey`` (or its bytes), through the decoded-key cache.
+
+    Returns ``(pk, status)`` with status ``"hit"``, ``"miss"`` (decoded and stored), ``"off"``
+    (``use_cache`` False) or ``"unwritable"`` (decoded; the cache directory could not be written).
+    """
+    data, name = load_bytes(zkey)
+    data = bytes(data)
+    if not use_cache:
+        return read_zkey(data), "off"
+    digest = hashlib.sha256(data).digest()
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = directory / f"{digest.hex()}.pk"
+    try:
+        cached = path.read_bytes()
+    except OSError:
+        cached = None
+    if cached is not None:
+        pk = decode(cached, digest)
+        if pk is not None:
+            return pk, "hit"
+    pk = read_zkey(data)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        blob = encode(pk, digest, _header_sections(data, name))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".pk-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return pk, "unwritable"
+    return pk, "miss"
