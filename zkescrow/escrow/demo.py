@@ -56,7 +56,7 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
             say(f"circuit keys: {name} (depth {depth}) ready in {time.perf_counter() - t:.1f}s")
     metered = MeteredKeys(keys)
     say(f"ledger in {data_dir / 'ledger'} (Merkle depth {depth}); launching the escrow enclave")
-    world = EscrowWorld.create(data_dir / "ledger", metered, depth=depth,
+    world = EscrowWorld.create(data_dir, metered, depth=depth,
                                funds={"driver": DRIVER_FUNDS, "operator": 0, "operator-2": 0},
                                log=lambda m: say(m), packet_wh=PACKET_WH)
     if not world.enclave_registered:

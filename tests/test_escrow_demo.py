@@ -1,0 +1,96 @@
+"""The demo with real Groth16 proofs, its JSON report, and the compare/observe/ledger/wallet commands."""
+import json
+import shutil
+
+import pytest
+
+from escrow_fixtures import *  # noqa: F401,F403
+from escrow_fixtures import ESCROW_DEPTH
+from zkescrow.cli.demo import REPORT_NAME, write_report
+from zkescrow.cli.main import main
+from zkescrow.escrow.demo import DEPOSIT_WH, PRICE_PER_WH, format_comparison, run_demo
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.mark.slow
+def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circuit_keys, capsys):
+    lines = []
+    report = run_demo(tmp_path, sessions=1, depth=ESCROW_DEPTH, keys=circuit_keys, log=lines.append)
+    transparent, shielded = report["runs"]
+    deposit = DEPOSIT_WH * PRICE_PER_WH
+    for run_ in (transparent, shielded):
+        assert run_["sessions"] == 1 and run_["energy_wh"] == 200
+        assert run_["paid"] == 200 * PRICE_PER_WH and run_["paid"] + run_["refunded"] == deposit
+        assert run_["conservation"]["before"] == run_["conservation"]["after"] == 100_000_000
+        assert run_["proofs"]["count"] == 3 and run_["proofs"]["verified"] == 3 and run_["proofs"]["prove_s"] > 0
+        assert run_["attestation"]["verified"] and len(run_["attestation"]["measurement"]) == 64
+    assert transparent["proofs"]["by_circuit"] == {"transfer": 3}
+    assert shielded["proofs"]["by_circuit"] == {"transfer": 2, "escrow_release": 1}
+    assert transparent["observer"]["deposit_amount"]["values"] == [deposit]
+    assert transparent["observer"]["deposit_amount"]["learned"] == "yes"
+    assert shielded["observer"]["deposit_amount"]["learned"] == "no"
+    assert shielded["observer"]["identities"]["learned"] == "no"
+    assert transparent["observer"]["timeouts"]["learned"] == "yes" and shielded["observer"]["timeouts"]["learned"] == "no"
+    comparison = report["comparison"]
+    assert comparison["deposit_amount"]["transparent"]["learned"] == "yes"
+    assert comparison["value_conserved"] == {"transparent": True, "shielded": True}
+    assert any("escrow_release" in line for line in lines) and any("escrow_open" in line for line in lines)
+    json.dumps(report)
+    assert "deposit amount" in format_comparison(report)
+
+    write_report(report, tmp_path / REPORT_NAME)
+    code, out, err = run(capsys, "observe", "--data-dir", str(tmp_path), "--json")
+    assert code == 0, err
+    observed = json.loads(out)
+    assert observed["transparent"]["sessions"][0]["deposit"] == deposit
+    assert observed["shielded"]["sessions"][0]["mode"] == 0
+    code, out, err = run(capsys, "compare", "--data-dir", str(tmp_path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["identities"]["shielded"]["learned"] == "no"
+    code, out, _ = run(capsys, "compare", "--data-dir", str(tmp_path))
+    assert code == 0 and "what" not in out.splitlines()[0] and "transparent" in out
+    code, out, _ = run(capsys, "ledger", "show", "--data-dir", str(tmp_path))
+    assert code == 0 and "pole pole-berlin-01" in out and "settled" in out
+
+
+@pytest.mark.slow
+def test_ledger_and_wallet_commands(tmp_path, escrow_keys_dir, capsys):
+    data = str(tmp_path)
+    shutil.copytree(escrow_keys_dir, tmp_path / "keys")
+    code, out, err = run(capsys, "ledger", "init", "--data-dir", data, "--depth", str(ESCROW_DEPTH),
+                         "--fund", "alice=1000", "--fund", "bob=0")
+    assert code == 0, err
+    assert "supply 1,000" in out
+    code, _, err = run(capsys, "ledger", "init", "--data-dir", data, "--fund", "alice=oops")
+    assert code == 2 and "NAME=AMOUNT" in err
+    code, out, err = run(capsys, "wallet", "send", "alice", "100", "--to", "bob", "--transparent", "--data-dir", data)
+    assert code == 0, err
+    code, _, err = run(capsys, "wallet", "send", "bob", "5000", "--to", "alice", "--transparent", "--data-dir", data)
+    assert code == 1 and "rejected by the ledger" in err and "less than 5000" in err
+    code, out, err = run(capsys, "wallet", "shield", "alice", "300", "--data-dir", data)
+    assert code == 0, err
+    code, out, err = run(capsys, "wallet", "send", "alice", "120", "--to", "bob", "--data-dir", data)
+    assert code == 0, err
+    code, out, _ = run(capsys, "wallet", "balance", "bob", "--data-dir", data, "--json")
+    bob = json.loads(out)
+    assert (bob["transparent"], bob["shielded"]) == (100, 120)
+    code, out, _ = run(capsys, "wallet", "balance", "alice", "--data-dir", data)
+    assert "transparent 600, shielded 180" in out
+    code, out, _ = run(capsys, "ledger", "show", "--data-dir", data, "--json")
+    assert json.loads(out)["value"]["total"] == 1000
+    code, out, _ = run(capsys, "ledger", "blocks", "--data-dir", data, "--from", "1")
+    assert code == 0 and "shielded_transfer" in out and "shield" in out
+    code, out, _ = run(capsys, "wallet", "new", "carol", "--data-dir", data)
+    assert code == 0 and "payment address: zkpay:" in out
+    code, _, err = run(capsys, "wallet", "new", "carol", "--data-dir", data)
+    assert code == 2 and "already exists" in err
+    code, _, err = run(capsys, "wallet", "balance", "dave", "--data-dir", data)
+    assert code == 2 and "no wallet" in err
+    code, _, err = run(capsys, "observe", "--data-dir", str(tmp_path / "nowhere"))
+    assert code == 2 and "no ledger" in err
