@@ -13,7 +13,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from circuits.crypto.pedersen import commit as pedersen_commit
-from circuits.notes import NATIVE_ASSET, SpendingKey, note_commitment
+from circuits.notes import NATIVE_ASSET, note_commitment
 from zkescrow.channel import api
 from zkescrow.channel import transactions as T
 from zkescrow.channel.proofs import Opening, ShieldedBalanceProof, StepProof, address_of
@@ -21,13 +21,16 @@ from zkescrow.channel.settle_circuit import settlement_notes
 from zkescrow.channel.state import Channel
 from zkescrow.channel.terms import NOTE_A, NOTE_B, settlement_blind, settlement_rho
 from zkescrow.errors import ChannelError, MalformedInput
+from zkescrow.escrow.keys import WalletKeys
 from zkescrow.escrow.ledger import Ledger
 from zkescrow.escrow.proofs import CircuitKeys
 from zkescrow.escrow.transactions import Transaction
 
 CAR, POLE = SigningKey(bytes([21]) * 32), SigningKey(bytes([22]) * 32)
 A, B = address_of(CAR), address_of(POLE)
-OWNER_A, OWNER_B = SpendingKey(5).owner, SpendingKey(6).owner
+WALLET_A, WALLET_B = WalletKeys(bytes([31]) * 32), WalletKeys(bytes([32]) * 32)
+OWNER_A, OWNER_B = WALLET_A.owner, WALLET_B.owner
+RECIPIENTS = (WALLET_A.payment_address.viewing_public, WALLET_B.payment_address.viewing_public)
 UNIT = 500
 EXT = ("zkescrow.channel.adjudicator",)
 
@@ -189,7 +192,7 @@ def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
     assert commit(ledger, challenge).rejected == []
     blocks = [ledger.commit_block() for _ in range(3)]
     assert all(not b.rejected for b in blocks)
-    settle = api.settle_after_period(car, ledger)
+    settle = api.settle_after_period(car, ledger, recipients=RECIPIENTS)
     result = commit(ledger, [settle])
     assert result.rejected == [] and result.proofs_verified == 1
     balance_b = 4 * UNIT + 6 * UNIT - 2 * UNIT
@@ -203,6 +206,11 @@ def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
     value = ledger.total_value()
     assert value["channels"] == 0 and value["shielded"] == terms.total and value["total"] == 150_000
     assert amounts_in(ledger, balance_b, terms.total - balance_b, 6 * UNIT, 2 * UNIT) == []
+    from zkescrow.escrow.wallet import Wallet
+    for wallet_keys, value in ((WALLET_A, terms.total - balance_b), (WALLET_B, balance_b)):
+        wallet = Wallet(wallet_keys, ledger, keys)
+        found = wallet.scan()
+        assert [n.note.value for n in found] == [value] and wallet.balance() == value
 
 
 @pytest.mark.slow

@@ -77,17 +77,21 @@ def verify_backlog(channel: Channel) -> int:
     return channel.verify_backlog()
 
 
-def settle(channel: Channel, *, ledger=None, peer_signature: str | None = None, prover=None) -> list:
+def settle(channel: Channel, *, ledger=None, peer_signature: str | None = None, prover=None,
+           recipients: tuple | None = None) -> list:
     """Ledger transactions that end the channel from this party's latest co-signed counters.
 
     With the peer's ``closing_signature`` the close is cooperative and settles in one
     block; without it, this party closes unilaterally (submit the list, wait
     ``challenge_period`` blocks, then submit ``settle_after_period``).  ``ledger``
-    supplies the recorded counters when the channel is already closing.
+    supplies the recorded counters when the channel is already closing.  For a
+    shielded channel, ``recipients`` (A's and B's viewing public keys) encrypts the
+    settlement notes to their owners.
     """
     record = channel_record(ledger, channel.terms.channel_id) if ledger is not None else None
     if peer_signature is not None:
-        return cooperative_close_transactions(channel, peer_signature, record=record, prover=prover)
+        return cooperative_close_transactions(channel, peer_signature, record=record, prover=prover,
+                                              recipients=recipients)
     if record is not None and record["status"] == "closing":
         return counter_transactions(channel, record, prover=prover)
     return close_transactions(channel, record=record, prover=prover)
@@ -99,9 +103,10 @@ def challenge(channel: Channel, ledger, *, prover=None) -> list:
     return [] if record["status"] != "closing" else counter_transactions(channel, record, prover=prover)
 
 
-def settle_after_period(channel: Channel, ledger, *, prover=None):
+def settle_after_period(channel: Channel, ledger, *, prover=None, recipients: tuple | None = None):
     """The final settlement transaction once the challenge period has passed."""
     if not channel.terms.shielded:
         return settle_transaction(channel.terms.channel_id)
-    return settle_shielded_transaction(channel, prover, record=channel_record(ledger, channel.terms.channel_id))
+    return settle_shielded_transaction(channel, prover, record=channel_record(ledger, channel.terms.channel_id),
+                                       recipients=recipients)
 

@@ -20,7 +20,8 @@ from circuits.escrow.note_gadgets import note_commitment
 from circuits.gadgets.bits import range_check
 from circuits.gadgets.pedersen import value_commitment
 from circuits.gadgets.poseidon import poseidon
-from circuits.notes import NATIVE_ASSET, note_commitment as note_commitment_native
+from circuits.notes import NATIVE_ASSET, Note
+from circuits.notes import note_commitment as note_commitment_native
 
 from .terms import NOTE_A, NOTE_B, ChannelTerms, settlement_blind, settlement_rho
 
@@ -62,13 +63,18 @@ class ChannelSettle(Circuit):
                 cs.assert_equal(note_commitment(cs, value, NATIVE_ASSET, owner, rho, r), cm)
 
 
-def settlement_notes(terms: ChannelTerms, balance: int) -> tuple[int, int]:
-    """(cm_a, cm_b): the note commitments a settlement at ``balance`` creates."""
+def settlement_note_objects(terms: ChannelTerms, balance: int) -> tuple[Note, Note]:
+    """(A's note, B's note) a settlement at ``balance`` creates (spendable by their owners)."""
     tid = terms.terms_id
     values = {NOTE_A: (terms.total - balance, terms.owner_a), NOTE_B: (balance, terms.owner_b)}
-    return tuple(note_commitment_native(v, NATIVE_ASSET, owner, settlement_rho(tid, j),
-                                        settlement_blind(terms.salt, tid, j))
+    return tuple(Note(v, owner, settlement_rho(tid, j), settlement_blind(terms.salt, tid, j), NATIVE_ASSET)
                  for j, (v, owner) in sorted(values.items()))
+
+
+def settlement_notes(terms: ChannelTerms, balance: int) -> tuple[int, int]:
+    """(cm_a, cm_b): the note commitments a settlement at ``balance`` creates."""
+    return tuple(note_commitment_native(n.value, n.asset, n.owner, n.rho, n.blind)
+                 for n in settlement_note_objects(terms, balance))
 
 
 def channel_settle_inputs(terms: ChannelTerms, balance: int, blind: int) -> dict:

@@ -15,7 +15,7 @@ from zkescrow.escrow.transactions import Transaction
 
 from .adjudicator import open_signing_bytes
 from .proofs import Opening, ShieldedBalanceProof, closing_message
-from .settle_circuit import channel_settle_inputs
+from .settle_circuit import channel_settle_inputs, settlement_note_objects
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
 
@@ -64,7 +64,7 @@ def closing_signature(channel: Channel) -> str:
 
 
 def cooperative_close_transactions(channel: Channel, peer_signature: str, *, record: dict | None = None,
-                                   prover=None) -> list[Transaction]:
+                                   prover=None, recipients: tuple | None = None) -> list[Transaction]:
     """Close and settle at the latest co-signed counters with both closing signatures (no challenge period).
 
     Shielded channels first post the counters the ledger has not recorded
@@ -78,7 +78,7 @@ def cooperative_close_transactions(channel: Channel, peer_signature: str, *, rec
     if not terms.shielded:
         return [close]
     txs = counter_transactions(channel, record, prover=prover)
-    return [*txs, close, settle_shielded_transaction(channel, prover, final)]
+    return [*txs, close, settle_shielded_transaction(channel, prover, final, recipients=recipients)]
 
 
 def close_transactions(channel: Channel, *, record: dict | None = None, prover=None) -> list[Transaction]:
@@ -118,12 +118,14 @@ def settle_transaction(channel_id: str) -> Transaction:
 
 
 def settle_shielded_transaction(channel: Channel, prover=None, final: dict | None = None, *,
-                                record: dict | None = None, ciphertexts: tuple[str, str] = ("", "")) -> Transaction:
+                                record: dict | None = None, recipients: tuple | None = None) -> Transaction:
     """Settle a shielded channel into two notes at the final counters: ``final`` {party: state}, or the
     ledger's recorded commitments (``record``), whose openings this party must know.
 
     The notes' ρ and blinding derive from the channel salt (``terms``), so both
-    parties can rebuild and spend them without a ciphertext.
+    parties can rebuild them; with ``recipients`` = (A's, B's X25519 viewing public
+    key) each note is also encrypted to its owner (``escrow.note_encryption``), so
+    their wallets find and spend them like any other note.
     """
     terms = channel.terms
     if final is None:
@@ -135,11 +137,16 @@ def settle_shielded_transaction(channel: Channel, prover=None, final: dict | Non
             final[party] = ShieldedBalanceProof(terms.channel_id, party, record[f"nonce_{side}"], point)
     opening = channel.combined_opening(final)
     inputs = channel_settle_inputs(terms, opening.value, opening.blind)
+    ciphertexts = ["", ""]
+    if recipients is not None:
+        from zkescrow.escrow.note_encryption import encrypt_note
+        ciphertexts = [encrypt_note(note, key) for note, key in zip(settlement_note_objects(terms, opening.value),
+                                                                    recipients)]
     proof, _, _ = (prover or channel.prover).prove("channel_settle", inputs)
     body = {"channel_id": terms.channel_id, "terms_id": str(inputs["terms_id"]),
             "payout_terms": str(inputs["payout_terms"]), "total": inputs["total"],
             "commitment": [str(c) for c in inputs["c"]], "cm_a": str(inputs["cm_a"]), "cm_b": str(inputs["cm_b"]),
-            "ciphertexts": list(ciphertexts), "proof": proof}
+            "ciphertexts": ciphertexts, "proof": proof}
     return Transaction("channel_settle_shielded", body)
 
 
