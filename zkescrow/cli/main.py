@@ -24,6 +24,7 @@ COMMANDS = {
     "poseidon": "zkescrow.cli.poseidon:poseidon_cmd",
     "setup": "zkescrow.cli.setup:setup_cmd",
     "zkey": "zkescrow.cli.setup:zkey_group",
+    "channel-demo": "zkescrow.cli.channel:channel_demo",
     "compare": "zkescrow.cli.escrow:compare",
     "observe": "zkescrow.cli.escrow:observe_cmd",
     "ledger": "zkescrow.cli.escrow:ledger_group",
