@@ -15,7 +15,7 @@ import secrets
 from ..bn254.constants import R
 from ..bn254.curve import g1_mul, g1_neg
 from ..bn254.msm import msm_g1
-from ..bn254.pairing import pairing_check
+from ..bn254.pairing import pairing_check, prepare_g2
 from ..errors import MalformedInput
 from .verify import checked_inputs, verify
 
@@ -30,7 +30,9 @@ def _random_z(rng) -> int:
             return z
 
 
-def _check_batch(vk, checked, rng) -> bool:
+def _check_batch(vk, checked, rng, b_lines=None) -> bool:
+    """The combined check over validated ``(signals, proof)`` pairs; ``b_lines`` may hold each π_B
+    already prepared (``prepare_g2``) when the same proofs are checked repeatedly."""
     zs = [_random_z(rng) for _ in checked]
     ic_scalars = [sum(zs) % R] + [0] * vk.n_public
     for z, (signals, _) in zip(zs, checked):
@@ -40,7 +42,9 @@ def _check_batch(vk, checked, rng) -> bool:
     vk_x = msm_g1(vk.ic, ic_scalars)
     c_sum = msm_g1([proof.pi_c for _, proof in checked], zs)
     beta, gamma, delta = vk.prepared()
-    pairs = [(g1_mul(g1_neg(proof.pi_a), z), proof.pi_b) for z, (_, proof) in zip(zs, checked)]
+    if b_lines is None:
+        b_lines = [proof.pi_b for _, proof in checked]
+    pairs = [(g1_mul(g1_neg(proof.pi_a), z), b) for z, (_, proof), b in zip(zs, checked, b_lines)]
     pairs += [(vk_x, gamma), (c_sum, delta), (g1_mul(vk.alpha1, ic_scalars[0]), beta)]
     return pairing_check(pairs)
 
@@ -70,10 +74,12 @@ def find_invalid(vk, items, *, rng=secrets) -> list[int]:
         except MalformedInput:
             bad.append(i)
 
+    lines = {i: prepare_g2(proof.pi_b) for i, (_, proof) in good}   # reused by every sub-batch
+
     def fails(group) -> bool:
         if len(group) == 1:
             return not verify(vk, *group[0][1])
-        return not _check_batch(vk, [c for _, c in group], rng)
+        return not _check_batch(vk, [c for _, c in group], rng, [lines[i] for i, _ in group])
 
     def bisect(group):
         """``group`` holds at least one bad proof: find all of them."""

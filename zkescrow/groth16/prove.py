@@ -15,8 +15,11 @@ signals, then the private ones):
    π_A = A + α + r·δ,  π_B = B2 + β + s·δ,  π_C = C + H + s·π_A + r·(B1 + β + s·δ) − r·s·δ.
 
 The public signals are w[1..ℓ].  Zero and one witness values cost nothing in buildABC and the
-MSM skips them, so boolean-heavy circuits prove faster.
+MSM skips them, so boolean-heavy circuits prove faster.  On large domains a forked helper process
+computes the B2 and C MSMs while the parent does the rest (two cores, nearly half the time).
 """
+import multiprocessing
+import os
 import secrets
 import time
 
@@ -29,8 +32,12 @@ from ..bn254.ntt import FR_SHIFT, coset_ntt, intt, root_of_unity
 from ..errors import InvalidFieldElement, MalformedInput
 from .proof import Proof
 
-#: Phases reported in the timings, in the order they run.
+#: Phases reported in the timings, in the order they run (one worker).  With a helper process,
+#: msm_b2 and msm_c run in it and ``wait_side`` is the time the parent then waited for them.
 PHASES = ("build_abc", "ntt", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "blind")
+
+#: Smallest domain for which ``default_workers`` forks a helper (below it, fork costs more than it saves).
+PARALLEL_MIN_DOMAIN = 1 << 13
 
 
 def _checked_witness(pk, witness) -> list:
@@ -73,13 +80,67 @@ def quotient_evaluations(pk, at, bt, ct) -> list:
     return [(x * y - z) % R for x, y, z in zip(a, b, c)]
 
 
-def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=None):
+def _side_msms(pk, witness, conn) -> None:
+    """In a forked process: the G2 MSM (B2) and the C MSM, sent back through ``conn``."""
+    try:
+        t0 = time.perf_counter()
+        b2 = msm_g2(pk.b2, witness)
+        t1 = time.perf_counter()
+        c = msm_g1(pk.c, witness[pk.n_public + 1:])
+        conn.send(("ok", b2, c, {"msm_b2": t1 - t0, "msm_c": time.perf_counter() - t1}))
+    except BaseException as exc:        # report anything to the parent, which then works alone
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class _SideWork:
+    """B2 and C computed in a forked child while the parent builds ABC, runs the NTTs and the other MSMs.
+
+    The child inherits the proving key through fork (nothing is pickled on the way in) and returns
+    two points.  If it cannot start or fails, ``result`` returns None and the parent computes alone.
+    """
+
+    def __init__(self, pk, witness):
+        self.process = self.conn = None
+        try:
+            ctx = multiprocessing.get_context("fork")
+            self.conn, child_end = ctx.Pipe(duplex=False)
+            self.process = ctx.Process(target=_side_msms, args=(pk, witness, child_end), daemon=True)
+            self.process.start()
+            child_end.close()
+        except (OSError, ValueError):
+            self.process = None
+
+    def result(self):
+        if self.process is None:
+            return None
+        try:
+            reply = self.conn.recv()
+        except (EOFError, OSError):
+            reply = ("error", "the worker process ended without a result")
+        finally:
+            self.conn.close()
+            self.process.join()
+        return reply[1:] if reply[0] == "ok" else None
+
+
+def default_workers(pk) -> int:
+    """2 (one forked helper) for domains of at least ``PARALLEL_MIN_DOMAIN`` on a multi-core POSIX
+    machine, else 1."""
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    return 2 if forkable and (os.cpu_count() or 1) >= 2 and pk.domain_size >= PARALLEL_MIN_DOMAIN else 1
+
+
+def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=None, workers: int | None = None):
     """A Groth16 proof of ``witness`` under proving key ``pk``: ``(Proof, public_signals)``.
 
     ``witness`` is the full assignment (length ``pk.n_vars``, values in [0, r), ``witness[0] = 1``),
     e.g. from ``read_wtns``.  ``rng`` supplies the blinding scalars r, s through ``randbelow``
     (default: the ``secrets`` module).  When ``timings`` is a dict it receives the seconds spent in
-    each of ``PHASES`` and ``total``.  ``progress(phase, fraction)`` is called as phases start.
+    each of ``PHASES`` and ``total`` (wall time).  ``progress(phase, fraction)`` is called as phases
+    start.  ``workers=2`` computes the B2 and C MSMs in a forked process alongside the rest (default:
+    ``default_workers(pk)``); the proof does not depend on it.
     """
     t_start = time.perf_counter()
     clock = [t_start]
@@ -95,6 +156,9 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     if progress is not None:
         progress("build_abc", 0.0)
     w = _checked_witness(pk, witness)
+    if workers is None:
+        workers = default_workers(pk)
+    side = _SideWork(pk, w) if workers > 1 else None
     at, bt, ct = build_abc(pk, w)
     phase_done("build_abc", "ntt")
     d = quotient_evaluations(pk, at, bt, ct)
@@ -103,13 +167,24 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     a = msm_g1(pk.a, w)
     phase_done("msm_a", "msm_b1")
     b1 = msm_g1(pk.b1, w)
-    phase_done("msm_b1", "msm_b2")
-    b2 = msm_g2(pk.b2, w)
-    phase_done("msm_b2", "msm_c")
-    c = msm_g1(pk.c, w[pk.n_public + 1:])
-    phase_done("msm_c", "msm_h")
+    phase_done("msm_b1", "msm_h" if side else "msm_b2")
+    if side is None:
+        b2 = msm_g2(pk.b2, w)
+        phase_done("msm_b2", "msm_c")
+        c = msm_g1(pk.c, w[pk.n_public + 1:])
+        phase_done("msm_c", "msm_h")
     h = msm_g1(pk.h, d)
     phase_done("msm_h", "blind")
+    if side is not None:
+        reply = side.result()
+        if reply is not None:
+            b2, c, side_spent = reply
+            spent.update(side_spent)
+        else:
+            b2 = msm_g2(pk.b2, w)
+            c = msm_g1(pk.c, w[pk.n_public + 1:])
+            spent["msm_b2"] = spent["msm_c"] = 0.0
+        phase_done("wait_side")
 
     r = mpz(rng.randbelow(R))
     s = mpz(rng.randbelow(R))
