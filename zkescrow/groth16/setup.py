@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import struct
+from functools import lru_cache
 
 from gmpy2 import mpz, powmod
 
@@ -247,6 +248,12 @@ def _lagrange_at(tau, log_n: int) -> list:
     return [z_over_n * x % R * inv % R for x, inv in zip(points, inverses)]
 
 
+@lru_cache(maxsize=1)
+def _generator_tables():
+    """Fixed-base tables of the G1 and G2 generators (public data, built once per process)."""
+    return FixedBase(G1_GENERATOR), FixedBase(G2_GENERATOR, is_g2=True)
+
+
 def _random_nonzero() -> mpz:
     return mpz(secrets.randbelow(_R - 1) + 1)
 
@@ -295,8 +302,7 @@ def setup_dev(r1cs, *, progress=None) -> ProvingKey:
         h_scalars = kept([lag2[2 * i + 1] * delta_inv % R for i in range(n)])
 
         report("multiplying the generators")
-        g1 = FixedBase(G1_GENERATOR)
-        g2 = FixedBase(G2_GENERATOR, is_g2=True)
+        g1, g2 = _generator_tables()
         a_pts = g1.multiply(u)
         b1_pts = g1.multiply(v_)
         b2_pts = g2.multiply(v_)
