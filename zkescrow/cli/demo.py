@@ -18,6 +18,21 @@ def channel_demo_available() -> bool:
         return False
 
 
+def channel_options(command):
+    """``--channel``, ``--v2g`` and ``--price-signal``: only when the payment-channel demo is part of this build."""
+    if not channel_demo_available():
+        return command
+    for option in reversed([
+            click.option("--channel", is_flag=True,
+                         help="Instead of escrow sessions, stream payments per packet over a payment channel."),
+            click.option("--v2g", is_flag=True, help="With --channel: reverse the energy direction (vehicle to grid)."),
+            click.option("--price-signal", "price_signal", type=click.Path(exists=True, dir_okay=False), default=None,
+                         help="With --channel: a JSON list of signed-price steps {at_packet, price_per_wh, "
+                              "direction}.")]):
+        command = option(command)
+    return command
+
+
 def write_report(report: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
@@ -34,7 +49,8 @@ def write_report(report: dict, path: Path) -> None:
               help="Ledger, enclave platform and cached circuit keys.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the report as JSON to this file.")
-def demo(mode, sessions, depth, data_dir, json_path):
+@channel_options
+def demo(mode, sessions, depth, data_dir, json_path, channel=False, v2g=False, price_signal=None):
     """Run EV-charging sessions through the escrow enclave and print what an observer learns.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
@@ -48,6 +64,15 @@ def demo(mode, sessions, depth, data_dir, json_path):
     Example:
       zkescrow demo --mode both --sessions 1 --json report.json
     """
+    if channel or v2g or price_signal:
+        if not channel:
+            raise click.UsageError("--v2g and --price-signal go with --channel")
+        from zkescrow.channel.demo import run_channel_demo
+        summary = run_channel_demo(Path(data_dir), v2g=v2g, price_signal_path=price_signal, out=click.get_text_stream("stdout"))
+        if json_path:
+            write_report({"channel": summary}, Path(json_path))
+            click.echo(f"report written to {json_path}")
+        return
     from zkescrow.escrow.demo import format_comparison, run_demo
     modes = ("transparent", "shielded") if mode == "both" else (mode,)
     data = Path(data_dir)

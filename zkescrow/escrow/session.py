@@ -80,6 +80,7 @@ class MeteredKeys:
         self.depth = keys.depth
         self.proofs: list[tuple[str, float]] = []
         self.verifications: list[tuple[str, int, float]] = []
+        self.log = None
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -87,6 +88,8 @@ class MeteredKeys:
     def prove(self, name: str, inputs: dict):
         proof, public, seconds = self.inner.prove(name, inputs)
         self.proofs.append((name, seconds))
+        if self.log is not None:
+            self.log(f"          proof: {name} (depth {self.depth}) in {seconds:.1f}s")
         return proof, public, seconds
 
     def verify_many(self, name: str, items: list) -> list[bool]:
@@ -127,6 +130,8 @@ class EscrowWorld:
         self.poles: dict[str, Pole] = {}
         self.anchor = 0                      # the enclave's counter as last seen by its clients
         self.people: dict[str, WalletKeys] = {}
+        if self.keys.log is None:
+            self.keys.log = self.log
 
     @classmethod
     def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
