@@ -108,3 +108,11 @@ def test_truncated_contribution_record(snarkjs_zkey):
     bad = _rebuild(snarkjs_zkey.zkey, lambda s: s.__setitem__(10, s[10][:100]))
     with pytest.raises(MalformedFile, match="contribution 1 of 1 is truncated"):
         read_zkey(bad)
+
+
+def test_contribution_names_are_truncated_like_snarkjs(snarkjs_zkey):
+    pk = read_zkey(snarkjs_zkey.zkey)
+    pk.contributions[0].name = "é" * 70
+    assert read_zkey(zkey_to_bytes(pk)).contributions[0].name == "é" * 64
+    pk.contributions[0].name = "\U0001F600" * 64           # 256 UTF-8 bytes: cut to fit the length byte
+    assert read_zkey(zkey_to_bytes(pk)).contributions[0].name == "\U0001F600" * 63

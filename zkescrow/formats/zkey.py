@@ -228,7 +228,11 @@ def contribution_params(c) -> bytes:
     """The parameter bytes of a contribution record (name, beacon parameters)."""
     params = bytearray()
     if c.name:
-        raw = c.name[:64].encode("utf-8")
+        name = c.name[:64]                       # snarkjs keeps the first 64 characters
+        raw = name.encode("utf-8")
+        while len(raw) > 255:                    # the length is one byte
+            name = name[:-1]
+            raw = name.encode("utf-8")
         params += bytes([1, len(raw)]) + raw
     if c.type == 1:
         params += bytes([2, c.num_iterations_exp, 3, len(c.beacon_hash)]) + c.beacon_hash
