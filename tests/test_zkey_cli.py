@@ -19,10 +19,11 @@ def run(capsys, *argv):
 
 
 @pytest.mark.parametrize("which", ["initial", "contributed"])
-def test_export_vk_is_snarkjs_text(snarkjs_zkey_poseidon, which, tmp_path, capsys):
+@pytest.mark.parametrize("command", [["export-vk"], ["export", "verificationkey"]])
+def test_export_vk_is_snarkjs_text(snarkjs_zkey_poseidon, which, command, tmp_path, capsys):
     keys = snarkjs_zkey_poseidon
     zkey, vk = (keys.zkey_initial, keys.vk_json_initial) if which == "initial" else (keys.zkey, keys.vk_json)
-    code, _, err = run(capsys, "zkey", "export-vk", zkey, tmp_path / "vk.json")
+    code, _, err = run(capsys, "zkey", *command, zkey, tmp_path / "vk.json")
     assert code == 0, err
     assert (tmp_path / "vk.json").read_text() == vk.read_text()
 
@@ -74,7 +75,7 @@ def test_setup_dev_warns_and_usage_errors(circom_multiplier, ptau_file, tmp_path
 
 
 @pytest.mark.parametrize("argv", [["setup"], ["zkey"], ["zkey", "contribute"], ["zkey", "verify"],
-                                  ["zkey", "export-vk"]])
+                                  ["zkey", "export-vk"], ["zkey", "export"], ["zkey", "export", "verificationkey"]])
 def test_help_shows_an_example(argv, capsys):
     code, out, _ = run(capsys, *argv, "--help")
     assert code == 0 and "Example:" in out and "zkescrow " in out

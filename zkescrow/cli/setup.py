@@ -198,6 +198,22 @@ def export_vk_cmd(zkey_path, vk_path):
         fh.write(text)
 
 
+@zkey_group.group("export")
+def export_group():
+    """snarkjs-style spelling of the exports: `zkescrow zkey export verificationkey IN.zkey vk.json`.
+
+    \b
+    Example:
+      zkescrow zkey export verificationkey circuit_0001.zkey verification_key.json
+    """
+
+
+export_group.add_command(click.Command(
+    "verificationkey", callback=export_vk_cmd.callback, params=list(export_vk_cmd.params),
+    help=export_vk_cmd.help.replace("zkey export-vk", "zkey export verificationkey"),
+    short_help="The same as `zkescrow zkey export-vk`."))
+
+
 def vk_json_text(pk) -> str:
     """snarkjs's verification_key.json text for a key (bfj, one-space indent, no final newline)."""
     return json.dumps(pk.verification_key().to_json(), indent=1)
