@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from nacl.signing import SigningKey
 
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of
-from .state import Channel, decode, parse_state
+from .state import Channel
 from .terms import ChannelTerms
 from .transactions import (channel_record, close_transactions, closing_signature, cooperative_close_transactions,
                            counter_transactions, open_transaction, settle_shielded_transaction, settle_transaction)
@@ -64,7 +64,7 @@ def make_update(channel: Channel, amount: int) -> bytes:
 def verify_update(channel: Channel, message: bytes) -> Verified:
     """Check the peer's update and countersign it; raises and changes nothing if it is not acceptable."""
     amount, receipt = channel.receive(message)
-    return Verified(amount, receipt, parse_state(decode(receipt)["state"]))
+    return Verified(amount, receipt, channel.last_received if amount else channel.theirs.latest)
 
 
 def accept_receipt(channel: Channel, receipt: bytes) -> int:

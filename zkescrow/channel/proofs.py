@@ -36,6 +36,7 @@ transport can carry it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 from nacl.exceptions import BadSignatureError
@@ -68,9 +69,12 @@ def _int(obj: dict, name: str, high: int = MAX_AMOUNT) -> int:
     return value
 
 
+_HEX = {64: re.compile(r"[0-9a-f]{64}"), 128: re.compile(r"[0-9a-f]{128}")}
+
+
 def _hex(obj: dict, name: str, length: int = 64) -> str:
     value = obj.get(name)
-    if not isinstance(value, str) or len(value) != length or value.strip("0123456789abcdef"):
+    if not isinstance(value, str) or not _HEX[length].fullmatch(value):
         raise MalformedInput(f"{name} must be {length} lowercase hex digits, got {value!r}")
     return value
 

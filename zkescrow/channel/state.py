@@ -89,6 +89,9 @@ class Channel:
         self.sent_updates = 0
         self.backlog: list[StepProof] = []
         self.last_update: bytes | None = None
+        #: the peer's state last countersigned by ``receive``
+        self.last_received = None
+        self._own_signatures: dict[int, str] = {}      # nonce -> this party's signature, until confirmed
 
     def _initial(self, sender: str) -> Counter:
         if self.terms.shielded:
@@ -160,6 +163,7 @@ class Channel:
         else:
             state = BalanceProof(self.terms.channel_id, self.address, nonce, value)
         state = state.signed(self.key)
+        self._own_signatures[nonce] = dict(state.signatures)[self.address]
         mine.latest = state
         self.sent_updates += 1
         message["state"] = state.to_json()
@@ -182,13 +186,19 @@ class Channel:
         state = parse_state(msg.get("state"))
         require(state.channel_id == self.terms.channel_id and state.sender == self.address,
                 "receipt for another channel or counter")
+        own = self._own_signatures.get(state.nonce)
+        if own is None and state.nonce <= self.mine.cosigned.nonce:
+            return state.nonce                            # a late copy of a receipt already taken
+        require(own is not None and dict(state.signatures).get(self.address) == own,
+                f"receipt for nonce {state.nonce}, which this party did not sign")
         try:
             state.require_signed_by(self.peer)
-            state.require_signed_by(self.address)
         except InvalidSignature as exc:
             raise ChannelError(f"receipt rejected: {exc}") from None
         if state.nonce > self.mine.cosigned.nonce:
             self.mine.cosigned = state
+            for nonce in [n for n in self._own_signatures if n <= state.nonce]:
+                del self._own_signatures[nonce]
         return state.nonce
 
     # --- receiving ----------------------------------------------------------------------------
@@ -240,7 +250,7 @@ class Channel:
                 self.backlog.append(step)
                 theirs.step, theirs.proven = theirs.step + 1, state.commitment
         countersigned = state.signed(self.key)
-        theirs.latest = theirs.cosigned = countersigned
+        theirs.latest = theirs.cosigned = self.last_received = countersigned
         return amount, canonical({"type": "receipt", "state": countersigned.to_json()})
 
     def verify_backlog(self) -> int:
