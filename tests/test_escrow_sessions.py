@@ -204,6 +204,7 @@ def test_escrow_release_against_a_stale_root_is_rejected(tmp_path):
     check_conserved(world)
 
 
+@pytest.mark.slow
 def test_over_release_cannot_be_proved_even_with_an_enclave_signature(tmp_path):
     """The circuit itself refuses pay > deposit: a witness claiming it fails the constraint checker."""
     from circuits.crypto.eddsa import PrivateKey
@@ -280,6 +281,7 @@ def test_tampered_enclave_is_rejected_and_the_car_never_deposits(tmp_path):
     assert PROGRAM_MODULE in genuine.origin.replace("/", ".")
 
 
+@pytest.mark.slow
 def test_total_value_is_constant_across_100_randomized_sessions_with_faults(tmp_path):
     rng = random.Random(20261125)
     keys = StatementKeys(12)
