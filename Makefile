@@ -36,6 +36,7 @@ test: venv-test interop
 
 bench: venv-test interop
 	$(PY) -m bench.bn254_ops
+	$(PY) -m bench.suite --publish $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NPMDIR)/node_modules .pytest_cache .hypothesis

@@ -32,6 +32,7 @@ COMMANDS = {
     "prove": "zkescrow.cli.prove:prove",
     "verify": "zkescrow.cli.prove:verify",
     "export": "zkescrow.cli.prove:export",
+    "bench": "zkescrow.cli.bench:bench",
 }
 
 
