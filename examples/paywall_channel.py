@@ -75,6 +75,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--shielded", action="store_true")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--keys-dir", default=None, help="circuit keys cache (default: DATA_DIR/keys)")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="paywall-"))
 
@@ -83,7 +84,7 @@ def main(argv=None) -> dict:
     prover = None
     if args.shielded:
         from zkescrow.escrow.proofs import CircuitKeys
-        prover = CircuitKeys(data_dir / "keys", 4)
+        prover = CircuitKeys(Path(args.keys_dir) if args.keys_dir else data_dir / "keys", 4)
     ledger = Ledger.create(data_dir / "ledger", {client: 10_000, server: 0}, depth=4, keys=prover,
                            extensions=("zkescrow.channel.adjudicator",))
     terms = api.new_channel(client_key, server, ledger.nonce(client), 1_000, shielded=args.shielded, unit=PRICE)

@@ -38,7 +38,7 @@ EXT = ("zkescrow.channel.adjudicator",)
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory):
     import zkescrow.channel.adjudicator  # noqa: F401  (registers channel_settle)
-    return CircuitKeys(tmp_path_factory.mktemp("channel-keys"), depth=4)
+    return CircuitKeys(tmp_path_factory.getbasetemp() / "channel-shared" / "keys", depth=4)
 
 
 def new_terms(nonce=0, deposit_a=20 * UNIT, deposit_b=4 * UNIT):
