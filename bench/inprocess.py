@@ -2,8 +2,8 @@
 
     python -m bench.inprocess FIXTURE_DIR [--runs 5] [--warmup 1] [--parts prove,verify,batch,key]
 
-* ``prove``   the sequential prover per phase (build_abc, ntt, msm_a, msm_b1, msm_b2, msm_c, msm_h,
-              blind) and the worker-process prover (``prove_parallel``, workers = usable cores).
+* ``prove``   the prover per phase (build_abc, ntt, msm_a, msm_b1, msm_b2, msm_c, msm_h, blind) with
+              ``workers=1`` and with ``workers=2`` (B2 and C in a forked helper) when 2 CPUs are usable.
 * ``key``     reading the .zkey (``read_zkey``) against a hit of the decoded-key cache.
 * ``verify``  one in-process verification (parsed key and proof, as a long-running verifier holds them).
 * ``batch``   ``verify_batch`` of 64 proofs against 64 single ``verify`` calls; the 64 proofs are
@@ -61,7 +61,8 @@ def rerandomize(proof: Proof, delta2, rng=secrets) -> Proof:
 
 
 def measure_prove(fx_dir: Path, runs: int, warmup: int) -> dict:
-    from zkescrow.groth16.parallel import default_workers, prove_parallel
+    import os
+
     from zkescrow.groth16.prove import prove
 
     pk = read_zkey(fx_dir / "circuit.zkey")
@@ -76,11 +77,11 @@ def measure_prove(fx_dir: Path, runs: int, warmup: int) -> dict:
     for t in per_run:
         for k, v in t.items():
             phases.setdefault(k, []).append(v)
-    workers = default_workers()
+    workers = 2 if len(os.sched_getaffinity(0)) >= 2 else 1
 
     def par():
         t = {}
-        prove_parallel(pk, witness, workers=workers, timings=t)
+        prove(pk, witness, workers=workers, timings=t)
         return t
     par_totals, par_runs = _series(par, runs, warmup)
     return {"sequential": totals, "sequential_phases_s": phases, "parallel": par_totals,
