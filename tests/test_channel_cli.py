@@ -79,6 +79,7 @@ def test_demo_shielded_settles_into_notes(shared_dir):
     value = summary["ledger_value"]
     assert value["channels"] == 0 and value["shielded"] == 7 * 5_000 and value["total"] == 1_500_000
     assert summary["ledger_after"] == summary["ledger_before"]      # the payout went into notes, not accounts
+    assert summary["wallet_balances"] == {"car": 7 * 5_000 - 6 * 5_000, "pole": 6 * 5_000}
 
 
 def test_cli_channel_demo_prints_progress_and_writes_json(tmp_path):

@@ -253,3 +253,27 @@ def test_settlement_proof_cannot_redirect_the_notes(tmp_path, keys):
     result = commit(ledger, [api.settle_after_period(thief, ledger)])
     assert "other channel terms" in result.rejected[0][1]
     assert commit(ledger, [honest]).rejected == []
+
+
+@pytest.mark.slow
+def test_shielded_top_up_rebinds_the_terms(tmp_path, keys):
+    ledger = new_ledger(tmp_path, keys)
+    terms, car, pole = open_shielded(ledger, keys, deposit_a=4 * UNIT, deposit_b=0)
+    for _ in range(4):
+        pay(car, pole, UNIT)
+    with pytest.raises(ChannelError, match="exceeds"):
+        car.pay(UNIT)
+    unsigned, _ = T.top_up_transaction(terms, 6 * UNIT, CAR, ledger.nonce(A), POLE)
+    forged = Transaction(unsigned.kind, {**unsigned.body, "terms_id": str(terms.terms_id)}).signed(CAR)
+    assert "did not sign" in commit(ledger, [forged]).rejected[0][1]      # B signed other terms
+    tx, bigger = T.top_up_transaction(terms, 6 * UNIT, CAR, ledger.nonce(A), POLE)
+    assert commit(ledger, [tx]).rejected == []
+    assert T.channel_record(ledger, terms.channel_id)["terms_id"] == str(bigger.terms_id) != str(terms.terms_id)
+    for channel in (car, pole):
+        T.apply_top_up(channel, bigger)
+    for _ in range(3):
+        pay(car, pole, UNIT)
+    result = commit(ledger, api.settle(pole, ledger=ledger, peer_signature=api.closing_signature(car)))
+    assert result.rejected == []
+    assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(bigger, 7 * UNIT))
+    assert ledger.total_value()["shielded"] == 10 * UNIT

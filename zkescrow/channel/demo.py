@@ -19,8 +19,6 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from circuits.notes import SpendingKey
-
 from .controller import StreamController
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
@@ -69,9 +67,11 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     deposit_a = max_price * packets + max_price
     deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
+    from zkescrow.escrow.keys import WalletKeys
+    wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
-                            shielded=shielded, unit=unit, owner_a=SpendingKey.generate().owner,
-                            owner_b=SpendingKey.generate().owner)
+                            shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
+                            owner_b=wallets["pole"].owner)
     ledger.submit(api.open_transaction(terms, car_key, ledger.nonce(car), pole_key))
     opened = ledger.commit_block()
     kind = "shielded (Pedersen-committed)" if shielded else "signed (Ed25519)"
@@ -87,8 +87,9 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     car_party, pole_party = parties["car"], parties["pole"]
     verified = pole_party.channel.verify_backlog() + car_party.channel.verify_backlog() if shielded else 0
     before = {"car": ledger.balance(car), "pole": ledger.balance(pole)}
+    recipients = tuple(wallets[w].payment_address.viewing_public for w in ("car", "pole"))
     txs = api.settle(car_party.channel, ledger=ledger, peer_signature=api.closing_signature(pole_party.channel),
-                     prover=keys)
+                     prover=keys, recipients=recipients)
     for tx in txs:
         ledger.submit(tx)
     closed = ledger.commit_block()
@@ -109,9 +110,18 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
           f"{terms.total:,}{' (known to car and pole only)' if shielded else ''} ({len(txs)} tx, "
           f"{closed.proofs_verified} proofs checked by the ledger)", file=out)
     if shielded:
+        from zkescrow.escrow.wallet import Wallet
+        found = {}
+        for name, wallet_keys in wallets.items():
+            wallet = Wallet(wallet_keys, ledger, keys)
+            wallet.scan()
+            found[name] = wallet.balance()
+        summary["wallet_balances"] = found
         print(f"  ledger saw commitments only; settled into notes {summary['settlement_notes'][0][:12]}… "
               f"(car) and {summary['settlement_notes'][1][:12]}… (pole); {verified} step proofs batch-verified "
               f"off-ledger", file=out)
+        print(f"  wallets scanned the ledger: car's notes {found['car']:,} µEUR, pole's notes {found['pole']:,} µEUR",
+              file=out)
     else:
         print(f"  ledger balances: car {before['car']:,} → {summary['ledger_after']['car']:,}, pole "
               f"{before['pole']:,} → {summary['ledger_after']['pole']:,}", file=out)
