@@ -30,28 +30,34 @@ const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const solc = require(path.join(job.node_modules, "solc"));
 const ganache = require(path.join(job.node_modules, "ganache"));
 
-function compile(name, source) {
+function compileAll(contracts) {
+  const sources = {};
+  for (const [name, source] of Object.entries(contracts)) sources[name + ".sol"] = { content: source };
   const input = {
     language: "Solidity",
-    sources: { [name + ".sol"]: { content: source } },
+    sources,
     settings: { optimizer: { enabled: true, runs: 200 },
                 outputSelection: { "*": { "*": ["evm.bytecode.object", "evm.methodIdentifiers"] } } },
   };
   const out = JSON.parse(solc.compile(JSON.stringify(input)));
   const errors = (out.errors || []).filter((e) => e.severity === "error");
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const [contract] = Object.values(out.contracts[name + ".sol"]);
-  const [signature, selector] = Object.entries(contract.evm.methodIdentifiers)
-    .find(([sig]) => sig.startsWith("verifyProof("));
-  return { bytecode: "0x" + contract.evm.bytecode.object, signature, selector };
+  const compiled = {};
+  for (const name of Object.keys(contracts)) {
+    const [contract] = Object.values(out.contracts[name + ".sol"]);
+    const [signature, selector] = Object.entries(contract.evm.methodIdentifiers)
+      .find(([sig]) => sig.startsWith("verifyProof("));
+    compiled[name] = { bytecode: "0x" + contract.evm.bytecode.object, signature, selector };
+  }
+  return compiled;
 }
 
 (async () => {
   const provider = ganache.provider({ logging: { quiet: true } });
   const [from] = await provider.request({ method: "eth_accounts", params: [] });
   const report = {};
-  for (const [name, source] of Object.entries(job.contracts)) {
-    const c = compile(name, source);
+  const compiled = compileAll(job.contracts);
+  for (const [name, c] of Object.entries(compiled)) {
     const txHash = await provider.request({ method: "eth_sendTransaction",
       params: [{ from, data: c.bytecode, gas: "0x1c9c380" }] });
     const receipt = await provider.request({ method: "eth_getTransactionReceipt", params: [txHash] });

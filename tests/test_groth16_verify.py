@@ -9,10 +9,9 @@ import pytest
 from conftest import run_snarkjs
 from groth16_fixtures import *  # noqa: F401,F403  (session fixtures)
 
-from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, Q, R
+from zkescrow.bn254.constants import B2, G1_GENERATOR, G2_GENERATOR, Q, R
 from zkescrow.bn254.curve import g1_add, g1_neg, g2_add, g2_in_subgroup, g2_is_on_curve
 from zkescrow.bn254.fields import fq2_add, fq2_mul, fq2_sqr, fq2_sqrt
-from zkescrow.bn254.constants import B2
 from zkescrow.errors import InvalidFieldElement, InvalidPoint, MalformedInput
 from zkescrow.formats.wtns_file import read_wtns
 from zkescrow.formats.zkey import read_zkey
@@ -76,6 +75,8 @@ def test_vk_from_json_rejects_malformed_keys(snarkjs_zkey):
         (lambda o: o["vk_alpha_1"].__setitem__(0, str(int(o["vk_alpha_1"][0]) + Q)), MalformedInput, "vk_alpha_1"),
         (lambda o: o.update(vk_beta_2=_g2_json(non_subgroup_g2_point())), InvalidPoint, "subgroup"),
         (lambda o: o.update(vk_gamma_2=[["0", "0"], ["1", "0"], ["0", "0"]]), InvalidPoint, "infinity"),
+        (lambda o: o["vk_alphabeta_12"][0].pop(), MalformedInput, "vk_alphabeta_12"),
+        (lambda o: o["vk_alphabeta_12"][1][2].__setitem__(0, str(Q)), MalformedInput, "vk_alphabeta_12"),
     ]
     for mutate, error, words in cases:
         obj = copy.deepcopy(good)

@@ -146,18 +146,20 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     clock = [t_start]
     spent = {} if timings is None else timings
 
+    w = _checked_witness(pk, witness)
+    if workers is None:
+        workers = default_workers(pk)
+    fractions = _FRACTION_HELPED if workers > 1 else _FRACTION
+
     def phase_done(name, next_name=None):
         now = time.perf_counter()
         spent[name] = now - clock[0]
         clock[0] = now
         if progress is not None and next_name is not None:
-            progress(next_name, _FRACTION[next_name])
+            progress(next_name, fractions[next_name])
 
     if progress is not None:
         progress("build_abc", 0.0)
-    w = _checked_witness(pk, witness)
-    if workers is None:
-        workers = default_workers(pk)
     side = _SideWork(pk, w) if workers > 1 else None
     at, bt, ct = build_abc(pk, w)
     phase_done("build_abc", "ntt")
@@ -202,6 +204,9 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     return Proof(pi_a, pi_b, pi_c), [int(v) for v in w[1:pk.n_public + 1]]
 
 
-#: Rough share of the proving time spent before each phase starts (for a progress bar).
+#: Rough share of the proving time spent before each phase starts (for a progress bar), with one
+#: worker and with the helper process.
 _FRACTION = {"build_abc": 0.0, "ntt": 0.03, "msm_a": 0.1, "msm_b1": 0.22, "msm_b2": 0.34,
              "msm_c": 0.62, "msm_h": 0.72, "blind": 0.99, "done": 1.0}
+_FRACTION_HELPED = {"build_abc": 0.0, "ntt": 0.05, "msm_a": 0.15, "msm_b1": 0.4, "msm_h": 0.6,
+                    "blind": 0.99, "done": 1.0}

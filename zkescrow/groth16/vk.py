@@ -96,7 +96,8 @@ class VerificationKey:
     def from_json(cls, obj) -> "VerificationKey":
         """Parse and validate a snarkjs verification key object (or its JSON text).
 
-        ``vk_alphabeta_12`` is redundant (snarkjs's verifier never reads it) and is not required.
+        ``vk_alphabeta_12`` is redundant (snarkjs's verifier never reads it): it may be absent, and when
+        present only its shape and range are checked, not its value.
         """
         obj = _load(obj, "verification key")
         if not isinstance(obj, dict):
@@ -115,6 +116,14 @@ class VerificationKey:
             raise MalformedInput("verification key: IC is not a list of G1 points")
         if len(obj["IC"]) != n_public + 1:
             raise MalformedInput(f"verification key: nPublic = {n_public} but IC has {len(obj['IC'])} points")
+        if "vk_alphabeta_12" in obj:
+            from ..bn254.tower import fq12_from_snarkjs_object
+            try:
+                fq12_from_snarkjs_object(obj["vk_alphabeta_12"])
+            except MalformedInput as exc:
+                raise type(exc)(f"verification key vk_alphabeta_12: {exc}") from None
+            except (TypeError, ValueError, IndexError) as exc:
+                raise MalformedInput(f"verification key vk_alphabeta_12 is not an Fq12 object ({exc})") from None
         vk = cls(
             alpha1=_point(g1_from_snarkjs, obj["vk_alpha_1"], "verification key vk_alpha_1"),
             beta2=_point(g2_from_snarkjs, obj["vk_beta_2"], "verification key vk_beta_2"),
