@@ -193,8 +193,8 @@ def run(args) -> dict:
     profile = make_profile(args.preset, cores=args.cores, memory=args.memory, cpu_quota=args.cpu_quota)
     profile.prepare()
     p = plan(args.quick)
-    if args.sizes:
-        p["sweep"] = [int(x) for x in args.sizes.split(",")]
+    if args.sizes is not None:
+        p["sweep"] = [int(x) for x in args.sizes.split(",") if x.strip()]
     if args.targets is not None:
         p["targets"] = [t for t in args.targets.split(",") if t]
     runs, warmup = args.runs, 1

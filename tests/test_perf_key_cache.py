@@ -95,3 +95,24 @@ def test_key_cache_unwritable_directory_still_proves(keyed, tmp_path):
     got, status = load_proving_key(zkey, cache_dir=blocker / "sub")
     assert status == "unwritable" and got == read_zkey(zkey)
 
+
+
+def test_key_cache_off_by_environment(keyed, tmp_path, monkeypatch):
+    pk, _ = keyed
+    zkey = tmp_path / "k.zkey"
+    write_zkey(pk, zkey)
+    monkeypatch.setenv("ZKESCROW_KEY_CACHE", "off")
+    got, status = load_proving_key(zkey)
+    assert status == "off" and got == read_zkey(zkey)
+    monkeypatch.setenv("ZKESCROW_KEY_CACHE", str(tmp_path / "env-cache"))
+    assert load_proving_key(zkey)[1] == "miss"
+    assert load_proving_key(zkey)[1] == "hit"
+    assert len(list((tmp_path / "env-cache").iterdir())) == 1
+
+
+def test_malformed_zkey_is_reported(tmp_path):
+    from zkescrow.errors import MalformedFile
+    bad = tmp_path / "bad.zkey"
+    bad.write_bytes(b"zkey" + bytes(20))
+    with pytest.raises(MalformedFile):
+        load_proving_key(bad, cache_dir=tmp_path / "c")

@@ -11,7 +11,8 @@ next run hashes the .zkey (a few ms per 10 MB), finds the file and only splits i
 * **Nothing but numbers.**  The file is parsed with ``struct`` and ``int.from_bytes``; no pickle or
   marshal, so a tampered cache file cannot run code.  It holds public key material only.
 * Default directory: ``$ZKESCROW_KEY_CACHE``, else ``$XDG_CACHE_HOME/zkescrow/keys``, else
-  ``~/.cache/zkescrow/keys``.  Writes are atomic (temporary file + rename).
+  ``~/.cache/zkescrow/keys``; ``ZKESCROW_KEY_CACHE=off`` turns the cache off.  Writes are atomic
+  (temporary file + rename).  A cache file is about as large as its .zkey.
 
 Layout (all integers little endian)::
 
@@ -44,9 +45,14 @@ _from_bytes = mpz.from_bytes
 _ZERO32 = bytes(32)
 
 
+def cache_enabled() -> bool:
+    """False when ``ZKESCROW_KEY_CACHE=off``."""
+    return os.environ.get("ZKESCROW_KEY_CACHE", "").lower() != "off"
+
+
 def default_cache_dir() -> Path:
     env = os.environ.get("ZKESCROW_KEY_CACHE")
-    if env:
+    if env and env.lower() != "off":
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "zkescrow" / "keys"
@@ -142,14 +148,18 @@ def decode(data: bytes, digest: bytes):
     return pk
 
 
-def load_proving_key(zkey, *, cache_dir=None, use_cache: bool = True):
+def load_proving_key(zkey, *, cache_dir=None, use_cache: bool | None = None):
     """The proving key of the .zkey at path ``zkey`` (or its bytes), through the decoded-key cache.
 
     Returns ``(pk, status)`` with status ``"hit"``, ``"miss"`` (decoded and stored), ``"off"``
-    (``use_cache`` False) or ``"unwritable"`` (decoded; the cache directory could not be written).
+    (``use_cache`` False, or by default ``ZKESCROW_KEY_CACHE=off``) or ``"unwritable"`` (decoded; the
+    cache directory could not be written).  Malformed .zkey files raise ``MalformedFile`` as in
+    ``read_zkey``.
     """
     data, name = load_bytes(zkey)
     data = bytes(data)
+    if use_cache is None:
+        use_cache = cache_enabled()
     if not use_cache:
         return read_zkey(data), "off"
     digest = hashlib.sha256(data).digest()
