@@ -75,13 +75,14 @@ def markdown(results: dict) -> str:
         fx = t["fixture"]
         lines += [f"### {name}: {fx['n_constraints']:,} constraints, domain 2^{int(math.log2(fx['domain_size']))}, "
                   f"{fx['n_vars']:,} wires ({fx['origin']})", "",
-                  "| prover | prove wall | CPU | peak RSS | wall vs snarkjs | accepted by snarkjs |",
-                  "|---|---|---|---|---|---|"]
+                  "| prover | prove wall | CPU | peak RSS (largest process) | peak memory (process tree, PSS) "
+                  "| wall vs snarkjs | accepted by snarkjs |",
+                  "|---|---|---|---|---|---|---|"]
         sj = t["prove"].get("snarkjs", {}).get("wall")
         for p, e in t["prove"].items():
             note = _status(e)
             lines.append(f"| {p} | {_cell(e.get('wall')) if not note else note} | {_cell(e.get('cpu'))} | "
-                         f"{_mib(e.get('peak_rss_mib'))} | {_ratio(e.get('wall'), sj)} | "
+                         f"{_mib(e.get('peak_rss_mib'))} | {_mib(e.get('peak_tree_mib'))} | {_ratio(e.get('wall'), sj)} | "
                          f"{ {True: 'yes', False: 'NO', None: '—'}[e.get('accepted_by_snarkjs')] } |")
         lines += ["", "| verifier | verify wall (whole process) | CPU | peak RSS | vs snarkjs |", "|---|---|---|---|---|"]
         sjv = t["verify"].get("snarkjs", {}).get("wall")

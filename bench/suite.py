@@ -160,6 +160,7 @@ def whole_process(fx, provers, profile, runs: int, warmup: int, what: str = "pro
         entry["wall"] = summary([x["wall_s"] for x in s])
         entry["cpu"] = summary([x["cpu_s"] for x in s])
         entry["peak_rss_mib"] = summary([x["peak_rss_mib"] for x in s])
+        entry["peak_tree_mib"] = summary([x.get("peak_tree_mib") for x in s])
     return out
 
 
