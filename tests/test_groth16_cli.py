@@ -56,6 +56,14 @@ def test_prove_file_form_is_accepted_by_snarkjs(snarkjs_zkey, tmp_path):
     assert zk("verify", snarkjs_zkey.vk_json, tmp_path / "public.json", tmp_path / "proof.json").stdout == "OK\n"
 
 
+def test_prove_warns_about_a_key_without_contribution(snarkjs_zkey, tmp_path):
+    proc = zk("prove", snarkjs_zkey.zkey_initial, snarkjs_zkey.circuit.wtns, tmp_path / "p.json", tmp_path / "q.json")
+    assert proc.returncode == 0 and "no phase-2 contribution" in proc.stderr
+    run_snarkjs("groth16", "verify", snarkjs_zkey.vk_json_initial, tmp_path / "q.json", tmp_path / "p.json")
+    quiet = zk("prove", snarkjs_zkey.zkey, snarkjs_zkey.circuit.wtns, tmp_path / "p.json", tmp_path / "q.json")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
 def test_prove_rejects_a_witness_of_another_circuit(snarkjs_zkey, snarkjs_zkey_poseidon, tmp_path):
     proc = zk("prove", snarkjs_zkey.zkey, snarkjs_zkey_poseidon.circuit.wtns, tmp_path / "p.json", tmp_path / "q.json")
     one_line_error(proc, 2, "values")
@@ -118,6 +126,7 @@ def _malformed_cases(proof, public):
     }
 
 
+@pytest.mark.slow
 def test_verify_malformed_input_is_one_line_exit_2(snarkjs_zkey, snarkjs_files, tmp_path):
     d, _ = snarkjs_files
     proof = json.loads((d / "proof.json").read_text())
@@ -172,6 +181,7 @@ def test_verify_imports_neither_prover_nor_heavy_libraries(snarkjs_zkey, snarkjs
     assert proc.stdout.splitlines() == ["OK", ""] or proc.stdout.splitlines() == ["OK"], proc.stdout
 
 
+@pytest.mark.slow
 def test_prove_builtin_circuit_by_name(tmp_path):
     """`zkescrow prove NAME --input ...`: the witness is computed in-process by the built-in circuit."""
     registry = pytest.importorskip("circuits.registry")

@@ -37,6 +37,7 @@ def _snarkjs_verifies(vk_json, proof, public, tmp_path) -> bool:
     return out.returncode == 0 and "OK" in out.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("circuit", ["multiplier", "poseidon"])
 def test_snarkjs_verifies_our_proof(circuit, request, tmp_path):
     pk, witness = request.getfixturevalue(circuit)

@@ -146,6 +146,9 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
     from ..groth16.prove import prove as groth16_prove
     pk = read_zkey(zkey_path)
     t_key = time.perf_counter()
+    if pk.gamma2 == pk.delta2:
+        click.echo(f"warning: {zkey_path} has no phase-2 contribution (gamma = delta): anyone holding the ptau "
+                   f"can forge proofs under it; add one with `zkescrow zkey contribute`", err=True)
     if len(witness) != pk.n_vars:
         raise MalformedInput(f"{source} has {len(witness)} values but {zkey_path} needs {pk.n_vars} "
                              f"(witness and key of different circuits?)")
