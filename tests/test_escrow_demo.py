@@ -21,7 +21,8 @@ def run(capsys, *args):
 @pytest.mark.slow
 def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circuit_keys, capsys):
     lines = []
-    report = run_demo(tmp_path, sessions=1, depth=ESCROW_DEPTH, keys=circuit_keys, log=lines.append)
+    report = run_demo(tmp_path, sessions=1, depth=ESCROW_DEPTH, keys=circuit_keys, log=lines.append,
+                      save_wallets=True)
     transparent, shielded = report["runs"]
     deposit = DEPOSIT_WH * PRICE_PER_WH
     for run_ in (transparent, shielded):
@@ -57,6 +58,13 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circ
     assert code == 0 and "what" not in out.splitlines()[0] and "transparent" in out
     code, out, _ = run(capsys, "ledger", "show", "--data-dir", str(tmp_path))
     assert code == 0 and "pole pole-berlin-01" in out and "settled" in out
+    balances = {}
+    for name in ("driver", "operator", "pole-berlin-01"):       # the demo's wallets, driven by hand afterwards
+        code, out, err = run(capsys, "wallet", "balance", name, "--data-dir", str(tmp_path), "--json")
+        assert code == 0, err
+        balances[name] = json.loads(out)["shielded"]
+    assert balances == {"driver": 2 * deposit - 2 * 200 * PRICE_PER_WH, "operator": 2 * 200 * PRICE_PER_WH,
+                        "pole-berlin-01": 0}
 
 
 @pytest.mark.slow

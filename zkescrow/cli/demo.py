@@ -49,8 +49,10 @@ def write_report(report: dict, path: Path) -> None:
               help="Ledger, enclave platform and cached circuit keys.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--save-wallets", is_flag=True,
+              help="Write the participants' wallet key files to DATA_DIR/wallets for `zkescrow wallet`.")
 @channel_options
-def demo(mode, sessions, depth, data_dir, json_path, channel=False, v2g=False, price_signal=None):
+def demo(mode, sessions, depth, data_dir, json_path, save_wallets, channel=False, v2g=False, price_signal=None):
     """Run EV-charging sessions through the escrow enclave and print what an observer learns.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
@@ -78,7 +80,7 @@ def demo(mode, sessions, depth, data_dir, json_path, channel=False, v2g=False, p
     data = Path(data_dir)
     if depth != 20:
         click.echo(f"Merkle depth {depth} (the design uses 20; smaller trees make smaller, faster proofs)")
-    report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo)
+    report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo, save_wallets=save_wallets)
     write_report(report, data / REPORT_NAME)
     click.echo("")
     click.echo(format_comparison(report))

@@ -39,8 +39,12 @@ def prepare_data_dir(data_dir: Path) -> Path:
 
 
 def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: int = 1, depth: int = 20,
-             keys=None, log=print, onward: bool = True) -> dict:
-    """Run the demo (see the module docstring); returns the report (one mode: its run; several: runs + comparison)."""
+             keys=None, log=print, onward: bool = True, save_wallets: bool = False) -> dict:
+    """Run the demo (see the module docstring); returns the report (one mode: its run; several: runs + comparison).
+
+    ``save_wallets`` writes the participants' key files to ``DATA_DIR/wallets`` (mode 0600) so that
+    ``zkescrow wallet …`` can go on from where the demo stopped.
+    """
     data_dir = Path(data_dir)
     start = time.perf_counter()
 
@@ -63,6 +67,13 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
         raise AssertionError("the ledger rejected the genuine escrow enclave")
     world.add_pole("pole-berlin-01", "operator", PRICE_PER_WH)
     world.add_pole("pole-berlin-02", "operator-2", PRICE_PER_WH + 50)
+    if save_wallets:
+        wallets = data_dir / "wallets"
+        wallets.mkdir(parents=True, exist_ok=True)
+        named = dict(world.people, **{pole_id: p.keys for pole_id, p in world.poles.items()})
+        for name, person in named.items():
+            person.save(wallets / f"{name}.json")
+        say(f"wallets of {', '.join(sorted(named))} saved in {wallets} (readable by you only)")
     car = world.car("driver")
     choice = car.discover()[0]
     say(f"car discovers {len(car.discover())} poles and picks {choice['pole_id']} "
@@ -85,11 +96,10 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
             results.append(run_session(world, car, pole, mode, deposit=deposit, target_wh=target))
             r = results[-1]
             say(f"session {k + 1}: {r.energy_wh} Wh, pole paid {r.paid:,}, driver refunded {r.refunded:,} ({r.outcome})")
-            if onward and k == 0:
+            if onward and k == 0 and r.paid:
                 pole.wallet.scan()
-                earned = pole.wallet.balance()
-                tx = pole.wallet.send(pole.operator.payment_address, earned)
-                world.mine(tx, label=f"pole forwards its earnings ({earned:,}) to its operator, shielded")
+                tx = pole.wallet.send(pole.operator.payment_address, r.paid)
+                world.mine(tx, label=f"pole forwards this session's earnings ({r.paid:,}) to its operator, shielded")
                 r.transactions.append({"label": "pole forwards earnings", "txid": tx.txid, "kind": tx.kind,
                                        "size": tx.size, "height": world.ledger.height})
         after = world.ledger.total_value()
