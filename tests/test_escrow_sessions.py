@@ -177,8 +177,8 @@ def _release_signature(world, res):
     return world.host.enclave._program.sessions[res.session_id]["decision"]["signature"]
 
 
-def test_escrow_release_against_a_stale_root_is_rejected(tmp_path):
-    """A release proved against a root that left the ledger's root window is refused; a fresh one passes."""
+def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
+    """A release proved against a root that left the ledger's root window, or that it never had, is refused."""
     from circuits.crypto.eddsa import PrivateKey
     from circuits.notes import EscrowTerms, release_message
     from zkescrow.escrow.wallet import Wallet
@@ -199,6 +199,11 @@ def test_escrow_release_against_a_stale_root_is_rejected(tmp_path):
         car.wallet.scan()
         world.mine(car.wallet.shield(1))
     assert "is not one of the last 2 roots" in world.mine(old).rejected[0][1]
+    forged = Wallet(car.keys, world.ledger, world.keys)         # a tree with a commitment never on the ledger
+    forged.scan()
+    forged.tree.append(Note.new(10**6, car.keys.owner).commitment)
+    unknown = shielded.release(forged, note, position, terms, **args)
+    assert "is not one of the last 2 roots" in world.mine(unknown).rejected[0][1]
     car.wallet.scan()
     assert not world.mine(shielded.release(car.wallet, note, position, terms, **args)).rejected
     check_conserved(world)
