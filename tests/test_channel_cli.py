@@ -18,9 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def shared_dir(tmp_path_factory):
-    """Per-worker directory whose keys/ the shielded channel tests also use (one setup per circuit)."""
-    path = tmp_path_factory.getbasetemp() / "channel-shared"
-    path.mkdir(exist_ok=True)
+    """A per-worker data directory whose keys/ links to the keys the shielded channel tests share."""
+    from test_channel_shielded import shared_keys_dir
+    keys = shared_keys_dir(tmp_path_factory)
+    path = tmp_path_factory.mktemp("channel-demo-data")
+    (path / "keys").symlink_to(keys, target_is_directory=True)
     return path
 
 

@@ -35,10 +35,34 @@ UNIT = 500
 EXT = ("zkescrow.channel.adjudicator",)
 
 
+#: The circuits the channel tests prove with (set up once per test run, shared by the xdist workers).
+CIRCUITS = ("channel_update", "channel_settle", "deposit", "transfer")
+
+
+def shared_keys_dir(tmp_path_factory) -> "Path":
+    """A keys directory all xdist workers of this run share, its keys made once under a file lock."""
+    import fcntl
+    import os
+    import zkescrow.channel.adjudicator  # noqa: F401  (registers channel_settle)
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / "channel-keys"
+    path.mkdir(exist_ok=True)
+    with open(base / "channel-keys.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            keys = CircuitKeys(path, depth=4)
+            for name in CIRCUITS:
+                keys.proving_key(name)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory):
-    import zkescrow.channel.adjudicator  # noqa: F401  (registers channel_settle)
-    return CircuitKeys(tmp_path_factory.getbasetemp() / "channel-shared" / "keys", depth=4)
+    return CircuitKeys(shared_keys_dir(tmp_path_factory), depth=4)
 
 
 def new_terms(nonce=0, deposit_a=20 * UNIT, deposit_b=4 * UNIT):
@@ -277,3 +301,37 @@ def test_shielded_top_up_rebinds_the_terms(tmp_path, keys):
     assert result.rejected == []
     assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(bigger, 7 * UNIT))
     assert ledger.total_value()["shielded"] == 10 * UNIT
+
+
+@pytest.mark.slow
+def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
+    """A's deposit comes out of its shielded notes (transfer proof) and the payout goes back into notes."""
+    import secrets
+
+    from zkescrow.channel.funding import open_from_notes_transaction
+    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.channel.terms import ChannelTerms
+    ledger = Ledger.create(tmp_path, {WALLET_A.address: 20 * UNIT}, depth=4, keys=keys, extensions=EXT)
+    wallet = Wallet(WALLET_A, ledger, keys)
+    assert commit(ledger, [wallet.shield(20 * UNIT)]).rejected == []
+    wallet.scan()
+    open_nonce = secrets.randbits(62)
+    terms = ChannelTerms.new(A, B, open_nonce, 8 * UNIT, shielded=True, unit=UNIT, owner_a=OWNER_A,
+                             owner_b=OWNER_B, challenge_period=3)
+    tx = open_from_notes_transaction(terms, open_nonce, wallet, POLE)
+    retargeted = Transaction(tx.kind, {**tx.body, "party_a": B})
+    assert commit(ledger, [retargeted]).rejected[0][1] == "proof does not verify"     # terms bound by the proof
+    assert commit(ledger, [tx]).rejected == []
+    assert ledger.total_value()["channels"] == 8 * UNIT and ledger.total_value()["shielded"] == 12 * UNIT
+    car, pole = Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
+    for _ in range(3):
+        pay(car, pole, UNIT)
+    result = commit(ledger, api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole),
+                                       recipients=RECIPIENTS))
+    assert result.rejected == []
+    wallet.scan()
+    assert wallet.balance() == 12 * UNIT + 5 * UNIT                    # change + A's settlement note
+    pole_wallet = Wallet(WALLET_B, ledger, keys)
+    pole_wallet.scan()
+    assert pole_wallet.balance() == 3 * UNIT
+    assert ledger.total_value()["shielded"] == 20 * UNIT and ledger.total_value()["channels"] == 0

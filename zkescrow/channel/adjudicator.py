@@ -9,6 +9,8 @@ conservation check (``channels.locked``).  Times are block heights.
     channel_open                  channel_id, party_a, party_b, deposit_a,          A (tx) and, if B funds or
                                   deposit_b, challenge_period, shielded, nonce,     the channel is shielded,
                                   [terms_id, payout_terms], [b_signature]           B (b_signature)
+    channel_open_from_notes       the same + transfer fields, public_amount =       the transfer proof (A's
+                                  −deposit_a (``funding``)                          notes), B (b_signature)
     channel_top_up                channel_id, amount, nonce, [terms_id,             A (tx), B (shielded)
                                   payout_terms, b_signature]
     channel_close                 channel_id, closer                                closer (tx)
@@ -143,7 +145,9 @@ def _point(obj) -> str:
 
 # --- open and top up ------------------------------------------------------------------------
 
-def _open(state, tx) -> None:
+def _open(state, tx, *, from_notes: bool = False) -> None:
+    """channel_open (A's deposit from its account), or with ``from_notes`` channel_open_from_notes
+    (A's deposit from shielded notes through a transfer proof, public_amount = −deposit_a)."""
     b = tx.body
     a_addr, b_addr = rules._address(b, "party_a"), rules._address(b, "party_b")
     deposit_a, deposit_b = _int(b, "deposit_a"), _int(b, "deposit_b")
@@ -154,10 +158,16 @@ def _open(state, tx) -> None:
     if a_addr == b_addr or deposit_a + deposit_b == 0 or deposit_a + deposit_b >= 1 << 64:
         _reject("a channel needs two parties and a positive total below 2^64")
     if b.get("channel_id") != channel_id_for(a_addr, b_addr, b.get("nonce")):
-        _reject("channel_id must be H(party_a, party_b, A's account nonce)")
+        _reject("channel_id must be H(party_a, party_b, nonce)")
     if state.db.execute("SELECT 1 FROM channels WHERE channel_id = ?", (b["channel_id"],)).fetchone():
         _reject("the channel already exists")
-    state.debit_signed(tx, a_addr, deposit_a)
+    if from_notes:
+        if -rules._int(b, "public_amount", low=-rules.MAX_VALUE) != deposit_a:
+            _reject("the transfer's public amount must be −deposit_a")
+        rules._spend_common(state, tx)
+        state.pool_value -= deposit_a
+    else:
+        state.debit_signed(tx, a_addr, deposit_a)
     if deposit_b or shielded:
         _check_b_signature(b, b_addr)
     if deposit_b:
@@ -391,6 +401,8 @@ def _register() -> None:
     rules.register_kind("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
                         public_signals=_settle_signals)
     rules.register_value_holder("channels", "SELECT COALESCE(SUM(locked), 0) FROM channels")
+    from .funding import register as register_funding
+    register_funding(lambda state, tx: _open(state, tx, from_notes=True))
 
 
 if "channel_open" not in rules.HANDLERS:
