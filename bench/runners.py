@@ -28,7 +28,8 @@ from .fixtures import REPO, SNARKJS_CLI
 PYTHON = sys.executable
 _OOM_MARKERS = ("MemoryError", "out of memory", "Cannot allocate memory", "Out of memory", "std::bad_alloc",
                 "WebAssembly.Memory", "Array buffer allocation failed", "RangeError: WebAssembly",
-                "Fatal process out of memory", "failed to reserve", "mmap failed", "allocation failed")
+                "Fatal process out of memory", "Fatal process OOM", "Failed to reserve", "failed to reserve",
+                "mmap failed", "allocation failed")
 
 
 def zkescrow_cli() -> list[str]:

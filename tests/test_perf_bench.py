@@ -96,3 +96,11 @@ def test_cli_bench_help_has_example(capsys):
         main(["bench", "--help"])
     assert exc.value.code == 0
     assert "zkescrow bench --quick" in capsys.readouterr().out
+
+
+def test_node_that_cannot_reserve_memory_is_out_of_memory():
+    import shutil
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    res = run_measured(["node", "-e", "console.log(1)"], make_profile(memory="256M"))
+    assert res["status"] == "oom"
