@@ -44,13 +44,13 @@ from __future__ import annotations
 import json
 
 from circuits.crypto.pedersen import commit
-from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
+from zkescrow.errors import MalformedInput
 from zkescrow.escrow import rules
-from zkescrow.escrow.codec import canonical
 
-from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof, StepProof, closing_message
+from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state
+from .opening import _open, _top_up
+from .proofs import StepProof, closing_message
 from .settle_circuit import register as _register_settle_circuit
-from .terms import channel_id_for
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels (
@@ -79,139 +79,6 @@ CREATE TABLE IF NOT EXISTS channels (
     settled_txid TEXT
 );
 """
-
-MIN_CHALLENGE_PERIOD = 1
-
-
-def _reject(reason: str):
-    raise TransactionRejected(reason)
-
-
-def _int(body: dict, name: str, *, low: int = 0, high: int = (1 << 64) - 1) -> int:
-    value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _reject(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return value
-
-
-def open_signing_bytes(body: dict) -> bytes:
-    """What B signs to join an open (or a shielded top-up): the body without B's signature."""
-    return OPEN_DOMAIN + canonical({k: v for k, v in body.items() if k != "b_signature"})
-
-
-def _channel(state, body: dict) -> dict:
-    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (body.get("channel_id"),)).fetchone()
-    if row is None:
-        _reject(f"no channel {str(body.get('channel_id'))[:16]}…")
-    return dict(row)
-
-
-def _signed_tx(tx, address: str) -> None:
-    try:
-        tx.verify_signature(address)
-    except InvalidSignature as exc:
-        _reject(str(exc))
-
-
-def _party(channel: dict, body: dict, name: str) -> str:
-    party = body.get(name)
-    if party not in (channel["party_a"], channel["party_b"]):
-        _reject(f"{name} is not a party of the channel")
-    return party
-
-
-def _state(channel: dict, body: dict, signer: str | None):
-    """The balance proof in ``body['state']``, checked to be this channel's (and signed by ``signer``)."""
-    obj = body.get("state")
-    try:
-        state = (ShieldedBalanceProof if channel["shielded"] else BalanceProof).from_json(obj)
-    except (MalformedInput, TypeError) as exc:
-        _reject(f"malformed balance proof: {exc}")
-    if state.channel_id != channel["channel_id"]:
-        _reject("the balance proof is for another channel")
-    if signer is not None and not state.signed_by(signer):
-        _reject(f"balance proof nonce {state.nonce} is not signed by {signer[:16]}…")
-    return state
-
-
-def _set(state, channel_id: str, **values) -> None:
-    cols = ", ".join(f"{k} = ?" for k in values)
-    state.db.execute(f"UPDATE channels SET {cols} WHERE channel_id = ?", (*values.values(), channel_id))
-
-
-def _point(obj) -> str:
-    return json.dumps([str(int(c)) for c in obj])
-
-
-# --- open and top up ------------------------------------------------------------------------
-
-def _open(state, tx, *, from_notes: bool = False) -> None:
-    """channel_open (A's deposit from its account), or with ``from_notes`` channel_open_from_notes
-    (A's deposit from shielded notes through a transfer proof, public_amount = −deposit_a)."""
-    b = tx.body
-    a_addr, b_addr = rules._address(b, "party_a"), rules._address(b, "party_b")
-    deposit_a, deposit_b = _int(b, "deposit_a"), _int(b, "deposit_b")
-    period = _int(b, "challenge_period", low=MIN_CHALLENGE_PERIOD, high=1 << 32)
-    shielded = b.get("shielded")
-    if not isinstance(shielded, bool):
-        _reject("shielded must be true or false")
-    if a_addr == b_addr or deposit_a + deposit_b == 0 or deposit_a + deposit_b >= 1 << 64:
-        _reject("a channel needs two parties and a positive total below 2^64")
-    if b.get("channel_id") != channel_id_for(a_addr, b_addr, b.get("nonce")):
-        _reject("channel_id must be H(party_a, party_b, nonce)")
-    if state.db.execute("SELECT 1 FROM channels WHERE channel_id = ?", (b["channel_id"],)).fetchone():
-        _reject("the channel already exists")
-    if from_notes:
-        if -rules._int(b, "public_amount", low=-rules.MAX_VALUE) != deposit_a:
-            _reject("the transfer's public amount must be −deposit_a")
-        rules._spend_common(state, tx)
-        state.pool_value -= deposit_a
-    else:
-        state.debit_signed(tx, a_addr, deposit_a)
-    if deposit_b or shielded:
-        _check_b_signature(b, b_addr)
-    if deposit_b:
-        row = state.account(b_addr)
-        if row is None or row["balance"] < deposit_b:
-            _reject(f"party B cannot fund {deposit_b}")
-        state.db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (deposit_b, b_addr))
-    terms_id = payout = zero = None
-    if shielded:
-        terms_id, payout = str(rules._field(b, "terms_id")), str(rules._field(b, "payout_terms"))
-        origin = commit(0, 0)
-        zero = _point((origin.x, origin.y))
-    state.db.execute(
-        "INSERT INTO channels(channel_id, txid, party_a, party_b, shielded, deposit_a, deposit_b, locked, "
-        "challenge_period, terms_id, payout_terms, status, c_a, c_b) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-        (b["channel_id"], tx.txid, a_addr, b_addr, int(shielded), deposit_a, deposit_b, deposit_a + deposit_b,
-         period, terms_id, payout, zero, zero))
-
-
-def _check_b_signature(body: dict, b_addr: str) -> None:
-    from nacl.exceptions import BadSignatureError
-    from nacl.signing import VerifyKey
-    sig = body.get("b_signature")
-    try:
-        VerifyKey(bytes.fromhex(b_addr)).verify(open_signing_bytes(body), bytes.fromhex(sig))
-    except (BadSignatureError, ValueError, TypeError):
-        _reject("party B did not sign these channel terms")
-
-
-def _top_up(state, tx) -> None:
-    b = tx.body
-    channel = _channel(state, b)
-    amount = _int(b, "amount", low=1)
-    if channel["status"] != "open":
-        _reject(f"top-up while the channel is {channel['status']}")
-    if channel["locked"] + amount >= 1 << 64:
-        _reject("the channel total would exceed 2^64")
-    state.debit_signed(tx, channel["party_a"], amount)
-    updates = {"deposit_a": channel["deposit_a"] + amount, "locked": channel["locked"] + amount}
-    if channel["shielded"]:
-        _check_b_signature(b, channel["party_b"])
-        updates.update(terms_id=str(rules._field(b, "terms_id")), payout_terms=str(rules._field(b, "payout_terms")))
-    _set(state, channel["channel_id"], **updates)
 
 
 # --- close, counters, settle ----------------------------------------------------------------

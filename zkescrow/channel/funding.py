@@ -43,7 +43,7 @@ def open_from_notes_transaction(terms: ChannelTerms, open_nonce: int, wallet, ke
     ``terms`` come from ``ChannelTerms.new(a, b, open_nonce, ...)`` with any fresh
     ``open_nonce`` (A needs no transparent account).  Change goes back to A's wallet.
     """
-    from .adjudicator import open_signing_bytes
+    from .contract import open_signing_bytes
     deposit = terms.deposit_a
     spends = wallet.select(deposit)
     change = sum(n.note.value for n in spends) - deposit

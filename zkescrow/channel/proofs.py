@@ -102,9 +102,6 @@ class _Signed:
 
     signatures: tuple
 
-    def message(self) -> bytes:
-        raise TypeError("abstract")
-
     def signed(self, key: SigningKey):
         """This state with ``key``'s signature added."""
         sig = key.sign(self.message()).signature.hex()

@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 from zkescrow.errors import ChannelError, MalformedInput
 from zkescrow.escrow.transactions import Transaction
 
-from .adjudicator import open_signing_bytes
+from .contract import open_signing_bytes
 from .proofs import Opening, ShieldedBalanceProof, closing_message
 from .settle_circuit import channel_settle_inputs, settlement_note_objects
 from .state import Channel, prove_transition

@@ -1,0 +1,69 @@
+"""Shared checks of the channel contract's handlers (``adjudicator``, ``opening``): body fields, rows, proofs."""
+from __future__ import annotations
+
+import json
+
+from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
+from zkescrow.escrow.codec import canonical
+
+from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof
+
+
+def _reject(reason: str):
+    raise TransactionRejected(reason)
+
+
+def _int(body: dict, name: str, *, low: int = 0, high: int = (1 << 64) - 1) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _reject(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def open_signing_bytes(body: dict) -> bytes:
+    """What B signs to join an open (or a shielded top-up): the body without B's signature."""
+    return OPEN_DOMAIN + canonical({k: v for k, v in body.items() if k != "b_signature"})
+
+
+def _channel(state, body: dict) -> dict:
+    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (body.get("channel_id"),)).fetchone()
+    if row is None:
+        _reject(f"no channel {str(body.get('channel_id'))[:16]}…")
+    return dict(row)
+
+
+def _signed_tx(tx, address: str) -> None:
+    try:
+        tx.verify_signature(address)
+    except InvalidSignature as exc:
+        _reject(str(exc))
+
+
+def _party(channel: dict, body: dict, name: str) -> str:
+    party = body.get(name)
+    if party not in (channel["party_a"], channel["party_b"]):
+        _reject(f"{name} is not a party of the channel")
+    return party
+
+
+def _state(channel: dict, body: dict, signer: str | None):
+    """The balance proof in ``body['state']``, checked to be this channel's (and signed by ``signer``)."""
+    obj = body.get("state")
+    try:
+        state = (ShieldedBalanceProof if channel["shielded"] else BalanceProof).from_json(obj)
+    except (MalformedInput, TypeError) as exc:
+        _reject(f"malformed balance proof: {exc}")
+    if state.channel_id != channel["channel_id"]:
+        _reject("the balance proof is for another channel")
+    if signer is not None and not state.signed_by(signer):
+        _reject(f"balance proof nonce {state.nonce} is not signed by {signer[:16]}…")
+    return state
+
+
+def _set(state, channel_id: str, **values) -> None:
+    cols = ", ".join(f"{k} = ?" for k in values)
+    state.db.execute(f"UPDATE channels SET {cols} WHERE channel_id = ?", (*values.values(), channel_id))
+
+
+def _point(obj) -> str:
+    return json.dumps([str(int(c)) for c in obj])
