@@ -289,7 +289,8 @@ def test_escrow_note_membership_is_always_checked(escrow, release_circuit):
     assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"EscrowNote\[0\]\.MerkleMembership")
 
 
-@pytest.mark.parametrize("name", ["session_id", "height", "asset", "root", "pay_commitment", "refund_commitment"])
+@pytest.mark.parametrize("name", ["session_id", "height", "asset", "root", "pay_commitment", "refund_commitment",
+                                  "ext_data_hash"])
 def test_release_public_inputs_are_bound(release_circuit, release_honest, name):
     i = wire(release_circuit, name)
     assert_rejected(release_circuit, release_honest, {i: release_honest[i] + 1})

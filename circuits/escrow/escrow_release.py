@@ -1,6 +1,6 @@
 """escrow_release: spend an escrow note into a pole payment and a driver refund (protocols.md §9, C3).
 
-Public:  root, nullifier, pay_commitment, refund_commitment, session_id, height, mode, asset
+Public:  root, nullifier, pay_commitment, refund_commitment, session_id, height, mode, asset, ext_data_hash
 Private: the escrow note (value, ρ, blind, Merkle path), the terms (enclave key, owners, price,
          refund height), energy, final nonce, the enclave's EdDSA signature, the driver's key, blinds
 
@@ -8,6 +8,10 @@ mode 0 (release): the enclave signed H(RELEASE_MESSAGE, session, E_Wh, nonce); t
                   E_Wh·price, the driver the rest (≥ 0: a release never exceeds the deposit).
 mode 1 (refund):  height ≥ refund height and the prover holds the driver's key; the driver gets
                   everything, the pole nothing.  No enclave is involved.
+
+ext_data_hash binds what the transaction carries beside the proof (the output notes' ciphertexts), as
+in a transfer: without it anyone relaying the transaction could swap the ciphertexts, and the pole and
+the driver would never learn the blinding factors of the notes the release created for them.
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ class EscrowRelease(Circuit):
     height = Public()
     mode = Public()
     asset = Public()
+    ext_data_hash = Public()
 
     value = Private()
     rho = Private()
@@ -99,6 +104,9 @@ class EscrowRelease(Circuit):
             with cs.scope("CreateOutput"):
                 rho = output_rho_gadget(cs, nf, j)
                 cs.assert_equal(note_commitment(cs, value, self.asset, recipient, rho, blind), public)
+        with cs.scope("BindExtData"):
+            # a public input in no constraint has zero QAP polynomials and Groth16 would accept any value of it
+            cs.mul(self.ext_data_hash, self.ext_data_hash)
 
 
 @dataclass(frozen=True)
@@ -111,8 +119,13 @@ class ReleaseStatement:
 
 def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, height: int, mode: int,
                           energy_wh: int = 0, final_nonce: int = 0, signature: Signature | None = None,
-                          driver_key: SpendingKey | None = None, depth: int = 20) -> ReleaseStatement:
-    """Circuit inputs to release (mode 0, with the enclave's ``signature``) or refund (mode 1, ``driver_key``)."""
+                          driver_key: SpendingKey | None = None, depth: int = 20,
+                          ext_data_hash: int = 0) -> ReleaseStatement:
+    """Circuit inputs to release (mode 0, with the enclave's ``signature``) or refund (mode 1, ``driver_key``).
+
+    ``ext_data_hash`` is the hash of the transaction data the proof must bind (the ciphertexts); a
+    prover that encrypts the output notes after this call sets it in ``inputs`` before proving.
+    """
     if mode not in (RELEASE, REFUND):
         raise MalformedInput("mode must be 0 (release) or 1 (refund)")
     if note.owner != terms.owner:
@@ -145,7 +158,7 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
     refund_note = Note.new(note.value - pay, terms.owner_driver, rho=output_rho(nf, 1), asset=note.asset)
     public = {"root": root, "nullifier": nf, "pay_commitment": pay_note.commitment,
               "refund_commitment": refund_note.commitment, "session_id": terms.session_id, "height": height,
-              "mode": mode, "asset": note.asset}
+              "mode": mode, "asset": note.asset, "ext_data_hash": ext_data_hash}
     private = {"value": note.value, "rho": note.rho, "blind": note.blind, "path": list(path.elements),
                "index_bits": list(path.index_bits), "enclave_ax": int(terms.enclave_key.x),
                "enclave_ay": int(terms.enclave_key.y), "owner_driver": terms.owner_driver,

@@ -71,7 +71,7 @@ def public_signals(tx: Transaction) -> list[int]:
     if tx.kind == "escrow_release":
         return [_field(b, "root"), _field(b, "nullifier"), _field(b, "pay_commitment"),
                 _field(b, "refund_commitment"), _field(b, "session_id"), _int(b, "height"),
-                _int(b, "mode", high=1), _field(b, "asset")]
+                _int(b, "mode", high=1), _field(b, "asset"), ext_data_hash(tx.kind, b)]
     raise MalformedInput(f"{tx.kind} transactions carry no proof")
 
 

@@ -19,7 +19,7 @@ from zkescrow.errors import MalformedInput
 
 from .keys import PaymentAddress
 from .note_encryption import encrypt_note
-from .transactions import Transaction
+from .transactions import Transaction, ext_data_hash
 
 
 def fund_escrow(wallet, terms: EscrowTerms, deposit: int, enclave_box_key: bytes) -> tuple[Transaction, Note]:
@@ -54,14 +54,15 @@ def release(wallet, note: Note, position: int, terms: EscrowTerms, *, pole: Paym
                                       height=ledger.height, mode=mode, energy_wh=energy_wh,
                                       final_nonce=final_nonce, signature=signature,
                                       driver_key=driver_key if mode == REFUND else None, depth=ledger.depth)
-    proof, _, seconds = wallet.circuit_keys.prove("escrow_release", statement.inputs)
-    wallet.proof_times.append(("escrow_release", seconds))
     p = statement.public
     body = {"root": str(p["root"]), "nullifier": str(p["nullifier"]), "pay_commitment": str(p["pay_commitment"]),
             "refund_commitment": str(p["refund_commitment"]), "session_id": str(p["session_id"]),
             "height": p["height"], "mode": p["mode"], "asset": p["asset"],
             "ciphertexts": [encrypt_note(statement.pay_note, pole.viewing_public),
-                            encrypt_note(statement.refund_note, driver.viewing_public)],
-            "proof": proof}
+                            encrypt_note(statement.refund_note, driver.viewing_public)]}
+    inputs = dict(statement.inputs, ext_data_hash=ext_data_hash("escrow_release", body))
+    proof, _, seconds = wallet.circuit_keys.prove("escrow_release", inputs)
+    wallet.proof_times.append(("escrow_release", seconds))
+    body["proof"] = proof
     wallet.last_output_notes = (statement.pay_note, statement.refund_note)
     return Transaction("escrow_release", body)

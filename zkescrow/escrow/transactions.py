@@ -113,6 +113,7 @@ EXT_FIELDS = {
     "shielded_transfer": ("recipient", "ciphertexts"),
     "escrow_open": ("ciphertexts", "session_id", "pole_id", "enclave", "refund_key", "refund_height"),
     "escrow_payout": ("ciphertexts", "session_id", "authority"),
+    "escrow_release": ("ciphertexts",),
 }
 
 
