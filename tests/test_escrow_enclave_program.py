@@ -8,7 +8,8 @@ from circuits.crypto.eddsa import PublicKey, Signature
 from circuits.notes import release_message
 from enclave_sim import EnclaveSigner, Platform, Vendor
 from zkescrow.errors import EnclaveHalted, InvalidSignature, MalformedInput, RollbackDetected, WitnessError
-from zkescrow.escrow.actors import program_image
+from zkescrow.escrow.actors import Caller, program_image
+from zkescrow.escrow.enclave_program import close_message
 from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, ReadingLog, ocmf_time, parse_reading,
                                    sign_ack)
 
@@ -102,6 +103,9 @@ class Rig:
         return (key or self.meter).sign(MeterReading("SIM-1", "pole-1", SID, self.page, self.register, kind,
                                                      self.page * 100))
 
+    def close_auth(self, key=None):
+        return (key or self.car).sign(close_message(SID)).signature.hex()
+
     def packet(self, reading, energy, height=4):
         receipt = sign_ack(self.car, SID, self.page, energy)
         return self.enclave.call("packet", SID, reading, receipt, height)
@@ -125,12 +129,15 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
     for k in range(1, 4):
         view = rig.packet(rig.reading(), k * PACKET)
     assert view["paid_wh"] == 30 and view["state"] == "streaming"
-    decision = rig.enclave.call("close", SID, "driver stop", 6)
+    with pytest.raises(InvalidSignature, match="car's or the pole's key"):
+        rig.enclave.call("close", SID, "a stranger", 6, rig.close_auth(SigningKey.generate()))
+    decision = rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
     assert (decision["energy_wh"], decision["pay"], decision["refund"]) == (30, 30 * PRICE, DEPOSIT - 30 * PRICE)
     key = PublicKey.unpack(bytes.fromhex(rig.enclave.call("eddsa_key")["eddsa_key"]))
     msg = release_message(int(SID, 16), 30, decision["final_nonce"])
     assert key.verify_poseidon(msg, Signature.unpack(bytes.fromhex(decision["signature"])))
-    assert rig.enclave.call("close", SID, "again", 7)["signature"] == decision["signature"]   # idempotent
+    again = rig.enclave.call("close", SID, "again", 7, rig.close_auth())
+    assert again["signature"] == decision["signature"]                       # idempotent
     with pytest.raises(MalformedInput, match="takes no more packets"):
         rig.packet(rig.reading(), 40)
 
@@ -168,10 +175,10 @@ def test_nothing_is_signed_after_the_refund_height(rig):
     rig.packet(rig.reading(BEGIN, 0), 0)
     assert not rig.enclave.call("authorize_next", SID, 0, 15)["go"]            # past the close height
     with pytest.raises(WitnessError, match="signs nothing more"):
-        rig.enclave.call("close", SID, "late", 20)
+        rig.enclave.call("close", SID, "late", 20, rig.close_auth())
     assert rig.enclave.call("status", SID)["state"] == "expired"
     with pytest.raises(MalformedInput, match="expired"):
-        rig.enclave.call("close", SID, "late", 10)
+        rig.enclave.call("close", SID, "late", 10, rig.close_auth())
 
 
 def test_crash_restarts_from_sealed_state_and_rollback_halts(rig):
@@ -217,3 +224,25 @@ def test_measurement_covers_the_program_and_its_helper_modules():
     names = [name for name, _ in image.modules]
     assert "zkescrow.escrow.meter" in names and "circuits.notes" in names and "circuits.crypto.eddsa" in names
     assert image.measurement == program_image().measurement
+
+
+def test_answers_are_sealed_to_the_caller_so_the_host_reads_nothing(rig):
+    from enclave_sim import verify_quote
+    from zkescrow.escrow.actors import enclave_policy
+    rig.open()
+    policy = enclave_policy(rig.vendor, rig.sigstruct.mrsigner)
+    nonce = b"n" * 32
+    caller = Caller()
+    caller.channel = verify_quote(rig.enclave.attest(nonce), None, policy, nonce).channel()
+    relayed = []
+
+    def host(request):                                   # the untrusted host sees both directions
+        relayed.append(request)
+        relayed.append(rig.enclave.handle(request))
+        return relayed[-1]
+    sealed = caller.channel.call(host, "status", SID, reply_key=caller.reply_public_hex)
+    assert set(sealed) == {"sealed"}
+    assert caller.open_reply(sealed)["deposit"] == DEPOSIT
+    assert b"deposit" not in relayed[0] and b"deposit" not in relayed[1] and str(DEPOSIT).encode() not in relayed[1]
+    with pytest.raises(MalformedInput, match="does not open"):
+        Caller().open_reply(sealed)

@@ -14,9 +14,13 @@ attested X25519 key, answers signed by the attested Ed25519 key).
 """
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey as BoxPrivateKey
+from nacl.public import SealedBox
 from nacl.signing import SigningKey
 
 from circuits.crypto.eddsa import PublicKey as EddsaPublicKey
@@ -29,6 +33,7 @@ from .transactions import Transaction
 from .wallet import Wallet
 
 PROGRAM_MODULE = "zkescrow.escrow.enclave_program"
+CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"        # = enclave_program.CLOSE_DOMAIN
 PRODUCT_ID, SVN = 1, 1
 
 
@@ -43,6 +48,28 @@ def enclave_policy(vendor, signer_mrsigner: bytes, *, image: ProgramImage | None
     image = image or program_image()
     return Policy(measurements={image.measurement}, signer=signer_mrsigner, product_id=PRODUCT_ID, min_svn=SVN,
                   root_ca=vendor.root_certificate, revocation_lists=[vendor.crl()])
+
+
+class Caller:
+    """A party that calls the enclave over a secure channel and has its answers sealed to itself."""
+
+    channel = None
+
+    def __init__(self):
+        self.reply_key = BoxPrivateKey.generate()
+
+    @property
+    def reply_public_hex(self) -> str:
+        return bytes(self.reply_key.public_key).hex()
+
+    def open_reply(self, result):
+        """The enclave's answer: a sealed one is opened with this party's reply key."""
+        if isinstance(result, dict) and set(result) == {"sealed"}:
+            try:
+                return json.loads(SealedBox(self.reply_key).decrypt(bytes.fromhex(result["sealed"])))
+            except (CryptoError, ValueError) as exc:
+                raise MalformedInput(f"sealed enclave answer does not open: {exc}") from None
+        return result
 
 
 class EnclaveHost:
@@ -83,11 +110,12 @@ class EnclaveHost:
         return Transaction("register_enclave", {"quote": quote.to_dict(), "nonce": nonce, **keys})
 
 
-class Pole:
+class Pole(Caller):
     """A charging pole: registry entry, signing meter, and a wallet for its earnings."""
 
     def __init__(self, pole_id: str, operator: WalletKeys, price_per_wh: int, *, location: str = "52.5200N,13.4050E",
                  power_w: int = 11_000, register_wh: int = 1_234_000):
+        super().__init__()
         self.pole_id = pole_id
         self.operator = operator
         self.keys = WalletKeys.generate()            # the pole's own shielded wallet
@@ -135,10 +163,11 @@ class Pole:
         return self._reading(END)
 
 
-class Car:
+class Car(Caller):
     """The driver's side: wallet, pinned attestation expectations, per-session keys."""
 
     def __init__(self, keys: WalletKeys, ledger, circuit_keys, *, vendor, signer_mrsigner: bytes):
+        super().__init__()
         self.keys = keys
         self.wallet = Wallet(keys, ledger, circuit_keys)
         self.ledger = ledger
@@ -204,6 +233,10 @@ class Car:
         self.meter_log.check(parsed)
         self.meter_log.accept(parsed)
         return sign_ack(self.session_key, self.meter_log.session_id, parsed.page, self.meter_log.delivered_wh)
+
+    def close_authorization(self, session_id: str) -> str:
+        """The session key's signature that lets the enclave close this session."""
+        return self.session_key.sign(CLOSE_DOMAIN + session_id.encode()).signature.hex()
 
     def refund_key(self) -> SigningKey:
         """The per-session key that may refund a transparent escrow after its deadline."""

@@ -17,7 +17,11 @@ Rules it enforces, whatever its host says:
   * one settlement per session: the EdDSA release signature and the Ed25519 payout
     signature are made once, for the closing decision only;
   * after the refund height it signs nothing, so the driver's refund path (which
-    needs no enclave) never races a late release.
+    needs no enclave) never races a late release;
+  * only the session's parties close it (the car's session key or the pole's meter key).
+
+Requests reach it encrypted to its attested key; answers to session calls can be sealed to
+the caller's ``reply_key``, so the host that relays them learns neither energy nor amounts.
 
 The enclave sees the private inputs (energy, amounts, both parties' addresses) but
 cannot change the outcome: the ledger (transparent mode) and the escrow_release
@@ -33,17 +37,25 @@ Two signatures per settlement:
     ledger verifies for authority 'enclave' (transparent mode), after the enclave has
     checked the openings of both output notes (amounts and owners).
 """
+import functools
 import hashlib
+import json
+
+from nacl.exceptions import BadSignatureError
+from nacl.public import PublicKey as BoxPublicKey
+from nacl.public import SealedBox
+from nacl.signing import VerifyKey
 
 from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
 from circuits.notes import EscrowTerms, Note, note_commitment, release_message
 from enclave_sim import EnclaveProgram, ecall
-from zkescrow.errors import MalformedInput, WitnessError
+from zkescrow.errors import InvalidSignature, MalformedInput, WitnessError
 from zkescrow.escrow.attestation import endorsement_message
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
 from zkescrow.escrow.transactions import Transaction
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
+CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
 MODES = ("transparent", "shielded")
 OPEN_STATES = ("created", "funded", "streaming")
 
@@ -58,6 +70,28 @@ def _need_hex(value, name, length=64):
     if not isinstance(value, str) or len(value) != length or any(c not in "0123456789abcdef" for c in value):
         raise MalformedInput(f"{name} must be {length} lowercase hex digits")
     return value
+
+
+def private_ecall(function):
+    """An ecall whose answer can be sealed to its caller.
+
+    Secure-channel requests are encrypted to the enclave, but answers are only signed, so the
+    host would read them; with ``reply_key`` (hex X25519 public key of the caller) the answer is
+    {"sealed": hex}: a sealed box only the caller opens (energy, amounts, the escrow note).
+    """
+    @functools.wraps(function)
+    def wrapper(self, *args, reply_key=None, **kwargs):
+        result = function(self, *args, **kwargs)
+        if reply_key is None:
+            return result
+        box = SealedBox(BoxPublicKey(bytes.fromhex(_need_hex(reply_key, "reply_key"))))
+        return {"sealed": box.encrypt(json.dumps(result, sort_keys=True).encode()).hex()}
+    return ecall(wrapper)
+
+
+def close_message(session_id: str) -> bytes:
+    """What the car's session key (or the pole's meter key) signs to close a session."""
+    return CLOSE_DOMAIN + session_id.encode()
 
 
 class EscrowProgram(EnclaveProgram):
@@ -109,7 +143,7 @@ class EscrowProgram(EnclaveProgram):
 
     # --- session lifecycle -----------------------------------------------------------------
 
-    @ecall
+    @private_ecall
     def open_session(self, terms: dict) -> dict:
         """Record a session's terms; returns the escrow owner field a shielded deposit must be locked to."""
         if not isinstance(terms, dict):
@@ -146,7 +180,7 @@ class EscrowProgram(EnclaveProgram):
         view["escrow_owner"] = str(self._terms(s).owner)
         return view
 
-    @ecall
+    @private_ecall
     def fund(self, session_id: str, evidence: dict, height: int) -> dict:
         """Take the session to FUNDED.
 
@@ -176,7 +210,7 @@ class EscrowProgram(EnclaveProgram):
         self._commit()
         return self._view(s)
 
-    @ecall
+    @private_ecall
     def packet(self, session_id: str, reading: str, receipt: str, height: int) -> dict:
         """One energy packet: the meter's signed reading and the car's signed receipt for it."""
         s = self._session(session_id)
@@ -202,7 +236,7 @@ class EscrowProgram(EnclaveProgram):
         self._commit()
         return self._view(s)
 
-    @ecall
+    @private_ecall
     def authorize_next(self, session_id: str, delivered_wh: int, height: int) -> dict:
         """May the pole deliver the next packet?  Only if every packet so far is receipted and the next one
         stays within the deposit and the session's time."""
@@ -218,10 +252,22 @@ class EscrowProgram(EnclaveProgram):
             go, reason = False, "deposit exhausted"
         return {"go": go, "reason": reason, "paid_wh": s["paid_wh"], "counter": self.ctx.counter}
 
-    @ecall
-    def close(self, session_id: str, reason: str, height: int) -> dict:
-        """Close the session on the last receipted packet and sign the release (once)."""
+    @private_ecall
+    def close(self, session_id: str, reason: str, height: int, authorization: str) -> dict:
+        """Close the session on the last receipted packet and sign the release (once).
+
+        ``authorization``: hex Ed25519 signature over ``close_message`` by the car's session key or
+        the pole's meter key — only the session's parties may end it.
+        """
         s = self._session(session_id)
+        for key in (s["car_key"], s["meter_key"]):
+            try:
+                VerifyKey(bytes.fromhex(key)).verify(close_message(session_id), bytes.fromhex(str(authorization)))
+                break
+            except (BadSignatureError, ValueError, TypeError):
+                continue
+        else:
+            raise InvalidSignature("closing a session needs a signature by the car's or the pole's key")
         if s["state"] == "closing":
             return self._decision(s)
         if s["state"] not in ("funded", "streaming"):
@@ -245,7 +291,7 @@ class EscrowProgram(EnclaveProgram):
             out["escrow_note"] = s["funding"]
         return out
 
-    @ecall
+    @private_ecall
     def sign_payout(self, session_id: str, tx: dict, openings: list, height: int) -> dict:
         """Ed25519 authority for the transparent payout transaction that carries out the closing decision.
 
@@ -276,7 +322,7 @@ class EscrowProgram(EnclaveProgram):
         self._commit()
         return {"signature": self.ctx.sign(t.signing_bytes()).hex(), "counter": self.ctx.counter}
 
-    @ecall
+    @private_ecall
     def settled(self, session_id: str) -> dict:
         """Mark a shielded session settled (its release is on the ledger); idempotent."""
         s = self._session(session_id)
@@ -285,7 +331,7 @@ class EscrowProgram(EnclaveProgram):
             self._commit()
         return self._view(s)
 
-    @ecall
+    @private_ecall
     def status(self, session_id: str) -> dict:
         return self._view(self._session(session_id))
 

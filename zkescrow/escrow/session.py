@@ -201,9 +201,11 @@ class EscrowWorld:
     def car(self, name: str) -> Car:
         return Car(self.people[name], self.ledger, self.keys, vendor=self.vendor, signer_mrsigner=self.signer.mrsigner)
 
-    def call(self, channel, method: str, *args):
-        """An ecall over a secure channel through the host; remembers the enclave's counter (the anchor)."""
-        result = channel.call(self.host.transport, method, *args)
+    def call(self, party, method: str, *args):
+        """An ecall by ``party`` over its secure channel through the host, the answer sealed to the party;
+        remembers the enclave's counter (the anchor)."""
+        result = party.open_reply(party.channel.call(self.host.transport, method, *args,
+                                                     reply_key=party.reply_public_hex))
         if isinstance(result, dict) and isinstance(result.get("counter"), int):
             self.anchor = max(self.anchor, result["counter"])
         return result
@@ -242,7 +244,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
              "packet_wh": packet, "meter_key": service["meter_key"], "car_key": car.new_session_key(),
              "pole_owner": str(pole_pay.owner), "driver_owner": str(driver_pay.owner),
              "refund_height": refund_height, "close_height": refund_height - world.settle_window}
-    opened = world.call(car.channel, "open_session", terms)
+    opened = world.call(car, "open_session", terms)
     event(f"session {sid[:12]}… opened in the enclave: deposit {deposit:,}, {price} per Wh, "
           f"refund height {refund_height}")
 
@@ -265,7 +267,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         position = shielded.locate(ledger, note.commitment)
         evidence = {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
                     "commitment": str(note.commitment), "position": position}
-    world.call(car.channel, "fund", sid, evidence, ledger.height)
+    world.call(car, "fund", sid, evidence, ledger.height)
     event("enclave confirms the deposit: charging may start")
 
     # --- charging ------------------------------------------------------------------------------
@@ -273,7 +275,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         world.connect_pole(pole)
     car.start_metering(pole.pole_id, sid)
     begin = pole.begin(sid)
-    world.call(car.channel, "packet", sid, begin, car.receipt(begin, service["meter_key"]), ledger.height)
+    world.call(car, "packet", sid, begin, car.receipt(begin, service["meter_key"]), ledger.height)
     packets, silent, reason = 0, False, "driver stop (target reached)"
     while res.delivered_wh < target_wh:
         if faults.enclave_silent_after is not None and packets >= faults.enclave_silent_after:
@@ -281,7 +283,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
             silent, reason = True, "enclave gone"
             event(f"after {packets} packets the enclave disappears and never comes back")
             break
-        go = world.call(pole.channel, "authorize_next", sid, res.delivered_wh, ledger.height)
+        go = world.call(pole, "authorize_next", sid, res.delivered_wh, ledger.height)
         if not go["go"]:
             reason = go["reason"]
             event(f"pole stops: {go['reason']}")
@@ -304,18 +306,18 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         except (MalformedInput, InvalidSignature) as exc:
             event(f"car refuses packet {k}: {exc}")
             try:                                 # the pole's host pushes it anyway: the enclave must refuse too
-                world.call(pole.channel, "packet", sid, reading, "00" * 64, ledger.height)
+                world.call(pole, "packet", sid, reading, "00" * 64, ledger.height)
                 raise AssertionError("the enclave accepted a reading the car refused")
             except ZkEscrowError as exc2:
                 event(f"enclave refuses it too: {exc2}")
             reason = "bad meter reading"
             break
-        world.call(car.channel, "packet", sid, reading, receipt, ledger.height)
+        world.call(car, "packet", sid, reading, receipt, ledger.height)
         if faults.enclave_crash_at == packets:
             world.host.crash()
             counter = world.restart_enclave()
             event(f"enclave crashed after packet {k}; restarted from sealed state at counter {counter}")
-    status = None if silent else world.call(car.channel, "status", sid)
+    status = None if silent else world.call(car, "status", sid)
     if status is not None:
         res.energy_wh = status["paid_wh"]
     event(f"charging over ({reason}): {res.delivered_wh} Wh delivered in {packets} packets"
@@ -337,7 +339,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
             raise AssertionError(f"refund rejected: {result.rejected[0][1]}")
         res.outcome, res.close_reason, res.refunded, res.energy_wh = "refunded", reason, deposit, 0
     else:
-        decision = world.call(car.channel, "close", sid, reason, ledger.height)
+        decision = world.call(car, "close", sid, reason, ledger.height, car.close_authorization(sid))
         res.close_reason = reason
         event(f"enclave decides: {decision['energy_wh']} Wh → pole {decision['pay']:,}, "
               f"driver {decision['refund']:,} (signed EdDSA + Ed25519)")
@@ -347,7 +349,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         if mode == "transparent":
             tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
                                               pole=pole_pay, driver=driver_pay)
-            signed = world.call(car.channel, "sign_payout", sid, tx.to_json(), openings, ledger.height)
+            signed = world.call(car, "sign_payout", sid, tx.to_json(), openings, ledger.height)
             tx = transparent.with_signature(tx, signed["signature"])
         else:
             tx = shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
@@ -357,7 +359,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         if result.rejected:
             raise AssertionError(f"settlement rejected: {result.rejected[0][1]}")
         if mode == "shielded":
-            world.call(car.channel, "settled", sid)
+            world.call(car, "settled", sid)
         res.outcome, res.paid, res.refunded = "settled", decision["pay"], decision["refund"]
         res.energy_wh = decision["energy_wh"]
         if faults.double_release:
@@ -385,7 +387,7 @@ def _try_over_release(world, car, res, mode, sid, deposit, price, decision, escr
         tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout",
                                        {"session_id": sid, "authority": "enclave"})
         try:
-            world.call(car.channel, "sign_payout", sid, tx.to_json(), [], world.ledger.height)
+            world.call(car, "sign_payout", sid, tx.to_json(), [], world.ledger.height)
             raise AssertionError("the enclave signed an over-release")
         except ZkEscrowError as exc:
             event(f"over-release: the enclave refuses to sign ({exc})")
@@ -411,7 +413,7 @@ def _try_double_release(world, car, res, mode, sid, settled_tx, deposit, decisio
         tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
                                           pole=pole_pay, driver=driver_pay)
         try:
-            world.call(car.channel, "sign_payout", sid, tx.to_json(), openings, world.ledger.height)
+            world.call(car, "sign_payout", sid, tx.to_json(), openings, world.ledger.height)
             raise AssertionError("the enclave signed a second payout")
         except ZkEscrowError as exc:
             event(f"second payout: the enclave refuses ({exc})")
