@@ -105,6 +105,8 @@ def test_offline_party_closes_later_with_its_latest_cosigned_state(tmp_path):
         pay(car, pole, 1_000)
     car.pay(1_000)                                   # the pole went offline: this one never arrives
     blocks(ledger, 40)                               # ... for a long time
+    ledger.close()
+    ledger = Ledger(tmp_path)                        # the pole's node restarts from disk
     assert commit(ledger, api.settle(pole)).rejected == []       # the pole closes with what it holds
     assert commit(ledger, api.challenge(car, ledger)).rejected == []  # nothing newer the car can post
     blocks(ledger, 3)
