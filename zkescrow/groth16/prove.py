@@ -16,7 +16,8 @@ signals, then the private ones):
 
 The public signals are w[1..ℓ].  Zero and one witness values cost nothing in buildABC and the
 MSM skips them, so boolean-heavy circuits prove faster.  On large domains a forked helper process
-computes the B2 and C MSMs while the parent does the rest (two cores, nearly half the time).
+computes the B2 and C MSMs (about 45% of the work) while the parent does the rest, so two free
+cores finish in a little over half the time.
 """
 import multiprocessing
 import os
