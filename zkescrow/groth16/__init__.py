@@ -8,6 +8,8 @@ the prover::
     from zkescrow.groth16 import prove, verify, verify_batch, VerificationKey, Proof
 """
 import importlib
+import sys
+import types
 
 _EXPORTS = {
     "ProvingKey": "keys", "Contribution": "keys",
@@ -23,17 +25,39 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+_resolved = {}
+
+
+def _resolve(name):
+    if name not in _resolved:
+        module = _EXPORTS[name]
+        path = module if "." in module else f"{__name__}.{module}"
+        _resolved[name] = getattr(importlib.import_module(path), name)
+    return _resolved[name]
+
+
+class _Package(types.ModuleType):
+    """Exported names win over same-named submodules.
+
+    Importing ``zkescrow.groth16.prove`` binds the *module* as the package attribute
+    ``prove``; without this, ``from zkescrow.groth16 import prove`` would then return
+    the module instead of the function.
+    """
+
+    def __getattribute__(self, name):
+        if name in _EXPORTS:
+            return _resolve(name)
+        return super().__getattribute__(name)
 
 
 def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    path = module if "." in module else f"{__name__}.{module}"
-    value = getattr(importlib.import_module(path), name)
-    globals()[name] = value
-    return value
+    return _resolve(name)
 
 
 def __dir__():
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+sys.modules[__name__].__class__ = _Package
