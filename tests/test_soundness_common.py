@@ -311,8 +311,18 @@ def channel_statement(paid_old=70, packets=10, direction=0, nonce=5):
                                  direction)
 
 
+def settle_statement(balance=350):
+    """A shielded channel of 700 + 300 at 7 per unit, settled with B's balance at ``balance``."""
+    from zkescrow.channel.settle_circuit import channel_settle_inputs
+    from zkescrow.channel.terms import ChannelTerms
+    terms = ChannelTerms.new("a" * 64, "b" * 64, 0, 700, 300, shielded=True, unit=7,
+                             owner_a=SpendingKey.generate().owner, owner_b=SpendingKey.generate().owner)
+    return terms, channel_settle_inputs(terms, balance, random_blinding())
+
+
 def honest_cases(pool, escrow):
     """[(label, circuit, inputs)]: one or more honest statements per escrow circuit."""
+    _registered()
     owner = SpendingKey.generate().owner
     return [
         ("deposit", Deposit(), deposit_inputs(Note.new(5, owner))),
@@ -322,6 +332,7 @@ def honest_cases(pool, escrow):
         ("refund", EscrowRelease(depth=DEPTH), refund_statement(escrow).inputs),
         ("channel", ChannelUpdate(), channel_statement()),
         ("value_commitment", ValueCommitment(), value_commitment_inputs(77, random_blinding())),
+        ("channel_settle", get("channel_settle"), settle_statement()[1]),
     ]
 
 

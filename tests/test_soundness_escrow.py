@@ -21,7 +21,7 @@ from circuits.escrow.value_commitment import ValueCommitment, value_commitment_i
 from circuits.notes import Note, SpendingKey, note_commitment, nullifier, output_rho, owner_of, release_message
 from test_soundness_common import (DEPTH, P, accepts, assert_only_guard_fails, assert_rejected,  # noqa: F401
                                    channel_statement, escrow, failing, forge, pool, refund_statement,
-                                   release_statement, tampered, transfer_statement, wire)
+                                   release_statement, settle_statement, tampered, transfer_statement, wire)
 
 
 # --- deposit -----------------------------------------------------------------------------------
@@ -384,3 +384,34 @@ def test_value_commitment_openings_are_unique():
     point = VALUE_BASE.mul(P - 1) + BLINDING_BASE.mul(999)               # value −1
     negative = dict(inputs, value=P - 1, commitment=[int(point.x), int(point.y)])
     assert any("Num2Bits" in o for o in failing(circuit, forge(circuit, negative)))
+
+
+# --- channel_settle (zkescrow/channel/settle_circuit.py) -----------------------------------------
+
+def _settle_notes(terms, inputs, balance, owner_b=None):
+    from zkescrow.channel.terms import settlement_blind, settlement_rho
+    tid = terms.terms_id
+    owners = (inputs["owner_a"], inputs["owner_b"] if owner_b is None else owner_b)
+    values = ((terms.total - balance) % P, balance % P)
+    return [note_commitment(v, 0, o, settlement_rho(tid, j), settlement_blind(terms.salt, tid, j))
+            for j, (v, o) in enumerate(zip(values, owners))]
+
+
+def test_settle_balance_cannot_exceed_the_total():
+    from circuits.registry import get
+    terms, inputs = settle_statement(350)
+    circuit = get("channel_settle")
+    c = commit(1001, inputs["blind"])
+    cm_a, cm_b = _settle_notes(terms, inputs, 1001)
+    forged = dict(inputs, balance=1001, c=[int(c.x), int(c.y)], cm_a=cm_a, cm_b=cm_b)    # A's note: −1
+    assert_only_guard_fails(circuit, forge(circuit, forged), r"Split\[0\]\.RangeCheck")
+
+
+def test_settle_pays_only_the_owners_fixed_at_opening():
+    from circuits.registry import get
+    terms, inputs = settle_statement(350)
+    circuit = get("channel_settle")
+    thief = SpendingKey.generate().owner
+    cm_a, cm_b = _settle_notes(terms, inputs, 350, owner_b=thief)
+    forged = dict(inputs, owner_b=thief, cm_a=cm_a, cm_b=cm_b)
+    assert_only_guard_fails(circuit, forge(circuit, forged), r"ChannelTerms")
