@@ -102,3 +102,26 @@ def test_ledger_and_wallet_commands(tmp_path, escrow_keys_dir, capsys):
     assert code == 2 and "no wallet" in err
     code, _, err = run(capsys, "observe", "--data-dir", str(tmp_path / "nowhere"))
     assert code == 2 and "no ledger" in err
+
+
+def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
+    from escrow_statement_keys import StatementKeys
+    report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone")
+    for run_ in report["runs"]:
+        first, second = run_["session_results"]
+        assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, DEPOSIT_WH * PRICE_PER_WH)
+        assert second["outcome"] == "settled" and second["energy_wh"] == 120
+        assert run_["paid"] == 120 * PRICE_PER_WH
+        assert run_["conservation"]["before"] == run_["conservation"]["after"]
+    transparent, shielded = report["runs"]
+    assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled by the enclave"]
+    assert shielded["observer"]["outcome"]["values"] == ["refunded by the driver after the deadline",
+                                                         "released on the enclave's signature"]
+    assert report["comparison"]["proofs_made"] == {"transparent": 4, "shielded": 4}
+
+
+def test_cli_fault_names_are_the_demo_faults():
+    from zkescrow.cli.demo import demo
+    from zkescrow.escrow.demo import FAULTS
+    option = next(p for p in demo.params if p.name == "fault")
+    assert sorted(option.type.choices) == sorted(FAULTS)

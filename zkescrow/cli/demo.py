@@ -49,10 +49,13 @@ def write_report(report: dict, path: Path) -> None:
               help="Ledger, enclave platform and cached circuit keys.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--fault", type=click.Choice(["none", "pole-stops", "car-stops", "forged-reading", "backwards-reading",
+                                            "enclave-crash", "enclave-gone", "over-release", "double-release"]),
+              default="none", show_default=True, help="Make the first session of each mode go wrong this way.")
 @click.option("--save-wallets", is_flag=True,
               help="Write the participants' wallet key files to DATA_DIR/wallets for `zkescrow wallet`.")
 @channel_options
-def demo(mode, sessions, depth, data_dir, json_path, save_wallets, channel=False, v2g=False, price_signal=None):
+def demo(mode, sessions, depth, data_dir, json_path, fault, save_wallets, channel=False, v2g=False, price_signal=None):
     """Run EV-charging sessions through the escrow enclave and print what an observer learns.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
@@ -65,6 +68,7 @@ def demo(mode, sessions, depth, data_dir, json_path, save_wallets, channel=False
     \b
     Example:
       zkescrow demo --mode both --sessions 1 --json report.json
+      zkescrow demo --mode shielded --fault enclave-gone
     """
     if channel or v2g or price_signal:
         if not channel:
@@ -80,7 +84,8 @@ def demo(mode, sessions, depth, data_dir, json_path, save_wallets, channel=False
     data = Path(data_dir)
     if depth != 20:
         click.echo(f"Merkle depth {depth} (the design uses 20; smaller trees make smaller, faster proofs)")
-    report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo, save_wallets=save_wallets)
+    report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo, save_wallets=save_wallets,
+                      fault=fault)
     write_report(report, data / REPORT_NAME)
     click.echo("")
     click.echo(format_comparison(report))

@@ -16,13 +16,25 @@ from pathlib import Path
 
 from .observer import FIELDS, observe, table
 from .proofs import CircuitKeys
-from .session import MODES, EscrowWorld, MeteredKeys, run_session
+from .session import MODES, EscrowWorld, Faults, MeteredKeys, run_session
 
 DEMO_MARKER = "MADE_BY_ZKESCROW_DEMO"
 PRICE_PER_WH = 500            # base units (µEUR) per Wh: €0.50/kWh
 PACKET_WH = 10
 DEPOSIT_WH = 300              # each deposit covers 300 Wh
 DRIVER_FUNDS = 100_000_000
+#: ``--fault`` names: what goes wrong in the first session of each mode.
+FAULTS = {
+    "none": Faults(),
+    "pole-stops": Faults(pole_stops_after=5),
+    "car-stops": Faults(car_stops_after=5),
+    "forged-reading": Faults(forged_reading_at=6),
+    "backwards-reading": Faults(backwards_reading_at=6),
+    "enclave-crash": Faults(enclave_crash_at=8),
+    "enclave-gone": Faults(enclave_silent_after=8),
+    "over-release": Faults(over_release=True),
+    "double-release": Faults(double_release=True),
+}
 
 
 def prepare_data_dir(data_dir: Path) -> Path:
@@ -39,11 +51,12 @@ def prepare_data_dir(data_dir: Path) -> Path:
 
 
 def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: int = 1, depth: int = 20,
-             keys=None, log=print, onward: bool = True, save_wallets: bool = False) -> dict:
+             keys=None, log=print, onward: bool = True, save_wallets: bool = False, fault: str = "none") -> dict:
     """Run the demo (see the module docstring); returns the report (one mode: its run; several: runs + comparison).
 
     ``save_wallets`` writes the participants' key files to ``DATA_DIR/wallets`` (mode 0600) so that
-    ``zkescrow wallet …`` can go on from where the demo stopped.
+    ``zkescrow wallet …`` can go on from where the demo stopped.  ``fault`` (a name in ``FAULTS``)
+    makes the first session of each mode go wrong that way.
     """
     data_dir = Path(data_dir)
     start = time.perf_counter()
@@ -93,8 +106,11 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
         results = []
         for k in range(sessions):
             target = [200, 120, 260, 80][k % 4]
-            results.append(run_session(world, car, pole, mode, deposit=deposit, target_wh=target))
+            faults = FAULTS[fault] if k == 0 else None
+            results.append(run_session(world, car, pole, mode, deposit=deposit, target_wh=target, faults=faults))
             r = results[-1]
+            if not world.host.running:
+                say(f"the operator relaunches the escrow enclave (sealed state, counter {world.restart_enclave()})")
             say(f"session {k + 1}: {r.energy_wh} Wh, pole paid {r.paid:,}, driver refunded {r.refunded:,} ({r.outcome})")
             if onward and k == 0 and r.paid:
                 pole.wallet.scan()
