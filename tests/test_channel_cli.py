@@ -46,7 +46,7 @@ def test_demo_charges_and_settles(tmp_path):
     assert summary["packets"] == 12 and summary["wh_charged"] == 12 * PACKET_WH
     after, before = check_books(summary, 12 * 5_000, 0, 0)
     assert after["pole"] - before["pole"] == 60_000
-    assert summary["max_exposure"] == 5_000 and summary["ledger_value"]["channels"] == 0
+    assert summary["max_exposure"] == 5_000 and summary["locked_in_channels"] == 0
     text = (tmp_path / "log").read_text()
     assert "packets   12/12" in text and "exposure      0" in text
 
@@ -79,7 +79,7 @@ def test_demo_shielded_settles_into_notes(shared_dir):
     assert summary["step_proofs_verified"] == 2                      # updates 3 and 6 carried proofs
     assert summary["balance_b"] == 6 * 5_000 and summary["max_exposure"] == 5_000
     value = summary["ledger_value"]
-    assert value["channels"] == 0 and value["shielded"] == 7 * 5_000 and value["total"] == 1_500_000
+    assert summary["locked_in_channels"] == 0 and value["shielded"] == 7 * 5_000 and value["total"] == 1_500_000
     assert summary["ledger_after"] == summary["ledger_before"]      # the payout went into notes, not accounts
     assert summary["wallet_balances"] == {"car": 7 * 5_000 - 6 * 5_000, "pole": 6 * 5_000}
 

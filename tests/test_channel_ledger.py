@@ -11,6 +11,7 @@ from nacl.signing import SigningKey
 
 from zkescrow.channel import api
 from zkescrow.channel import transactions as T
+from zkescrow.channel.contract import escrow_account
 from zkescrow.channel.proofs import address_of
 from zkescrow.channel.state import Channel
 from zkescrow.escrow.ledger import Ledger
@@ -55,7 +56,7 @@ def test_open_locks_the_deposit_and_conserves_value(tmp_path):
     ledger = new_ledger(tmp_path)
     terms, _, _ = open_channel(ledger)
     assert ledger.balance(A) == 90_000
-    assert ledger.total_value()["channels"] == 10_000
+    assert T.locked_in_channels(ledger) == 10_000 == ledger.balance(escrow_account(terms.channel_id))
     assert ledger.total_value()["total"] == 150_001
     record = T.channel_record(ledger, terms.channel_id)
     assert record["status"] == "open" and record["locked"] == 10_000
@@ -180,7 +181,7 @@ def test_cooperative_close_settles_at_once(tmp_path):
     txs = api.settle(car, peer_signature=api.closing_signature(pole))
     assert commit(ledger, txs).rejected == []
     assert ledger.balance(B) == 51_000 and ledger.balance(A) == 99_000
-    assert ledger.total_value()["channels"] == 0
+    assert T.locked_in_channels(ledger) == 0
 
 
 def test_cooperative_close_needs_both_signatures(tmp_path):
@@ -251,4 +252,5 @@ def test_value_is_conserved_open_stream_close(tmp_path_factory, deposit_a, depos
     balance_b = deposit_b + paid[A] - paid[B]
     assert ledger.balance(B) == 50_000 - deposit_b + balance_b
     assert ledger.balance(A) == 100_000 - deposit_a + deposit_a + deposit_b - balance_b
-    assert ledger.total_value()["total"] == supply and ledger.total_value()["channels"] == 0
+    assert ledger.total_value()["total"] == supply and T.locked_in_channels(ledger) == 0
+    assert ledger.balance(escrow_account(terms.channel_id)) == 0

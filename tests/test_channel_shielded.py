@@ -228,7 +228,7 @@ def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
                                    settlement_blind(terms.salt, tid, NOTE_A))
     assert [c for _, c, _ in ledger.commitments()] == [cm_a, cm_b]
     value = ledger.total_value()
-    assert value["channels"] == 0 and value["shielded"] == terms.total and value["total"] == 150_000
+    assert T.locked_in_channels(ledger) == 0 and value["shielded"] == terms.total and value["total"] == 150_000
     assert amounts_in(ledger, balance_b, terms.total - balance_b, 6 * UNIT, 2 * UNIT) == []
     from zkescrow.escrow.wallet import Wallet
     for wallet_keys, value in ((WALLET_A, terms.total - balance_b), (WALLET_B, balance_b)):
@@ -322,7 +322,7 @@ def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
     retargeted = Transaction(tx.kind, {**tx.body, "party_a": B})
     assert commit(ledger, [retargeted]).rejected[0][1] == "proof does not verify"     # terms bound by the proof
     assert commit(ledger, [tx]).rejected == []
-    assert ledger.total_value()["channels"] == 8 * UNIT and ledger.total_value()["shielded"] == 12 * UNIT
+    assert T.locked_in_channels(ledger) == 8 * UNIT and ledger.total_value()["shielded"] == 12 * UNIT
     car, pole = Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
     for _ in range(3):
         pay(car, pole, UNIT)
@@ -334,4 +334,4 @@ def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
     pole_wallet = Wallet(WALLET_B, ledger, keys)
     pole_wallet.scan()
     assert pole_wallet.balance() == 3 * UNIT
-    assert ledger.total_value()["shielded"] == 20 * UNIT and ledger.total_value()["channels"] == 0
+    assert ledger.total_value()["shielded"] == 20 * UNIT and T.locked_in_channels(ledger) == 0

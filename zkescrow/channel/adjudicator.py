@@ -2,8 +2,10 @@
 
 Importing this module teaches the ledger (``zkescrow.escrow.rules``) the channel
 transaction kinds; a ledger created with ``extensions=("zkescrow.channel.adjudicator",)``
-imports it whenever it is opened.  Locked channel value counts in the ledger's
-conservation check (``channels.locked``).  Times are block heights.
+imports it whenever it is opened.  A channel's deposits sit in the ledger account
+``channel:<id>`` (``contract.escrow_account``), which only these handlers move, so
+they count in the ledger's conservation check like any balance; ``channels.locked``
+records the same amount.  Times are block heights.
 
     kind                          body                                               authorised by
     channel_open                  channel_id, party_a, party_b, deposit_a,          A (tx) and, if B funds or
@@ -47,7 +49,7 @@ from circuits.crypto.pedersen import commit
 from zkescrow.errors import MalformedInput
 from zkescrow.escrow import rules
 
-from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state
+from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state, release
 from .opening import _open, _top_up
 from .proofs import StepProof, closing_message
 from .settle_circuit import register as _register_settle_circuit
@@ -162,6 +164,7 @@ def _final_balance(channel: dict) -> int:
 
 def _pay_out(state, channel: dict, txid: str) -> None:
     balance = _final_balance(channel)
+    release(state, channel["channel_id"], channel["locked"])
     state.credit(channel["party_a"], channel["locked"] - balance)
     state.credit(channel["party_b"], balance)
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=txid)
@@ -251,6 +254,7 @@ def _settle_shielded(state, tx) -> None:
     if signals[2] != channel["locked"] or tuple(signals[3:5]) != combined_commitment(channel):
         _reject("the settlement proof does not split the channel's total at its final counters")
     state.add_notes(signals[5:7], b.get("ciphertexts"), tx.txid)
+    release(state, channel["channel_id"], channel["locked"])
     state.pool_value += channel["locked"]
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=tx.txid)
 
@@ -267,7 +271,6 @@ def _register() -> None:
     rules.register_kind("channel_settle", _settle)
     rules.register_kind("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
                         public_signals=_settle_signals)
-    rules.register_value_holder("channels", "SELECT COALESCE(SUM(locked), 0) FROM channels")
     from .funding import register as register_funding
     register_funding(lambda state, tx: _open(state, tx, from_notes=True))
 

@@ -67,3 +67,23 @@ def _set(state, channel_id: str, **values) -> None:
 
 def _point(obj) -> str:
     return json.dumps([str(int(c)) for c in obj])
+
+
+def escrow_account(channel_id: str) -> str:
+    """The ledger account that holds a channel's deposits: ``channel:<id>``.
+
+    It is not an Ed25519 address, so no signed transfer can spend from it; only the
+    channel handlers move value in (open, top-up) and out (settlement).  Holding the
+    value in an account keeps the ledger's conservation check exact without a
+    ledger-wide value holder.
+    """
+    return f"channel:{channel_id}"
+
+
+def lock(state, channel_id: str, amount: int) -> None:
+    state.credit(escrow_account(channel_id), amount)
+
+
+def release(state, channel_id: str, amount: int) -> None:
+    """Take ``amount`` out of the channel's account (the CHECK on balances refuses more than it holds)."""
+    state.db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (amount, escrow_account(channel_id)))

@@ -49,7 +49,7 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     from zkescrow.escrow.proofs import CircuitKeys
 
     from . import api
-    from .transactions import channel_record
+    from .transactions import channel_record, locked_in_channels
 
     out = out or sys.stdout
     started = time.perf_counter()
@@ -104,7 +104,7 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
         "settled_height": closed.height, "status": record["status"], "ledger_before": before,
         "ledger_after": {"car": ledger.balance(car), "pole": ledger.balance(pole)},
         "settlement_notes": [str(c) for _, c, _ in ledger.commitments()],
-        "ledger_value": ledger.total_value(), "seconds": round(time.perf_counter() - started, 2),
+        "ledger_value": ledger.total_value(), "locked_in_channels": locked_in_channels(ledger), "seconds": round(time.perf_counter() - started, 2),
     }
     print(f"closed cooperatively in block {closed.height}: pole's share {balance_b:,} µEUR of "
           f"{terms.total:,}{' (known to car and pole only)' if shielded else ''} ({len(txs)} tx, "

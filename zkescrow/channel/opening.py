@@ -10,7 +10,7 @@ from __future__ import annotations
 from circuits.crypto.pedersen import commit
 from zkescrow.escrow import rules
 
-from .contract import _channel, _int, _point, _reject, _set, open_signing_bytes
+from .contract import _channel, _int, _point, _reject, _set, lock, open_signing_bytes
 from .terms import channel_id_for
 
 MIN_CHALLENGE_PERIOD = 1
@@ -46,6 +46,7 @@ def _open(state, tx, *, from_notes: bool = False) -> None:
         if row is None or row["balance"] < deposit_b:
             _reject(f"party B cannot fund {deposit_b}")
         state.db.execute("UPDATE accounts SET balance = balance - ? WHERE address = ?", (deposit_b, b_addr))
+    lock(state, b["channel_id"], deposit_a + deposit_b)
     terms_id = payout = zero = None
     if shielded:
         terms_id, payout = str(rules._field(b, "terms_id")), str(rules._field(b, "payout_terms"))
@@ -78,6 +79,7 @@ def _top_up(state, tx) -> None:
     if channel["locked"] + amount >= 1 << 64:
         _reject("the channel total would exceed 2^64")
     state.debit_signed(tx, channel["party_a"], amount)
+    lock(state, channel["channel_id"], amount)
     updates = {"deposit_a": channel["deposit_a"] + amount, "locked": channel["locked"] + amount}
     if channel["shielded"]:
         _check_b_signature(b, channel["party_b"])

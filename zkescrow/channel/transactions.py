@@ -28,6 +28,12 @@ def channel_record(ledger, channel_id: str) -> dict:
     return dict(row)
 
 
+def locked_in_channels(ledger) -> int:
+    """Value the ledger's channels hold (in their ``channel:<id>`` accounts) right now."""
+    row = ledger.store.one("SELECT COALESCE(SUM(locked), 0) AS v FROM channels")
+    return row["v"]
+
+
 def open_transaction(terms: ChannelTerms, key_a: SigningKey, account_nonce: int,
                      key_b: SigningKey | None = None) -> Transaction:
     """channel_open signed by A (and by B when B funds or the channel is shielded)."""
