@@ -248,3 +248,26 @@ def test_random_walk_with_seeded_rng_matches_property():
     events = [(rng.choice(kinds), rng.choice(["car", "pole"]), rng.randrange(50)) for _ in range(2000)]
     car, pole, _ = run_schedule(events, V2G, pay_ahead=False, max_packets=200)
     assert_agreed(car, pole)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_garbage_from_the_peer_never_raises(junk):
+    car, pole = make_parties()
+    assert pole.handle(junk, 0) == []
+    assert pole.channel.transferred(pole.channel.peer) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from("0123456789abcdef\"{}:,x"))
+def test_a_mutated_update_is_refused_or_harmless(position, char):
+    car, pole = make_parties()
+    message = bytearray(car.channel.pay(500))
+    position %= len(message)
+    message[position] = ord(char)
+    out = pole.handle(bytes(message), 0)
+    received = pole.channel.transferred(car.channel.address)
+    if out:                                   # accepted: only if the signed content survived the mutation
+        assert received == 500 and pole.controller.paid_in == 500
+    else:
+        assert received == 0 and pole.rejected
