@@ -165,3 +165,19 @@ def test_sigkill_during_block_commit_leaves_a_consistent_ledger(tmp_path):
         heights.append(ledger.height)
         ledger.close()
     assert heights == sorted(heights) and heights[-1] > 0
+
+
+@pytest.mark.slow
+def test_a_full_note_tree_rejects_the_transaction_not_the_block(tmp_path, people, circuit_keys):
+    alice, bob = people
+    ledger = Ledger.create(tmp_path, {alice.address: 100, bob.address: 5}, depth=ESCROW_DEPTH, keys=circuit_keys)
+    wallet = Wallet(alice, ledger, circuit_keys)
+    capacity = 1 << ESCROW_DEPTH
+    shields = [wallet.shield(1) for _ in range(capacity + 1)]
+    for tx in shields:
+        ledger.submit(tx)
+    ledger.submit(transfer(bob, alice.address, 5, 0))
+    result = ledger.commit_block()
+    assert len(result.accepted) == capacity + 1                 # 16 shields and the transparent transfer
+    assert "note tree is full" in result.rejected[0][1]
+    assert ledger.total_value()["total"] == 105 and ledger.pool_value == capacity

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from circuits.notes import MAX_VALUE, to_field
-from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected, ZkEscrowError
+from zkescrow.errors import (InvalidSignature, MalformedInput, MerkleTreeFull, TransactionRejected,
+                             ZkEscrowError)
 
 from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
 
@@ -131,7 +132,10 @@ class BlockState:
                 not all(isinstance(c, str) for c in ciphertexts):
             _reject(f"expected {len(commitments)} note ciphertexts (hex strings)")
         for cm, ct in zip(commitments, ciphertexts):
-            position = self.frontier.append(cm)
+            try:
+                position = self.frontier.append(cm)
+            except MerkleTreeFull:
+                _reject(f"the note tree is full ({self.frontier.capacity} leaves)")
             self.db.execute("INSERT INTO commitments(position, commitment, ciphertext, txid) VALUES (?, ?, ?, ?)",
                             (position, str(cm), ct, txid))
 
