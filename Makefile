@@ -29,7 +29,7 @@ $(NPMDIR)/node_modules/.package-lock.json: $(NPMDIR)/package.json $(NPMDIR)/pack
 interop: $(NPMDIR)/node_modules/.package-lock.json
 
 demo: venv
-	$(VENV)/bin/zkescrow demo
+	$(VENV)/bin/zkescrow demo --mode both
 
 test: venv-test interop
 	$(PY) -m pytest -n $(JOBS) --durations=15
