@@ -1,4 +1,4 @@
-"""Soundness audit helpers: honest witnesses for every escrow circuit, tampering, and a free-wire finder.
+"""Soundness audit tools: honest witnesses for every escrow circuit, tampering, and a free-wire finder.
 
 The attack tests (tests/test_soundness_*.py) never go through a witness builder
 or the DSL's witness path to produce the malicious assignment: they take an honest
@@ -346,7 +346,9 @@ def _registered():
 
 @pytest.mark.parametrize("name", [name for name, _ in _registered()])
 def test_every_public_input_is_used_in_a_constraint(name):
-    """An unused public input has zero QAP polynomials: Groth16 then accepts the proof for any value of it."""
+    """A public input in no constraint says nothing: the prover may claim any value for it, and unless the
+    setup adds snarkjs's extra public-input rows its QAP polynomials vanish, so anyone could change it in
+    an existing proof.  Each circuit must constrain (or at least square-bind) every public input."""
     entry = dict(_registered())[name]
     params = {k: min(v, DEPTH) for k, v in entry.defaults.items() if k == "depth"}
     r1cs = get(name, **params).compile()

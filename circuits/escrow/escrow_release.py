@@ -105,7 +105,8 @@ class EscrowRelease(Circuit):
                 rho = output_rho_gadget(cs, nf, j)
                 cs.assert_equal(note_commitment(cs, value, self.asset, recipient, rho, blind), public)
         with cs.scope("BindExtData"):
-            # a public input in no constraint has zero QAP polynomials and Groth16 would accept any value of it
+            # the square puts the public input in a constraint (tornado's guard, as in transfer): the
+            # proof then binds it whether or not the setup adds snarkjs's extra public-input rows
             cs.mul(self.ext_data_hash, self.ext_data_hash)
 
 
