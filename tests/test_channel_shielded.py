@@ -107,6 +107,12 @@ def test_tampered_commitment_or_opening_is_rejected():
     off_curve = {**message, "state": {**message["state"], "commitment": ["1", "2"]}}
     with pytest.raises(MalformedInput):
         api.verify_update(pole, json.dumps(off_curve).encode())
+    from zkescrow.bn254.constants import R
+    order_two = {**message, "state": {**message["state"], "commitment": ["0", str(int(R) - 1)]}}
+    with pytest.raises(MalformedInput, match="subgroup"):
+        ShieldedBalanceProof.from_json(order_two["state"])            # what the ledger parses
+    with pytest.raises(ChannelError):
+        api.verify_update(pole, json.dumps(order_two).encode())        # the receiver: no opening matches
     assert api.verify_update(pole, json.dumps(message).encode()).amount == UNIT     # the genuine one still works
 
 

@@ -197,7 +197,8 @@ class ShieldedBalanceProof(_Signed):
                 "commitment": [str(c) for c in self.commitment], "signatures": dict(self.signatures)}
 
     @classmethod
-    def from_json(cls, data) -> "ShieldedBalanceProof":
+    def from_json(cls, data, *, check_subgroup: bool = True) -> "ShieldedBalanceProof":
+        """Parse; ``check_subgroup=False`` only where the caller then checks an opening (which implies it)."""
         obj = _load(data)
         if obj.get("kind") != "shielded":
             raise MalformedInput("not a shielded balance proof")
@@ -206,7 +207,7 @@ class ShieldedBalanceProof(_Signed):
             raise MalformedInput("commitment must be [x, y]")
         from zkescrow.bn254.constants import R
         point = tuple(_int({"c": c}, "c", int(R) - 1) for c in cm)
-        if not Point(*point).in_subgroup():
+        if not Point(*point).is_on_curve() or (check_subgroup and not Point(*point).in_subgroup()):
             raise MalformedInput("the commitment is not a point of the Baby Jubjub prime-order subgroup")
         return cls(_hex(obj, "channel_id"), _hex(obj, "sender"), _int(obj, "nonce"), point, _signatures(obj))
 
