@@ -167,7 +167,7 @@ def _stream(parties: dict, schedule: list[dict], grid_key: SigningKey, packets: 
         max_exposure = max(max_exposure, exposure)
         car, pole = parties["car"].controller, parties["pole"].controller
         line = (f"packets {released:>4}/{packets}  {car.wh_metered:>6,} Wh charged  {car.wh_supplied:>6,} Wh fed back  "
-                f"paid {car.paid_out:>9,} µEUR  refunded {pole.paid_out:>9,} µEUR  exposure {exposure:>6,} µEUR  "
+                f"car paid {car.paid_out:>9,} µEUR  pole paid {pole.paid_out:>9,} µEUR  exposure {exposure:>6,} µEUR  "
                 f"{'charge' if direction == CHARGE else 'feed-in'} @ {car.price // PACKET_WH if car.price else 0}"
                 f" µEUR/Wh")
         if tty:
