@@ -15,6 +15,7 @@ from zkescrow.channel.contract import escrow_account
 from zkescrow.channel.proofs import address_of
 from zkescrow.channel.state import Channel
 from zkescrow.escrow.ledger import Ledger
+from zkescrow.errors import MalformedInput
 from zkescrow.escrow.transactions import Transaction
 
 CAR, POLE, OTHER = (SigningKey(bytes([i]) * 32) for i in (11, 12, 13))
@@ -100,14 +101,21 @@ def test_settle_before_the_period_is_refused(tmp_path):
 
 
 def test_offline_party_closes_later_with_its_latest_cosigned_state(tmp_path):
+    from zkescrow.channel.storage import load_channel, save_channel
     ledger = new_ledger(tmp_path)
     terms, car, pole = open_channel(ledger)
     for _ in range(3):
         pay(car, pole, 1_000)
-    car.pay(1_000)                                   # the pole went offline: this one never arrives
+    save_channel(pole, tmp_path / "pole-channel.json")
+    assert (tmp_path / "pole-channel.json").stat().st_mode & 0o777 == 0o600
+    del pole                                         # the pole goes offline (its process ends)
+    car.pay(1_000)                                   # ... so this update never arrives
     blocks(ledger, 40)                               # ... for a long time
     ledger.close()
     ledger = Ledger(tmp_path)                        # the pole's node restarts from disk
+    pole = load_channel(tmp_path / "pole-channel.json", POLE)
+    with pytest.raises(MalformedInput, match="another key"):
+        load_channel(tmp_path / "pole-channel.json", CAR)
     assert commit(ledger, api.settle(pole)).rejected == []       # the pole closes with what it holds
     assert commit(ledger, api.challenge(car, ledger)).rejected == []  # nothing newer the car can post
     blocks(ledger, 3)

@@ -217,6 +217,9 @@ def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
     stale = Channel(terms, POLE, prover=keys)        # the pole forgets its own payment and the car's
     stale.counters[A] = pole.counters[A]             # ... but keeps what the car paid it
     assert commit(ledger, api.settle(stale)).rejected == []
+    from zkescrow.channel.storage import load_channel, save_channel
+    save_channel(car, tmp_path / "car.json")         # the car was offline: it answers from its saved state
+    car = load_channel(tmp_path / "car.json", CAR, prover=keys)
     challenge = api.challenge(car, ledger)
     assert len(challenge) == 1 and challenge[0].kind == "channel_counter_shielded"
     assert commit(ledger, challenge).rejected == []

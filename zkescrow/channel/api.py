@@ -9,6 +9,7 @@ state channel framework) needs five things from zkescrow, all here::
     upd     = verify_update(channel, msg)                     # payee  -> Verified(amount, receipt, proof)
     accept_receipt(channel, upd.receipt)                      # payer  <- the payee's countersignature
     txs     = settle(channel, ledger=..., peer_signature=...) # either -> ledger transactions
+    save_channel(channel, path); load_channel(path, my_key)   # survive going offline
 
 Messages are canonical JSON bytes, so any transport (HTTP headers, websockets,
 queues, files) can carry them; nothing here knows what is being paid for.
@@ -25,13 +26,15 @@ from nacl.signing import SigningKey
 
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of
 from .state import Channel
+from .storage import load_channel, save_channel
 from .terms import ChannelTerms
 from .transactions import (channel_record, close_transactions, closing_signature, cooperative_close_transactions,
                            counter_transactions, open_transaction, settle_shielded_transaction, settle_transaction)
 
 __all__ = ["BalanceProof", "ShieldedBalanceProof", "Opening", "StepProof", "ChannelTerms", "Channel", "Verified",
            "new_channel", "open_transaction", "make_update", "verify_update", "accept_receipt", "verify_backlog",
-           "closing_signature", "settle", "challenge", "settle_after_period", "address_of"]
+           "closing_signature", "settle", "challenge", "settle_after_period", "address_of", "save_channel",
+           "load_channel"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Keep a party's channel on disk, so it can go offline (or crash) and still close later.
+
+``save_channel(channel, path)`` writes the terms (with the shared secrets), both
+counters (latest and co-signed), the openings a shielded party needs to prove a
+close or settle, and the proof-chain tips — atomically and with mode 0600: the
+file holds the channel salt and the openings, never the signing key.
+``load_channel(path, key, prover=None)`` rebuilds the ``Channel``.  Save after
+every receipt taken or given (the co-signed counters are what a close needs).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from nacl.signing import SigningKey
+
+from zkescrow.errors import MalformedInput
+
+from .proofs import Opening
+from .state import Channel, Counter, parse_state
+from .terms import ChannelTerms
+
+VERSION = 1
+
+
+def _counter_json(counter: Counter) -> dict:
+    # every opening stays: a stale close may record any earlier co-signed commitment, and the
+    # challenge must prove the step from it
+    return {"latest": counter.latest.to_json(), "cosigned": counter.cosigned.to_json(), "step": counter.step,
+            "proven": None if counter.proven is None else [str(c) for c in counter.proven],
+            "openings": [[[str(c) for c in point], opening.to_json()]
+                         for point, opening in counter.openings.items()]}
+
+
+def _counter_from_json(obj: dict) -> Counter:
+    openings = {tuple(int(c) for c in point): Opening.from_json(opening) for point, opening in obj["openings"]}
+    proven = None if obj["proven"] is None else tuple(int(c) for c in obj["proven"])
+    return Counter(parse_state(obj["latest"]), parse_state(obj["cosigned"]), openings, int(obj["step"]), proven)
+
+
+def save_channel(channel: Channel, path: str | Path) -> None:
+    """Write ``channel`` to ``path`` (mode 0600, replaced atomically)."""
+    data = {"version": VERSION, "terms": channel.terms.to_json(private=True), "address": channel.address,
+            "counters": {party: _counter_json(c) for party, c in channel.counters.items()},
+            "sent_updates": channel.sent_updates,
+            "own_signatures": {str(n): s for n, s in channel._own_signatures.items()}}
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_channel(path: str | Path, key: SigningKey, *, prover=None, proof_every: int = 0) -> Channel:
+    """The ``Channel`` saved at ``path``, for the holder of ``key``."""
+    try:
+        data = json.loads(Path(path).read_text())
+        if data.get("version") != VERSION:
+            raise MalformedInput(f"unknown channel file version {data.get('version')!r}")
+        terms = ChannelTerms.from_json(data["terms"])
+        channel = Channel(terms, key, prover=prover, proof_every=proof_every)
+        if channel.address != data["address"]:
+            raise MalformedInput("this channel file belongs to another key")
+        channel.counters = {party: _counter_from_json(c) for party, c in data["counters"].items()}
+        if set(channel.counters) != {terms.party_a, terms.party_b}:
+            raise MalformedInput("channel file counters are not the two parties'")
+        channel.sent_updates = int(data["sent_updates"])
+        channel._own_signatures = {int(n): s for n, s in data["own_signatures"].items()}
+        return channel
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MalformedInput(f"{path} is not a channel file: {exc}") from None
