@@ -1,11 +1,17 @@
 """Token streaming over payment channels: signed and Pedersen-committed balance proofs.
 
-Modules: ``proofs`` (BalanceProof, ShieldedBalanceProof, StepProof), ``terms``
-(ChannelTerms and the hashes the ledger binds), ``state`` (one party's Channel),
-``controller`` (packet/payment synchronisation, a pure state machine),
-``pricing`` (signed price signals), ``storage`` (a party's channel on disk), ``session`` (a Party: channel + controller as
-bytes in/out), ``adjudicator`` with ``opening`` and ``contract`` (the ledger extension),
-``funding`` (opening from shielded notes), ``transactions`` (transaction builders), ``settle_circuit`` (channel_settle), ``api`` (the
-integration API for channel libraries), ``demo`` (the streaming demo).
+Modules:
+``proofs``          BalanceProof, ShieldedBalanceProof, StepProof, Opening
+``terms``           ChannelTerms and the hashes the ledger and circuits bind
+``state``           one party's Channel: pay, receive, countersign
+``controller``      packet/payment synchronisation, a pure event-driven state machine
+``pricing``         signed price signals (price and direction)
+``session``         a Party: channel + controller, bytes in and bytes out
+``storage``         a party's channel on disk
+``adjudicator``     the ledger extension (with ``opening``, ``contract``, ``funding``)
+``transactions``    builders of the channel's ledger transactions
+``settle_circuit``  the channel_settle circuit
+``api``             the integration API for channel libraries
+``demo``            the streaming demo
 Importing this package imports none of them.
 """
