@@ -28,6 +28,8 @@ alternative §9 allows, it is noted here.
     EXT_DATA          e     = H(D, digest of recipient, fee, ciphertexts…)        binds a JoinSplit's public extras
     MERKLE_ZERO       not a hash input: names the empty-leaf constant of the note tree, keccak256("zkescrow") mod r
                       (circuits.crypto.merkle.ZERO_LEAF); the number is reserved so no other tag takes it.
+    PAYMENT_BLIND     r_pay = H(D, nf_E, terms)                                   blinding of an escrow release's
+                      payment note, derived so the pole can rebuild it (circuits/notes.py EscrowTerms)
 
 H is ``circuits.crypto.poseidon.poseidon`` natively and ``circuits.gadgets.poseidon.poseidon`` in circuits, e.g.
 ``poseidon([Domain.NULLIFIER, nk, cm, pos])`` and ``poseidon(cs, Domain.NULLIFIER, nk, cm, pos)``.
@@ -50,3 +52,4 @@ class Domain(IntEnum):
     RELEASE_MESSAGE = 9
     EXT_DATA = 10
     MERKLE_ZERO = 11
+    PAYMENT_BLIND = 12

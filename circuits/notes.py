@@ -169,6 +169,15 @@ class EscrowTerms:
         """An escrow note's nullifier key is its owner hash: both the enclave and the driver can spend it."""
         return nullifier(self.owner, note.commitment, position)
 
+    def payment_blind(self, escrow_nullifier: int) -> int:
+        """blind_pay = H(PAYMENT_BLIND, nf_E, terms): the pole's payment note's blinding factor.
+
+        Derived, not chosen by whoever proves the release, so the pole can rebuild its
+        payment note from the public release and the terms it agreed to — a prover who
+        sends it a bad ciphertext (or none) cannot make the payment unspendable.
+        """
+        return poseidon([Domain.PAYMENT_BLIND, escrow_nullifier, self.terms_hash])
+
 
 def release_message(session_id: int, energy_wh: int, final_nonce: int) -> int:
     """m = H(RELEASE_MESSAGE, sessionId, E_Wh, finalNonce): what the enclave signs to release an escrow."""

@@ -7,7 +7,7 @@ from circuits.crypto.pedersen import random_blinding
 from circuits.escrow.channel_update import ChannelState, ChannelUpdate, channel_update_inputs
 from circuits.escrow.escrow_release import REFUND, RELEASE, EscrowRelease, escrow_release_inputs
 from circuits.escrow.value_commitment import ValueCommitment, value_commitment_inputs
-from circuits.notes import EscrowTerms, Note, SpendingKey, release_message
+from circuits.notes import EscrowTerms, Note, SpendingKey, output_rho, release_message
 from conftest import run_snarkjs
 from zkescrow.errors import UnsatisfiedConstraint, WitnessError
 from zkescrow.formats.r1cs_file import write_r1cs
@@ -131,3 +131,15 @@ def test_snarkjs_accepts_release_and_channel_witnesses(escrow, release_circuit, 
         write_wtns(circuit.witness(inputs), tmp_path / f"{name}.wtns")
         out = run_snarkjs("wtns", "check", tmp_path / f"{name}.r1cs", tmp_path / f"{name}.wtns")
         assert "WITNESS IS CORRECT" in out.stdout + out.stderr
+
+
+def test_pole_rebuilds_its_payment_note_from_public_data_and_the_terms(escrow, release_circuit):
+    """The payment note's blind is derived, so a bad ciphertext cannot freeze the pole's money."""
+    enclave, driver, pole, terms, note, tree, path = escrow
+    st = release(escrow, energy=40)
+    nf, pay = st.public["nullifier"], 40 * terms.price_per_wh          # both known to the pole
+    rebuilt = Note(pay, pole.owner, output_rho(nf, 0), terms.payment_blind(nf), note.asset)
+    assert rebuilt.commitment == st.public["pay_commitment"]
+    forged = dict(st.inputs, pay_commitment=Note.new(pay, pole.owner, rho=output_rho(nf, 0)).commitment)
+    with pytest.raises(UnsatisfiedConstraint):
+        release_circuit.witness(forged)                                 # a prover-chosen blind is refused

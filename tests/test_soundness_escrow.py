@@ -18,6 +18,8 @@ from circuits.escrow.deposit import Deposit, deposit_inputs
 from circuits.escrow.escrow_release import EscrowRelease
 from circuits.escrow.transfer import Transfer
 from circuits.escrow.value_commitment import ValueCommitment, value_commitment_inputs
+from circuits.crypto.poseidon import poseidon
+from circuits.domains import Domain
 from circuits.notes import Note, SpendingKey, note_commitment, nullifier, output_rho, owner_of, release_message
 from test_soundness_common import (DEPTH, P, accepts, assert_only_guard_fails, assert_rejected,  # noqa: F401
                                    channel_statement, escrow, failing, forge, pool, refund_statement,
@@ -169,8 +171,11 @@ def release_honest(escrow, release_circuit):
 def _recommit_split(inputs, pay, refund):
     out = dict(inputs)
     nf = inputs["nullifier"]
+    terms = poseidon([Domain.TERMS, inputs["owner_driver"], inputs["owner_pole"], inputs["price"],
+                      inputs["session_id"]])
+    pay_blind = poseidon([Domain.PAYMENT_BLIND, nf, terms])
     out["pay_commitment"] = note_commitment(pay % P, inputs["asset"], inputs["owner_pole"], output_rho(nf, 0),
-                                            inputs["pay_blind"])
+                                            pay_blind)
     out["refund_commitment"] = note_commitment(refund % P, inputs["asset"], inputs["owner_driver"],
                                                output_rho(nf, 1), inputs["refund_blind"])
     return out

@@ -2,7 +2,9 @@
 
 Public:  root, nullifier, pay_commitment, refund_commitment, session_id, height, mode, asset, ext_data_hash
 Private: the escrow note (value, ρ, blind, Merkle path), the terms (enclave key, owners, price,
-         refund height), energy, final nonce, the enclave's EdDSA signature, the driver's key, blinds
+         refund height), energy, final nonce, the enclave's EdDSA signature, the driver's key, the
+         refund note's blind (the payment note's blind is H(PAYMENT_BLIND, nf_E, terms), so the pole
+         can rebuild its note without trusting the prover's ciphertext)
 
 mode 0 (release): the enclave signed H(RELEASE_MESSAGE, session, E_Wh, nonce); the pole gets
                   E_Wh·price, the driver the rest (≥ 0: a release never exceeds the deposit).
@@ -65,7 +67,6 @@ class EscrowRelease(Circuit):
     sig_r8y = Private()
     sig_s = Private()
     driver_sk = Private()
-    pay_blind = Private()
     refund_blind = Private()
 
     def __init__(self, depth: int = 20):
@@ -98,8 +99,9 @@ class EscrowRelease(Circuit):
             pay = cs.mul(releasing, cs.mul(self.energy_wh, self.price))
             refund = self.value - pay
             range_check(cs, refund, 64)
+        pay_blind = poseidon(cs, Domain.PAYMENT_BLIND, nf, terms)
         for j, (value, recipient, blind, public) in enumerate([
-                (pay, self.owner_pole, self.pay_blind, self.pay_commitment),
+                (pay, self.owner_pole, pay_blind, self.pay_commitment),
                 (refund, self.owner_driver, self.refund_blind, self.refund_commitment)]):
             with cs.scope("CreateOutput"):
                 rho = output_rho_gadget(cs, nf, j)
@@ -155,7 +157,7 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
         pay, energy_wh, final_nonce = 0, 0, 0
         r8, s, sk = IDENTITY, 0, driver_key.sk
     nf = terms.nullifier(note, path.index)
-    pay_note = Note.new(pay, terms.owner_pole, rho=output_rho(nf, 0), asset=note.asset)
+    pay_note = Note(pay, terms.owner_pole, output_rho(nf, 0), terms.payment_blind(nf), note.asset)
     refund_note = Note.new(note.value - pay, terms.owner_driver, rho=output_rho(nf, 1), asset=note.asset)
     public = {"root": root, "nullifier": nf, "pay_commitment": pay_note.commitment,
               "refund_commitment": refund_note.commitment, "session_id": terms.session_id, "height": height,
@@ -165,5 +167,5 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
                "enclave_ay": int(terms.enclave_key.y), "owner_driver": terms.owner_driver,
                "owner_pole": terms.owner_pole, "price": terms.price_per_wh, "refund_height": terms.refund_height,
                "energy_wh": energy_wh, "final_nonce": final_nonce, "sig_r8x": int(r8.x), "sig_r8y": int(r8.y),
-               "sig_s": int(s), "driver_sk": sk, "pay_blind": pay_note.blind, "refund_blind": refund_note.blind}
+               "sig_s": int(s), "driver_sk": sk, "refund_blind": refund_note.blind}
     return ReleaseStatement({**public, **private}, public, pay_note, refund_note)
