@@ -71,7 +71,7 @@ def measure_prove(fx_dir: Path, runs: int, warmup: int) -> dict:
 
     def seq():
         t = {}
-        prove(pk, witness, timings=t)
+        prove(pk, witness, workers=1, timings=t)
         return t
     totals, per_run = _series(seq, runs, warmup)
     for t in per_run:
