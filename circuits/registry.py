@@ -73,3 +73,5 @@ register("channel_update", "circuits.escrow.channel_update:ChannelUpdate", {},
          "move a Pedersen-committed channel balance by k packets at the agreed price")
 register("value_commitment", "circuits.escrow.value_commitment:ValueCommitment", {},
          "a Baby Jubjub Pedersen commitment opens to a 64-bit value")
+register("channel_settle", "zkescrow.channel.settle_circuit:ChannelSettle", {},
+         "pay a closed shielded channel out into two notes without revealing the split")
