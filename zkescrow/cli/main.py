@@ -6,6 +6,7 @@ for the modules of ``zkescrow bench``.  Errors follow one rule: a
 other ``ZkEscrowError`` (malformed input) is one line and exit 2.
 """
 import importlib
+import json
 import sys
 
 import click
@@ -61,6 +62,24 @@ def cli():
     """
 
 
+def _usage_line(exc: click.UsageError) -> str:
+    """A click usage error as one line: what was wrong and where the help is."""
+    ctx = exc.ctx
+    where = ctx.command_path if ctx is not None else "zkescrow"
+    if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())) and isinstance(ctx.command, click.Group):
+        names = ", ".join(ctx.command.list_commands(ctx))
+        message = f"missing command (one of: {names})"
+    else:
+        message = " ".join(exc.format_message().split())
+    return f"{where}: {message} (see '{where} --help')"
+
+
+def _os_error_line(exc: OSError) -> str:
+    if exc.filename is not None and exc.strerror:
+        return f"zkescrow: {exc.filename}: {exc.strerror}"
+    return f"zkescrow: {exc}"
+
+
 def main(argv=None):
     """Run the CLI; map library errors to one line on stderr and exit 1 or 2."""
     try:
@@ -68,8 +87,11 @@ def main(argv=None):
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(_usage_line(exc), err=True)
+        sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"zkescrow: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(2)
     except StatementFalse as exc:
         click.echo(f"zkescrow: {exc}", err=True)
@@ -78,7 +100,13 @@ def main(argv=None):
         click.echo(f"zkescrow: {exc}", err=True)
         sys.exit(2)
     except OSError as exc:
-        click.echo(f"zkescrow: {exc}", err=True)
+        click.echo(_os_error_line(exc), err=True)
+        sys.exit(2)
+    except json.JSONDecodeError as exc:
+        click.echo(f"zkescrow: not valid JSON: {exc}", err=True)
+        sys.exit(2)
+    except UnicodeDecodeError as exc:
+        click.echo(f"zkescrow: not UTF-8 text: {exc}", err=True)
         sys.exit(2)
     sys.exit(0)
 
