@@ -24,7 +24,17 @@ def _params(depth, pairs) -> dict:
             raise MalformedInput(f"--param {key}: {value!r} is not an integer") from None
     if depth is not None:
         params["depth"] = depth
+    if "depth" in params:
+        check_depth(params["depth"])
     return params
+
+
+def check_depth(depth) -> int:
+    """A Merkle depth the native tree accepts (1..MAX_DEPTH); larger or smaller ones fail before compiling."""
+    from circuits.crypto.merkle import MAX_DEPTH
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
+        raise MalformedInput(f"depth must be an integer in 1..{MAX_DEPTH}, got {depth!r}")
+    return depth
 
 
 def _circuit(name, depth, pairs):

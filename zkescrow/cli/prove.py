@@ -120,6 +120,9 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
         circuit_params = _parse_params(params)
         if depth is not None:
             circuit_params["depth"] = depth
+        if "depth" in circuit_params:
+            from .circuits import check_depth
+            check_depth(circuit_params["depth"])
         circuit = registry.get(name, **circuit_params)
         inputs = _read_json(input_path, "circuit input")
         if not isinstance(inputs, dict):
@@ -146,9 +149,6 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
     from ..groth16.prove import prove as groth16_prove
     pk = read_zkey(zkey_path)
     t_key = time.perf_counter()
-    if pk.gamma2 == pk.delta2:
-        click.echo(f"warning: {zkey_path} has no phase-2 contribution (gamma = delta): anyone holding the ptau "
-                   f"can forge proofs under it; add one with `zkescrow zkey contribute`", err=True)
     if len(witness) != pk.n_vars:
         raise MalformedInput(f"{source} has {len(witness)} values but {zkey_path} needs {pk.n_vars} "
                              f"(witness and key of different circuits?)")
@@ -158,6 +158,9 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
     proof, public = groth16_prove(pk, witness, timings=timings, progress=progress)
     _write_json(proof_path, proof.to_json())
     _write_json(public_path, public_signals_to_json(public))
+    if pk.gamma2 == pk.delta2:      # after the work, so a failure above stays one line on stderr
+        click.echo(f"warning: {zkey_path} has no phase-2 contribution (gamma = delta): anyone holding the ptau "
+                   f"can forge proofs under it; add one with `zkescrow zkey contribute`", err=True)
     if as_json:
         all_ms = {"read_witness": (t_witness - t0), "read_zkey": t_key - t_witness, **timings,
                   "wall": time.perf_counter() - t0}
