@@ -71,7 +71,6 @@ def setup_cmd(files, dev, as_json):
     out = files[-1]
     start = time.perf_counter()
     if dev:
-        click.echo(DEV_SETUP_WARNING, err=True)
         steps = _Steps("dev setup", 3)
         try:
             pk = setup_dev(r1cs, progress=steps)
@@ -84,6 +83,8 @@ def setup_cmd(files, dev, as_json):
         finally:
             steps.close()
     write_zkey(pk, out)
+    if dev:     # once the key exists, so a failure before it stays one line on stderr
+        click.echo(DEV_SETUP_WARNING, err=True)
     seconds = time.perf_counter() - start
     if as_json:
         click.echo(json.dumps(_summary(pk, out, seconds)))
