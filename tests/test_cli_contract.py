@@ -132,6 +132,7 @@ def files(tmp_path_factory):
     put("json_obj.json", '{"a": 1}')
     put("json_num.json", "12")
     put("json_trunc.json", '{"a": [1, 2')
+    put("json_deep.json", "[" * 100_000 + "]" * 100_000)                 # deeper than the parser's recursion
     put("bad_toml.toml", "not = [toml")
     put("bad_program.py", "print(1\n")
 
@@ -214,6 +215,8 @@ CASES = {
         (2, "verify {json_list} {public} {proof}"), (2, "verify {json_str} {public} {proof}"),
         (2, "verify {json_obj} {public} {proof}"), (2, "verify {json_num} {public} {proof}"),
         (2, "verify {json_trunc} {public} {proof}"), (2, "verify {vk} {json_obj} {proof}"),
+        (2, "verify {json_deep} {public} {proof}"), (2, "verify {vk} {json_deep} {proof}"),
+        (2, "verify {vk} {public} {json_deep}"),
         (2, "verify {vk} {public} {json_list}"), (2, "verify {proof} {public} {vk}"),
         (2, "verify {vk} {public_short} {proof}"), (2, "verify {vk} {public_long} {proof}"),
         (2, "verify {vk} {public_word} {proof}"), (2, "verify {vk} {public_big} {proof}"),
@@ -241,7 +244,7 @@ CASES = {
         (2, "prove deposit"), (2, "prove deposit --input {missing} --zkey {zkey}"),
         (2, "prove deposit --input {empty} --zkey {zkey}"), (2, "prove deposit --input {random} --zkey {zkey}"),
         (2, "prove deposit --input {dir} --zkey {zkey}"), (2, "prove deposit --input {json_list} --zkey {zkey}"),
-        (2, "prove deposit --input {json_obj} --zkey {zkey}"),
+        (2, "prove deposit --input {json_obj} --zkey {zkey}"), (2, "prove deposit --input {json_deep} --zkey {zkey}"),
         (2, "prove deposit --input {input_r} --zkey {zkey}"),
         (2, "prove deposit --input {input} --zkey {random} -o {no_parent} --public {no_parent}"),
         (2, "prove deposit --input {input} --zkey {zkey} -p depth"),
@@ -287,6 +290,7 @@ CASES = {
         (2, "export calldata {public} {json_list}"), (2, "export calldata {public_word} {proof}"),
         (2, "export calldata {public_big} {proof}"), (2, "export calldata {public} {proof_offcurve}"),
         (2, "export calldata {public} {proof_shape}"), (2, "export calldata {public}"),
+        (2, "export calldata {json_deep} {proof}"), (2, "export solidity {json_deep} {no_parent}"),
         (2, "export solidity {missing} {no_parent}"), (2, "export solidity {empty} {no_parent}"),
         (2, "export solidity {random} {no_parent}"), (2, "export solidity {dir} {no_parent}"),
         (2, "export solidity {json_obj} {no_parent}"), (2, "export solidity {json_trunc} {no_parent}"),
@@ -308,7 +312,7 @@ CASES = {
         (2, "witness"), (2, "witness deposit"), (2, "witness deposit {missing}"),
         (2, "witness deposit {empty}"), (2, "witness deposit {random}"), (2, "witness deposit {dir}"),
         (2, "witness deposit {json_list}"), (2, "witness deposit {json_str}"), (2, "witness deposit {json_num}"),
-        (2, "witness deposit {json_trunc}"), (2, "witness deposit {json_obj}"),
+        (2, "witness deposit {json_trunc}"), (2, "witness deposit {json_obj}"), (2, "witness deposit {json_deep}"),
         (2, "witness no-such-circuit {input}"), (2, "witness transfer {input} --depth 0"),
         (2, "witness deposit {input_r} -o {no_parent}"), (2, "witness deposit {input_neg} -o {no_parent}"),
         (2, "witness deposit {input_word} -o {no_parent}"), (2, "witness deposit {input_float} -o {no_parent}"),
@@ -352,7 +356,7 @@ CASES = {
         (2, "enclave verify {missing} --policy {policy}"), (2, "enclave verify {empty} --policy {policy}"),
         (2, "enclave verify {random} --policy {policy}"), (2, "enclave verify {dir} --policy {policy}"),
         (2, "enclave verify {json_obj} --policy {policy}"), (2, "enclave verify {json_list} --policy {policy}"),
-        (2, "enclave verify {json_trunc} --policy {policy}"),
+        (2, "enclave verify {json_trunc} --policy {policy}"), (2, "enclave verify {json_deep} --policy {policy}"),
         (2, "enclave verify {quote} --policy {missing}"), (2, "enclave verify {quote} --policy {empty}"),
         (2, "enclave verify {quote} --policy {random}"), (2, "enclave verify {quote} --policy {dir}"),
         (2, "enclave verify {quote} --policy {bad_toml}"), (2, "enclave verify {quote} --policy {json_obj}"),

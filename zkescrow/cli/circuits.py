@@ -134,6 +134,8 @@ def witness_cmd(name, input_json, depth, pairs, output, as_json):
             inputs = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MalformedInput(f"{input_json}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedInput(f"{input_json}: JSON nested too deeply") from None
     circuit = _circuit(name, depth, pairs)
     witness = circuit.witness(inputs)
     out = Path(output or f"{name}.wtns")

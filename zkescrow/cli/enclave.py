@@ -178,7 +178,10 @@ def verify_cmd(quote_file, policy_file, chain, nonce, as_json):
           --nonce 00112233445566778899aabbccddeeff
     """
     from enclave_sim import CertificateChain, Policy, Quote, verify_quote
-    quote = Quote.from_json(_read(quote_file, "quote"))
+    try:
+        quote = Quote.from_json(_read(quote_file, "quote"))
+    except RecursionError:
+        raise MalformedInput(f"{quote_file}: quote JSON nested too deeply") from None
     policy = Policy.from_toml(policy_file)
     chain_obj = CertificateChain.from_pem(_read(chain, "chain")) if chain else None
     trusted = verify_quote(quote, chain_obj, policy, _hex_nonce(nonce, required=False))

@@ -26,6 +26,8 @@ def _read_json(path: str, what: str):
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"{path}: {what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") \
             from None
+    except RecursionError:
+        raise MalformedInput(f"{path}: {what} is JSON nested too deeply") from None
 
 
 def _parsed(path: str, what: str, parse):
