@@ -6,12 +6,13 @@
 A module may import its own layer and the layers below it (and zkescrow.errors, which every layer
 shares) at module level.  enclave_sim depends only on the standard library, the crypto libraries
 (cryptography, PyNaCl) and zkescrow.errors; only the escrow protocol, channels and the CLI may use it.
-Imports inside functions are allowed to reach anywhere (they load on demand); `upward_function_imports`
-lists those that go up, for review.
+Imports inside functions, and "module:Attr" strings imported later by a registry, are allowed to reach
+anywhere (they load on demand); `upward_function_imports` lists those that go up, for review.
 """
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +102,14 @@ def imports(path: Path):
             visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
 
     visit(tree, False)
+    # "package.module:Attr" strings are imported later with importlib (registries, lazy commands): lazy imports
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and LAZY_TARGET.match(node.value):
+            found.append((node.value.partition(":")[0], node.lineno, False))
     return found
+
+
+LAZY_TARGET = re.compile(r"^(zkescrow|circuits|enclave_sim)(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
 
 
 def source_files():
