@@ -102,7 +102,7 @@ def test_quote_signature_verifies_with_openssl(enclave, platform, tmp_path):
     ok = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "msg"],
                         cwd=tmp_path, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    (tmp_path / "msg").write_bytes(quote.signed_bytes()[:-1] + b"\x00")
+    (tmp_path / "msg").write_bytes(quote.signed_bytes()[:-1] + bytes([quote.signed_bytes()[-1] ^ 1]))
     bad = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "msg"],
                          cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode != 0
