@@ -100,7 +100,7 @@ def load_schedule(path: str | Path) -> list[dict]:
     """
     try:
         entries = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:     # ValueError covers bad JSON and bad UTF-8
         raise MalformedInput(f"cannot read price schedule {path}: {exc}") from None
     if not isinstance(entries, list):
         raise MalformedInput("a price schedule is a JSON list")

@@ -101,9 +101,17 @@ class WalletKeys:
     @classmethod
     def load(cls, path: str | Path) -> "WalletKeys":
         try:
-            return cls(bytes.fromhex(json.loads(Path(path).read_text())["seed"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MalformedInput(f"{path} is not a wallet key file: {exc}") from None
+            doc = json.loads(Path(path).read_text())
+        except OSError as exc:
+            raise MalformedInput(f"cannot read wallet key file {path}: {exc.strerror or exc}") from None
+        except (ValueError, RecursionError):
+            raise MalformedInput(f"{path} is not a wallet key file (not JSON)") from None
+        seed = doc.get("seed") if isinstance(doc, dict) else None
+        try:
+            return cls(bytes.fromhex(seed))
+        except (TypeError, ValueError, MalformedInput):
+            raise MalformedInput(f"{path} is not a wallet key file: it needs \"seed\", "
+                                 f"{SEED_BYTES} bytes as hex") from None
 
     def __repr__(self) -> str:
         return f"WalletKeys(address={self.address[:16]}…)"

@@ -11,6 +11,8 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from zkescrow.errors import MalformedFile
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
     height      INTEGER PRIMARY KEY,
@@ -103,14 +105,17 @@ class Store:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "ledger.sqlite"
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
-        for script in EXTENSION_SCHEMAS:
-            self.db.executescript(script)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+            for script in EXTENSION_SCHEMAS:
+                self.db.executescript(script)
+        except sqlite3.DatabaseError as exc:         # not a database, a directory, unreadable, …
+            raise MalformedFile(f"{self.path} is not a usable ledger database: {exc}") from None
 
     def close(self) -> None:
         self.db.close()
