@@ -9,9 +9,9 @@
   membership circuit (``bench/fixtures.py``): whole-process prove and verify for every prover on the
   same .zkey and .wtns, interleaved run by run so they share the machine's conditions; in-process
   phases, key loading, verify and ``verify_batch`` of 64 proofs.
-* **scaling sweep**: synthetic circuits of 2^8 … 2^16 constraints (2^8 … 2^12 with ``--quick``) with
-  full-size witness values; in-process phases and whole-process provers; time per constraint
-  against n·log n.
+* **scaling sweep**: synthetic circuits of 2^8 … 2^16 constraints (2^8 … 2^12 with ``--quick``, which
+  also leaves out the py_ecc prover: ~30 s for one 2^8 proof) with full-size witness values;
+  in-process phases and whole-process provers; time per constraint against n·log n.
 * **circuit sweep**: the built-in circuits with witness builders (deposit, transfer).
 
 Every sample is the median of ``--runs`` runs after one warm-up (min and max kept).  Every proof a
@@ -185,9 +185,9 @@ def in_process(fx, profile, runs: int, warmup: int, parts: str) -> dict:
 def plan(quick: bool) -> dict:
     if quick:
         return {"targets": ["transfer-d20"], "sweep": [8, 10, 12], "circuits": ["deposit"],
-                "inprocess_targets": "key,verify,batch"}
+                "inprocess_targets": "key,verify,batch", "py_ecc": False}
     return {"targets": ["transfer-d20", "membership-d20"], "sweep": list(range(8, 17, 2)),
-            "circuits": ["deposit"], "inprocess_targets": "prove,key,verify,batch"}
+            "circuits": ["deposit"], "inprocess_targets": "prove,key,verify,batch", "py_ecc": True}
 
 
 def run(args) -> dict:
@@ -215,7 +215,8 @@ def run(args) -> dict:
             name = f"chain-2^{k}"
             log(f"sweep {name}")
             fx = fixture(name, log=log)
-            provers = [x for x in PROVERS if x != "py_ecc" or fx.n_constraints <= PY_ECC_MAX_CONSTRAINTS]
+            provers = [x for x in PROVERS
+                       if x != "py_ecc" or (p["py_ecc"] and fx.n_constraints <= PY_ECC_MAX_CONSTRAINTS)]
             entry = {"fixture": fx.__dict__ | {"dir": str(fx.dir)}}
             entry["prove"] = whole_process(fx, provers, profile, runs, warmup)
             entry["in_process"] = in_process(fx, profile, runs, warmup, "prove")
