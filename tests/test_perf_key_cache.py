@@ -116,3 +116,25 @@ def test_malformed_zkey_is_reported(tmp_path):
     bad.write_bytes(b"zkey" + bytes(20))
     with pytest.raises(MalformedFile):
         load_proving_key(bad, cache_dir=tmp_path / "c")
+
+
+def test_cli_prove_goes_through_the_cache(keyed, tmp_path, monkeypatch):
+    from zkescrow.cli.main import main
+    from zkescrow.formats.wtns_file import write_wtns
+    from zkescrow.groth16.proof import Proof
+    from zkescrow.groth16.verify import verify
+    import json
+
+    pk, wit = keyed
+    zkey, wtns = tmp_path / "k.zkey", tmp_path / "w.wtns"
+    write_zkey(pk, zkey)
+    write_wtns(wit, wtns)
+    monkeypatch.setenv("ZKESCROW_KEY_CACHE", str(tmp_path / "cache"))
+    for run in range(2):
+        proof, public = tmp_path / f"proof{run}.json", tmp_path / f"public{run}.json"
+        with pytest.raises(SystemExit) as exc:
+            main(["prove", str(zkey), str(wtns), str(proof), str(public)])
+        assert exc.value.code == 0
+        assert len(list((tmp_path / "cache").iterdir())) == 1
+        assert verify(pk.verification_key(), json.loads(public.read_text()),
+                      Proof.from_json(json.loads(proof.read_text())))

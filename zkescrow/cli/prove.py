@@ -146,10 +146,10 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
                              f"name, got {len(args)} arguments")
     t_witness = time.perf_counter()
 
-    from ..formats.zkey import read_zkey
+    from ..groth16.key_cache import load_proving_key
     from ..groth16.proof import public_signals_to_json
     from ..groth16.prove import prove as groth16_prove
-    pk = read_zkey(zkey_path)
+    pk, _ = load_proving_key(zkey_path)        # decoded-key cache, keyed by the .zkey's SHA-256
     t_key = time.perf_counter()
     if len(witness) != pk.n_vars:
         raise MalformedInput(f"{source} has {len(witness)} values but {zkey_path} needs {pk.n_vars} "

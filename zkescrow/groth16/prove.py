@@ -127,10 +127,11 @@ class _SideWork:
 
 
 def default_workers(pk) -> int:
-    """2 (one forked helper) for domains of at least ``PARALLEL_MIN_DOMAIN`` on a multi-core POSIX
-    machine, else 1."""
+    """2 (one forked helper) for domains of at least ``PARALLEL_MIN_DOMAIN`` when this process may run
+    on two or more CPUs (its affinity mask, so ``taskset -c 0`` gets no helper), else 1."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    return 2 if forkable and (os.cpu_count() or 1) >= 2 and pk.domain_size >= PARALLEL_MIN_DOMAIN else 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if forkable and cpus >= 2 and pk.domain_size >= PARALLEL_MIN_DOMAIN else 1
 
 
 def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=None, workers: int | None = None):
