@@ -108,6 +108,19 @@ def test_a_group_without_or_with_an_unknown_subcommand_is_one_line_exit_2(capsys
 # --- files: garbage and the real thing ------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def cli_recursion_limit():
+    """Run in-process commands under the interpreter's default recursion limit, as ``zkescrow`` runs.
+
+    py_ecc raises the limit to 100,000 when it is imported (other tests in this worker import it);
+    under that limit a deeply nested JSON file overflows the C stack instead of raising RecursionError.
+    """
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(saved)
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """Paths by name: garbage of every kind, plus a real deposit circuit with a dev key, proofs and a quote."""
