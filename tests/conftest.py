@@ -9,6 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check laws, not speed: no per-example deadline (a loaded CI machine is no failure).
+settings.register_profile("zkescrow", deadline=None)
+settings.load_profile("zkescrow")
 
 TESTS_DIR = Path(__file__).parent
 INTEROP_DIR = TESTS_DIR / "interop"
