@@ -1,13 +1,13 @@
 """Basic gadgets: values against plain Python, soundness against forged witnesses, and
 constraint counts and outputs against the circomlib templates compiled by circom2 (--O2)."""
-import fcntl
 import json
-import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from groth16_fixtures import _build_once
 from hypothesis import given, settings, strategies as st
 
 import circuits.gadgets.bits as bits_module
@@ -302,24 +302,6 @@ CIRCOMLIB_TWINS = {
 
 #: circom input names differ from ours only where ours would shadow Python names.
 RENAME = {"inp": "in"}
-
-
-def _build_once(tmp_path_factory, name: str, build) -> Path:
-    """Run ``build(directory)`` once per test run, shared by the xdist workers through a file lock."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    directory, done = base / name, base / f"{name}.done"
-    with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not done.exists():
-                directory.mkdir(exist_ok=True)
-                build(directory)
-                done.write_text("ok")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return directory
 
 
 def _build_twins(root: Path) -> None:
