@@ -17,17 +17,8 @@ _PROGRESS_MIN_DOMAIN = 1 << 12
 
 
 def _read_json(path: str, what: str):
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedInput(f"{path}: {what} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedInput(f"{path}: {what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") \
-            from None
-    except RecursionError:
-        raise MalformedInput(f"{path}: {what} is JSON nested too deeply") from None
+    from ..formats.json_text import loads
+    return loads(Path(path).read_bytes(), f"{path}: {what}")
 
 
 def _parsed(path: str, what: str, parse):

@@ -75,6 +75,7 @@ def read_zkey_fields(source, *, proving: bool = True) -> dict:
         raise MalformedFile(f"{name}: zkey protocol is {_PROTOCOLS.get(protocol, protocol)}, not groth16")
     header = _read_header(section(2, "Groth16 header", HEADER_SIZE), name)
     n_vars, n_public, n = header["n_vars"], header["n_public"], header["domain_size"]
+    _check_declared_sizes(sections, n_vars, n_public, n, name)
 
     ic = decode_g1_points(section(3, "IC", (n_public + 1) * G1_SIZE), n_public + 1, f"{name} section 3 (IC)")
     cs_hash, contributions = (None, [])
@@ -94,6 +95,19 @@ def read_zkey_fields(source, *, proving: bool = True) -> dict:
         )
     return dict(n_vars=n_vars, n_public=n_public, domain_size=n, ic=ic, cs_hash=cs_hash,
                 contributions=contributions, **header["points"], **proving_parts)
+
+
+def _check_declared_sizes(sections: dict, n_vars: int, n_public: int, domain_size: int, name: str) -> None:
+    """nVars, nPublic and domainSize must match the sizes of the sections present, even when only the
+    header is decoded: a caller sizing arrays by them then allocates no more than the file holds."""
+    expected = {3: ("IC", (n_public + 1) * G1_SIZE), 5: ("A", n_vars * G1_SIZE), 6: ("B1", n_vars * G1_SIZE),
+                7: ("B2", n_vars * G2_SIZE), 8: ("C", (n_vars - n_public - 1) * G1_SIZE),
+                9: ("H", domain_size * G1_SIZE)}
+    for section_id, (what, size) in expected.items():
+        if section_id in sections and len(sections[section_id]) != size:
+            raise MalformedFile(f"{name}: section {section_id} ({what}) has {len(sections[section_id])} bytes, "
+                                f"expected {size} for nVars = {n_vars}, nPublic = {n_public}, "
+                                f"domainSize = {domain_size}")
 
 
 def _read_header(payload: bytes, name: str) -> dict:
