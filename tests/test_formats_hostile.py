@@ -2,13 +2,16 @@
 is allocated for them, and numbers too long to convert are malformed input (exit 2, one line), never an
 out-of-memory, a traceback or exit 1."""
 import json
+import os
 import resource
 import struct
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
 
-from cli_run import one_line_error, zkescrow
+from cli_run import ROOT, one_line_error, zkescrow
 
 from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, N8, Q, R
 from zkescrow.bn254.curve import g1_mul, g2_mul
@@ -131,6 +134,19 @@ def test_json_loads_refuses_hostile_text(text, match):
         return
     with pytest.raises(MalformedInput, match=match):
         loads(text, "x")
+
+
+def test_deep_nesting_is_refused_even_with_a_raised_recursion_limit():
+    """With a high recursion limit json's C scanner would overflow the C stack (a crash, not an error);
+    ``loads`` refuses the nesting before parsing.  Run in a child so a regression cannot kill the session."""
+    code = ("import sys; sys.setrecursionlimit(10**6)\n"
+            "from zkescrow.formats.json_text import loads\n"
+            "from zkescrow.errors import MalformedInput\n"
+            "try:\n    loads('[' * 200000 + ']' * 200000, 'x')\n"
+            "except MalformedInput as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0 and "nested too deeply" in proc.stdout, (proc.returncode, proc.stderr[-500:])
 
 
 def test_public_signals_with_huge_numbers_are_malformed():

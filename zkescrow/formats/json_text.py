@@ -2,19 +2,35 @@
 
 ``json.loads`` turns a hostile text into other exceptions: a number longer than Python's int/str
 conversion limit (``sys.get_int_max_str_digits()``, 4,300 digits by default) raises a bare
-``ValueError``, deep nesting a ``RecursionError``.  ``loads`` maps both, and bad syntax, to
-``MalformedInput`` with one line that names the input::
+``ValueError``; deep nesting a ``RecursionError``, or overflows the C stack and kills the process when
+the recursion limit has been raised.  ``loads`` refuses nesting deeper than ``MAX_DEPTH`` before
+parsing, and maps the rest, and bad syntax, to ``MalformedInput`` with one line that names the input::
 
     obj = loads(text, "public signals")      # MalformedInput("public signals: a number has 5000 digits …")
 """
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from ..errors import MalformedInput
 
 INT_LIMIT_MESSAGE = "for integer string conversion"     # CPython's wording of the digit-limit ValueError
+MAX_DEPTH = 256                                         # nothing zkescrow reads nests deeper than a few levels
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def check_depth(text: str, what: str) -> None:
+    """``MalformedInput`` when arrays/objects in ``text`` nest deeper than ``MAX_DEPTH`` (no recursion)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub('""', text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise MalformedInput(f"{what} is JSON nested too deeply (more than {MAX_DEPTH} levels)")
 
 
 def digit_limit() -> int:
@@ -42,6 +58,7 @@ def loads(text, what: str):
         check_digits(token, what)
         return int(token)
 
+    check_depth(text, what)
     try:
         return json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
