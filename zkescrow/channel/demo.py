@@ -45,8 +45,8 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     The first three keyword arguments are the stable interface (``zkescrow demo --channel``);
     the rest have defaults.
     """
-    from zkescrow.escrow.ledger import Ledger
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.proofs import CircuitKeys
 
     from . import api
     from .transactions import channel_record, locked_in_channels
@@ -62,12 +62,12 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     car, pole, grid = address_of(car_key), address_of(pole_key), address_of(grid_key)
     keys = CircuitKeys(data_dir / "keys", 4, log=lambda m: print(f"  {m}", file=out)) if shielded else None
     ledger = Ledger.create(ledger_dir, {car: 1_000_000, pole: 500_000}, depth=4, keys=keys,
-                           extensions=("zkescrow.channel.adjudicator",))
+                           extensions=("channel",))
     max_price = max(e["price_per_wh"] for e in schedule) * PACKET_WH
     deposit_a = max_price * packets + max_price
     deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
-    from zkescrow.escrow.keys import WalletKeys
+    from zkescrow.ledger.keys import WalletKeys
     wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
                             shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
@@ -110,7 +110,7 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
           f"{terms.total:,}{' (known to car and pole only)' if shielded else ''} ({len(txs)} tx, "
           f"{closed.proofs_verified} proofs checked by the ledger)", file=out)
     if shielded:
-        from zkescrow.escrow.wallet import Wallet
+        from zkescrow.ledger.wallet import Wallet
         found = {}
         for name, wallet_keys in wallets.items():
             wallet = Wallet(wallet_keys, ledger, keys)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .observer import FIELDS, observe, table
-from .proofs import CircuitKeys
+from zkescrow.ledger.proofs import CircuitKeys
 from .session import MODES, EscrowWorld, Faults, MeteredKeys, run_session
 
 DEMO_MARKER = "MADE_BY_ZKESCROW_DEMO"

@@ -25,9 +25,9 @@ from zkescrow.errors import InvalidSignature, MalformedInput, StatementFalse, Zk
 
 from . import shielded, transparent
 from .actors import Car, EnclaveHost, Pole, enclave_policy
-from .keys import WalletKeys
-from .ledger import Ledger
-from .wallet import Wallet
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.wallet import Wallet
 
 MODES = ("transparent", "shielded")
 

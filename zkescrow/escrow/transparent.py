@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from circuits.notes import Note
 
-from .keys import PaymentAddress
-from .transactions import Transaction
+from zkescrow.ledger.keys import PaymentAddress
+from zkescrow.ledger.transactions import Transaction
 
 
 def note_opening(note: Note) -> dict:
