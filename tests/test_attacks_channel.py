@@ -226,3 +226,15 @@ def test_fresh_shielded_close_at_the_frozen_state_pays_what_was_taken(tmp_path, 
     txs = api.settle(car, ledger=ledger, peer_signature=closing)
     assert commit(ledger, txs).rejected == []
     assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(terms, UNIT))
+
+
+def test_a_frozen_party_whose_peer_never_submits_closes_alone(tmp_path):
+    """Freezing is no trap: the pole that signed a close the car sits on still closes unilaterally."""
+    ledger = signed_ledger(tmp_path)
+    terms, car, pole = open_channel(ledger)
+    pay(car, pole, 3 * UNIT)
+    api.closing_signature(pole, ledger)
+    assert commit(ledger, api.settle(pole, ledger=ledger)).rejected == []
+    blocks(ledger, PERIOD)
+    assert commit(ledger, [api.settle_after_period(pole, ledger)]).rejected == []
+    assert ledger.balance(B) == 50_000 + 3 * UNIT
