@@ -27,7 +27,7 @@ from nacl.signing import SigningKey
 
 from circuits.crypto.babyjub import SUBORDER
 from circuits.crypto.pedersen import random_blinding
-from zkescrow.errors import ChannelClosed, ChannelError, InvalidSignature, MalformedInput
+from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
 from zkescrow.escrow.codec import canonical
 
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of, require
@@ -150,6 +150,7 @@ class Channel:
         return dict(self.final)
 
     def _require_open(self, action: str) -> None:
+        from zkescrow.errors import ChannelClosed
         if self.final is not None:
             raise ChannelClosed(f"cannot {action}: this party signed a cooperative close of the channel at nonces "
                                 f"{self.final[self.terms.party_a].nonce}/{self.final[self.terms.party_b].nonce}")

@@ -15,7 +15,7 @@ from zkescrow.escrow.transactions import Transaction
 
 from .closing import CLOSE_VALIDITY, Closing, sign_closing
 from .contract import open_signing_bytes
-from .proofs import Opening, ShieldedBalanceProof
+from .proofs import Opening, ShieldedBalanceProof, closing_message
 from .settle_circuit import channel_settle_inputs, settlement_note_objects
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
