@@ -78,6 +78,10 @@ class ChannelError(ZkEscrowError):
     """A payment-channel update or close that breaks the channel's rules."""
 
 
+class ChannelClosed(ChannelError):
+    """The channel's holder has signed a cooperative close: it takes no further update, payment or receipt."""
+
+
 class EnclaveLaunchError(ZkEscrowError):
     """The platform refuses to launch an enclave (image and signed SIGSTRUCT disagree, bad signer signature)."""
 

@@ -88,7 +88,7 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     verified = pole_party.channel.verify_backlog() + car_party.channel.verify_backlog() if shielded else 0
     before = {"car": ledger.balance(car), "pole": ledger.balance(pole)}
     recipients = tuple(wallets[w].payment_address.viewing_public for w in ("car", "pole"))
-    txs = api.settle(car_party.channel, ledger=ledger, peer_signature=api.closing_signature(pole_party.channel),
+    txs = api.settle(car_party.channel, ledger=ledger, peer_signature=api.closing_signature(pole_party.channel, ledger),
                      prover=keys, recipients=recipients)
     for tx in txs:
         ledger.submit(tx)
