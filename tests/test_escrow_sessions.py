@@ -166,15 +166,15 @@ def test_escrow_release_double_spend_across_blocks_and_restart(tmp_path):
 
 def _escrow_note_of(world, car, res):
     from circuits.notes import EscrowTerms
-    sealed = world.host.enclave._program.sessions[res.session_id]      # the enclave's view (test inspection)
-    f = sealed["funding"]
-    terms = EscrowTerms(car.enclave_eddsa_key, int(sealed["driver_owner"]), int(sealed["pole_owner"]), sealed["price"],
-                        int(res.session_id, 16), sealed["refund_height"])
+    record = world.host.enclave._program.sessions[res.session_id]      # the enclave's view (test inspection)
+    f = record.funding
+    terms = EscrowTerms(car.enclave_eddsa_key, record.driver_owner, record.pole_owner, record.price,
+                        int(res.session_id, 16), record.refund_height)
     return Note(f["v"], terms.owner, int(f["rho"]), int(f["r"]), f["a"]), terms
 
 
 def _release_signature(world, res):
-    return world.host.enclave._program.sessions[res.session_id]["decision"]["signature"]
+    return world.host.enclave._program.sessions[res.session_id].decision.signature
 
 
 def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
@@ -268,7 +268,7 @@ def test_tampered_enclave_is_rejected_and_the_car_never_deposits(tmp_path):
     from zkescrow.escrow.actors import PROGRAM_MODULE, program_image
     from zkescrow.escrow.session import EscrowWorld
     genuine = program_image()
-    source = Path(genuine.origin).read_bytes().replace(b"if delivered * s[\"price\"] > s[\"deposit\"]:",
+    source = Path(genuine.origin).read_bytes().replace(b"if delivered * s.price > s.deposit:",
                                                        b"if False:")
     assert source != Path(genuine.origin).read_bytes()
     tampered = ProgramImage.from_source(source, origin="tampered_escrow.py")
