@@ -21,7 +21,7 @@ from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import StatementFalse, UnsatisfiedConstraint, WitnessError
 from zkescrow.escrow import shielded, transparent
 from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.session import Faults, run_session
+from zkescrow.escrow.scenarios import Faults, run_session
 
 MODES = ("transparent", "shielded")
 PRICE, PACKET = 5, 10
@@ -266,7 +266,7 @@ def test_tampered_enclave_is_rejected_and_the_car_never_deposits(tmp_path):
     from enclave_sim import ProgramImage
     from zkescrow.errors import AttestationError
     from zkescrow.escrow.actors import PROGRAM_MODULE, program_image
-    from zkescrow.escrow.session import EscrowWorld
+    from zkescrow.escrow.world import EscrowWorld
     genuine = program_image()
     source = Path(genuine.origin).read_bytes().replace(b"if delivered * s.price > s.deposit:",
                                                        b"if False:")
@@ -322,7 +322,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, sys.argv[2])
     from escrow_statement_keys import StatementKeys, make_world
-    from zkescrow.escrow.session import run_session
+    from zkescrow.escrow.scenarios import run_session
     world, car, pole = make_world(sys.argv[1], StatementKeys(12), shield=5_000_000)
     print("ready", flush=True)
     k = 0

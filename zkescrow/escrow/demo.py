@@ -16,7 +16,9 @@ from pathlib import Path
 
 from .observer import FIELDS, observe, table
 from .proofs import CircuitKeys
-from .session import MODES, EscrowWorld, Faults, MeteredKeys, run_session
+from .modes import MODES
+from .scenarios import Faults, run_session
+from .world import EscrowWorld, MeteredKeys
 
 DEMO_MARKER = "MADE_BY_ZKESCROW_DEMO"
 PRICE_PER_WH = 500            # base units (µEUR) per Wh: €0.50/kWh
@@ -77,7 +79,8 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
                                funds={"driver": DRIVER_FUNDS, "operator": 0, "operator-2": 0},
                                log=lambda m: say(m), packet_wh=PACKET_WH)
     if not world.enclave_registered:
-        raise AssertionError("the ledger rejected the genuine escrow enclave")
+        from zkescrow.errors import TransactionRejected
+        raise TransactionRejected("the ledger rejected the genuine escrow enclave")
     world.add_pole("pole-berlin-01", "operator", PRICE_PER_WH)
     world.add_pole("pole-berlin-02", "operator-2", PRICE_PER_WH + 50)
     if save_wallets:
