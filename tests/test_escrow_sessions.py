@@ -349,3 +349,36 @@ def test_sigkill_during_escrow_sessions_leaves_a_consistent_ledger(tmp_path):
     assert sum(b["n_txs"] for b in ledger.blocks(0)) == len(ledger.transactions(0))
     open_escrows = ledger.store.one("SELECT COALESCE(SUM(balance), 0) AS v FROM escrows WHERE status = 'open'")["v"]
     assert open_escrows == ledger.total_value()["escrow"]
+
+
+def test_a_session_runs_phase_by_phase_and_the_enclave_refuses_a_phase_out_of_order(world):
+    from zkescrow.errors import MalformedInput, WrongState
+    from zkescrow.escrow.modes import ESCROW_MODES, ShieldedEscrow, TransparentEscrow, escrow_mode
+    from zkescrow.escrow.session import ChargingSession
+    assert ESCROW_MODES == {"transparent": TransparentEscrow, "shielded": ShieldedEscrow}
+    with pytest.raises(MalformedInput, match="mode must be one of"):
+        escrow_mode("hybrid")
+    world, car, pole = world
+    driver_before = car.wallet.balance()
+    session = ChargingSession(world, car, pole, "shielded", deposit=DEPOSIT, target_wh=40)
+    assert isinstance(session.escrow, ShieldedEscrow)
+    assert session.discover()["price_per_wh"] == PRICE
+    session.attest()
+    session.open()
+    with pytest.raises(WrongState, match="not awaiting funding|takes no more packets"):
+        world.call(car, "packet", session.session_id, pole.begin(session.session_id), "00" * 64,
+                   world.ledger.height)
+    session.fund()
+    with pytest.raises(WrongState, match="not awaiting funding"):     # funding twice
+        world.call(car, "fund", session.session_id, {}, world.ledger.height)
+    session.stream()
+    decision = session.close()
+    assert (decision["energy_wh"], decision["pay"]) == (40, 40 * PRICE)
+    session.settle()
+    session.finish()
+    assert session.result.outcome == "settled"
+    delta, earned = settle_balances(car, pole, driver_before)
+    assert earned == 40 * PRICE and delta == -40 * PRICE
+    with pytest.raises(WrongState, match="no session"):
+        world.call(car, "status", "ab" * 31)
+    check_conserved(world)
