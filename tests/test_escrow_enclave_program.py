@@ -51,17 +51,17 @@ def test_ocmf_record_rejects_another_key_a_changed_payload_and_floats():
 def test_reading_log_pagination_and_monotone_register():
     log = ReadingLog("pole-1", SID)
     r = lambda page, rv, kind=CHARGING, t=page_time: MeterReading("SIM-1", "pole-1", SID, page, rv, kind, t(page))  # noqa: E731
-    with pytest.raises(MalformedInput, match="begin record"):
+    with pytest.raises(Refused, match="begin record"):
         log.check(r(1, 100))
     assert log.accept(r(1, 100, BEGIN)) == 0
     assert log.accept(r(2, 110)) == 10 and log.delivered_wh == 10
-    with pytest.raises(MalformedInput, match="pagination jumps"):
+    with pytest.raises(Refused, match="pagination jumps"):
         log.check(r(4, 120))
-    with pytest.raises(MalformedInput, match="goes backwards"):
+    with pytest.raises(Refused, match="goes backwards"):
         log.check(r(3, 105))
-    with pytest.raises(MalformedInput, match="another|not this session"):
+    with pytest.raises(Refused, match="another|not this session"):
         log.check(MeterReading("SIM-1", "pole-2", SID, 3, 120, CHARGING, 9))
-    with pytest.raises(MalformedInput, match="meter SIM-9"):
+    with pytest.raises(Refused, match="meter SIM-9"):
         log.check(MeterReading("SIM-9", "pole-1", SID, 3, 120, CHARGING, 9))
     assert ReadingLog.from_dict(log.to_dict()).to_dict() == log.to_dict()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected, WrongState
+from zkescrow.errors import InvalidSignature, MalformedInput, Refused, TransactionRejected, WrongState
 
 from .modes import EscrowMode, escrow_mode
 from .world import new_session_id
@@ -169,7 +169,7 @@ class ChargingSession:
             return True
         try:
             receipt = self.car.receipt(reading, self.service["meter_key"])
-        except (MalformedInput, InvalidSignature) as exc:
+        except (MalformedInput, InvalidSignature, Refused) as exc:
             self.event(f"car refuses packet {k}: {exc}")
             self.reading_refused(k, reading)
             self.stop_reason = "bad meter reading"
