@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from nacl.signing import SigningKey
 
-from zkescrow.errors import ChannelError, MalformedInput, WrongState
+from zkescrow.errors import ChannelError, WrongState
 from zkescrow.escrow.transactions import Transaction
 
 from .contract import open_signing_bytes
