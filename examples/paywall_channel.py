@@ -96,7 +96,7 @@ def main(argv=None) -> dict:
     for k in range(args.requests):
         print(client_app.get(f"/quote/{k}"))
 
-    closing = api.settle(server_app.channel, peer_signature=api.closing_signature(client_app.channel),
+    closing = api.settle(server_app.channel, peer_signature=api.closing_signature(client_app.channel, ledger),
                          ledger=ledger, prover=prover)
     for tx in closing:
         ledger.submit(tx)

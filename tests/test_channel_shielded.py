@@ -251,7 +251,7 @@ def test_shielded_cooperative_close_and_tampered_proofs(tmp_path, keys):
     terms, car, pole = open_shielded(ledger, keys)
     for _ in range(3):
         pay(car, pole, UNIT)
-    txs = api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole))
+    txs = api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole, ledger))
     kinds = [tx.kind for tx in txs]
     assert kinds == ["channel_counter_shielded", "channel_cooperative_close", "channel_settle_shielded"]
     counter = txs[0]
@@ -305,7 +305,7 @@ def test_shielded_top_up_rebinds_the_terms(tmp_path, keys):
         T.apply_top_up(channel, bigger)
     for _ in range(3):
         pay(car, pole, UNIT)
-    result = commit(ledger, api.settle(pole, ledger=ledger, peer_signature=api.closing_signature(car)))
+    result = commit(ledger, api.settle(pole, ledger=ledger, peer_signature=api.closing_signature(car, ledger)))
     assert result.rejected == []
     assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(bigger, 7 * UNIT))
     assert ledger.total_value()["shielded"] == 10 * UNIT
@@ -334,7 +334,7 @@ def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
     car, pole = Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
     for _ in range(3):
         pay(car, pole, UNIT)
-    result = commit(ledger, api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole),
+    result = commit(ledger, api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole, ledger),
                                        recipients=RECIPIENTS))
     assert result.rejected == []
     wallet.scan()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from zkescrow.errors import SafetyViolation, TransactionRejected
+
 from .controller import StreamController
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
@@ -121,13 +123,14 @@ def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pa
     verified = pole_party.channel.verify_backlog() + car_party.channel.verify_backlog() if shielded else 0
     before = {"car": ledger.balance(car), "pole": ledger.balance(pole)}
     recipients = tuple(demo.wallets[w].payment_address.viewing_public for w in ("car", "pole"))
-    txs = api.settle(car_party.channel, ledger=ledger, peer_signature=api.closing_signature(pole_party.channel),
+    txs = api.settle(car_party.channel, ledger=ledger,
+                     peer_signature=api.closing_signature(pole_party.channel, ledger),
                      prover=keys, recipients=recipients)
     for tx in txs:
         ledger.submit(tx)
     closed = ledger.commit_block()
     if closed.rejected:
-        raise AssertionError(f"settlement rejected: {closed.rejected[0][1]}")
+        raise TransactionRejected(f"settlement rejected: {closed.rejected[0][1]}")
     record = channel_record(ledger, terms.channel_id)
     balance_b = car_party.channel.balance
     summary = {
@@ -220,7 +223,7 @@ def _stream(parties: dict, schedule: list[dict], grid_key: SigningKey, packets: 
         print(("\n" if tty else "") + line, file=out)
     rejected = [r for p in parties.values() for r in p.rejected]
     if rejected:
-        raise AssertionError(f"a message was refused during the demo: {rejected[0]}")
+        raise SafetyViolation(f"a message was refused during the demo: {rejected[0]}")
     return {"packets": released, "wh_charged": parties["car"].controller.wh_metered,
             "wh_fed_back": parties["pole"].controller.wh_metered, "max_exposure": max_exposure,
             "packet_price_max": max(e["price_per_wh"] for e in schedule) * PACKET_WH}

@@ -55,12 +55,12 @@ def _echo_json(obj) -> None:
 
 
 def _commit(ledger, tx) -> None:
-    """Submit and commit; a rejection is a false statement (exit 1) with the ledger's reason."""
-    from zkescrow.errors import StatementFalse
+    """Submit and commit; a rejection is TransactionRejected (exit 1) with the ledger's reason."""
+    from zkescrow.errors import TransactionRejected
     ledger.submit(tx)
     result = ledger.commit_block()
     if result.rejected:
-        raise StatementFalse(f"{tx.kind} rejected by the ledger: {result.rejected[0][1]}")
+        raise TransactionRejected(f"{tx.kind} rejected by the ledger: {result.rejected[0][1]}")
     click.echo(f"block {result.height}: {tx.kind} {tx.txid[:16]}… ({tx.size:,} bytes)")
 
 

@@ -16,7 +16,6 @@ from circuits.crypto.eddsa import Signature
 from circuits.escrow.escrow_release import REFUND, RELEASE, escrow_release_inputs
 from circuits.notes import EscrowTerms, Note
 from zkescrow.errors import MalformedInput
-
 from zkescrow.ledger.keys import PaymentAddress
 from zkescrow.ledger.note_encryption import encrypt_note
 from zkescrow.ledger.transactions import Transaction, ext_data_hash

@@ -12,7 +12,6 @@ payout re-enters the pool as two shielded notes (pole payment, driver change).
 from __future__ import annotations
 
 from circuits.notes import Note
-
 from zkescrow.ledger.keys import PaymentAddress
 from zkescrow.ledger.transactions import Transaction
 
