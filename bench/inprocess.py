@@ -25,7 +25,7 @@ from pathlib import Path
 from zkescrow.bn254.constants import R
 from zkescrow.bn254.curve import g1_add, g1_mul, g2_add, g2_mul
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16.proof import Proof, parse_public_signals
 from zkescrow.groth16.vk import VerificationKey
 

@@ -64,7 +64,7 @@ def run(fx_name: str, runs: int) -> list[dict]:
     from zkescrow.bn254.g2 import PSI_EIGENVALUE, g2_psi
     from zkescrow.bn254.pairing import multi_pairing, pairing
     from zkescrow.formats.wtns_file import read_wtns
-    from zkescrow.formats.zkey import read_zkey
+    from zkescrow.groth16.zkey import read_zkey
     from zkescrow.groth16.key_cache import load_proving_key
     from zkescrow.groth16.prove import prove
 
@@ -143,7 +143,7 @@ def run(fx_name: str, runs: int) -> list[dict]:
     base = _import_time("pass", runs)
     out.append({"technique": "start-up imports", "python": base,
                 "zkescrow prove path": _import_time(
-                    "import click, zkescrow.cli.main, zkescrow.cli.prove, zkescrow.formats.zkey, "
+                    "import click, zkescrow.cli.main, zkescrow.cli.prove, zkescrow.groth16.zkey, "
                     "zkescrow.formats.wtns_file, zkescrow.groth16.prove, "
                     "zkescrow.groth16.key_cache", runs) - base,
                 "zkescrow verify path": _import_time(

@@ -12,7 +12,7 @@ from zkescrow.bn254.curve import g1_add, g1_mul
 from zkescrow.bn254.ntt import root_of_unity
 from zkescrow.errors import InvalidFieldElement, MalformedInput
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16.proof import dumps, public_signals_to_json
 from zkescrow.groth16.prove import PHASES, build_abc, prove, quotient_evaluations
 from zkescrow.groth16.verify import verify

@@ -129,6 +129,14 @@ def main(argv=None):
     except UnicodeDecodeError as exc:
         click.echo(f"zkescrow: not UTF-8 text: {exc}", err=True)
         sys.exit(2)
+    except RecursionError:
+        click.echo("zkescrow: input nested too deeply", err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        if "for integer string conversion" not in str(exc):     # Python's digit limit: input, not a bug
+            raise
+        click.echo(f"zkescrow: a number in the input is too large ({str(exc).split(';')[0]})", err=True)
+        sys.exit(2)
     sys.exit(0)
 
 

@@ -1,7 +1,7 @@
 """``zkescrow setup`` and ``zkescrow zkey contribute | verify | export-vk``: Groth16 keys as snarkjs makes them.
 
 Thin glue over zkescrow.groth16 (setup, setup_dev, contribute, zkey_verify) and
-zkescrow.formats.zkey.  Arguments follow snarkjs's order.  A progress bar is drawn on
+zkescrow.groth16.zkey.  Arguments follow snarkjs's order.  A progress bar is drawn on
 stderr only when stderr is a terminal.
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ def setup_cmd(files, dev, as_json):
       zkescrow setup circuit.r1cs pot12_final.ptau circuit_0000.zkey
       zkescrow setup circuit.r1cs dev.zkey --dev
     """
-    from ..formats.zkey import write_zkey
+    from ..groth16.zkey import write_zkey
     from ..groth16.setup import DEV_SETUP_WARNING, setup, setup_dev
 
     expected = 2 if dev else 3
@@ -122,7 +122,7 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
     Example:
       zkescrow zkey contribute circuit_0000.zkey circuit_0001.zkey --name alice -e "my keyboard mash"
     """
-    from ..formats.zkey import read_zkey, write_zkey
+    from ..groth16.zkey import read_zkey, write_zkey
     from ..groth16.contribute import contribute, contribution_hash, format_hash
 
     if entropy is None and sys.stdin.isatty():
@@ -159,7 +159,7 @@ def verify_cmd(r1cs_path, ptau_path, zkey_path, as_json):
     Example:
       zkescrow zkey verify circuit.r1cs pot12_final.ptau circuit_0001.zkey
     """
-    from ..formats.zkey import read_zkey
+    from ..groth16.zkey import read_zkey
     from ..groth16.contribute import contribution_hash
     from ..groth16.zkey_verify import zkey_verify
 
@@ -191,7 +191,7 @@ def export_vk_cmd(zkey_path, vk_path):
     Example:
       zkescrow zkey export-vk circuit_0001.zkey verification_key.json
     """
-    from ..formats.zkey import read_zkey
+    from ..groth16.zkey import read_zkey
 
     pk = read_zkey(zkey_path, proving=False)
     text = vk_json_text(pk)

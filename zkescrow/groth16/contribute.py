@@ -211,7 +211,7 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
     return.  The input key is not modified.
     """
     if not isinstance(key, ProvingKey):
-        from ..formats.zkey import read_zkey
+        from .zkey import read_zkey
         key = read_zkey(key)
     if not key.has_proving_sections:
         raise MalformedInput("the key was read without its proving sections; read it with proving=True")
