@@ -381,6 +381,20 @@ CASES = {
         (2, "enclave verify {quote} --policy {policy} --nonce 00"),
         (1, "enclave verify {quote} --policy {policy} --nonce 00112233445566778899aabbccddee00"),
     ],
+    "wtns": [
+        (2, "wtns calculate"), (2, "wtns calculate {missing} {input} {no_parent}"),
+        (2, "wtns calculate {random} {input} {no_parent}"), (2, "wtns calculate {empty} {input} {no_parent}"),
+        (2, "wtns calculate {dir} {input} {no_parent}"), (2, "wtns calculate {r1cs} {input} {no_parent}"),
+        (2, "wtns calculate {random} {input} {out_dir}"), (2, "wtns calculate {random} {json_deep} {no_parent}"),
+        (2, "wtns calculate {r1cs} {json_list} {no_parent}"),
+    ],
+    "fullprove": [
+        (2, "fullprove"), (2, "fullprove {input} {missing} {zkey} {no_parent} {no_parent}"),
+        (2, "fullprove {input} {random} {zkey} {no_parent} {no_parent}"),
+        (2, "fullprove {json_list} {random} {zkey} {no_parent} {no_parent}"),
+        (2, "fullprove {missing} {random} {zkey} {no_parent} {no_parent}"),
+        (2, "fullprove {input} {zkey} {zkey} {out_dir} {no_parent}"),
+    ],
     # Families still being finished elsewhere: only their cheap, argument-level error paths.
     "demo": [
         (2, "demo --mode nope"), (2, "demo --sessions 0"), (2, "demo --sessions x"), (2, "demo --depth 99"),

@@ -34,6 +34,8 @@ COMMANDS = {
     "verify": "zkescrow.cli.prove:verify",
     "export": "zkescrow.cli.prove:export",
     "bench": "zkescrow.cli.bench:bench",
+    "wtns": "zkescrow.cli.wasm:wtns_group",
+    "fullprove": "zkescrow.cli.wasm:fullprove",
 }
 
 
