@@ -395,6 +395,19 @@ CASES = {
         (2, "fullprove {missing} {random} {zkey} {no_parent} {no_parent}"),
         (2, "fullprove {input} {zkey} {zkey} {out_dir} {no_parent}"),
     ],
+    "powersoftau": [
+        (2, "powersoftau new"), (2, "powersoftau new bn128 x {no_parent}"), (2, "powersoftau new bls12381 4 {no_parent}"),
+        (2, "powersoftau new bn128 0 {no_parent}"), (2, "powersoftau new bn128 4 {no_parent}"),
+        (2, "powersoftau new bn128 4 {out_dir}"),
+        (2, "powersoftau contribute {missing} {no_parent} -e x"), (2, "powersoftau contribute {empty} {out_dir} -e x"),
+        (2, "powersoftau contribute {random} {dir}.x -e x"), (2, "powersoftau contribute {zkey} {dir}.x -e x"),
+        (2, "powersoftau contribute {dir} {dir}.x -e x"),
+        (2, "powersoftau beacon {random} {dir}.x 0102 10"), (2, "powersoftau beacon {random} {dir}.x zz 10"),
+        (2, "powersoftau beacon {random} {dir}.x 0102 x"), (2, "powersoftau beacon {random} {dir}.x 0102 3"),
+        (2, "powersoftau prepare phase2 {trunc_zkey} {dir}.x"), (2, "powersoftau prepare phase2 {random} {no_parent}"),
+        (2, "powersoftau verify {missing}"), (2, "powersoftau verify {empty}"), (2, "powersoftau verify {random}"),
+        (2, "powersoftau verify {dir}"), (2, "powersoftau verify {r1cs}"), (2, "powersoftau verify {zkey}"),
+    ],
     # Families still being finished elsewhere: only their cheap, argument-level error paths.
     "demo": [
         (2, "demo --mode nope"), (2, "demo --sessions 0"), (2, "demo --sessions x"), (2, "demo --depth 99"),

@@ -92,3 +92,7 @@ class MerkleTreeFull(ZkEscrowError):
 
 class InvalidSetup(StatementFalse):
     """A Groth16 proving key that does not follow from its circuit, ptau and recorded contributions."""
+
+
+class InvalidPtau(StatementFalse):
+    """A powers-of-tau file whose points or contributions do not follow from its recorded ceremony."""

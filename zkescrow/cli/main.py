@@ -36,6 +36,7 @@ COMMANDS = {
     "bench": "zkescrow.cli.bench:bench",
     "wtns": "zkescrow.cli.wasm:wtns_group",
     "fullprove": "zkescrow.cli.wasm:fullprove",
+    "powersoftau": "zkescrow.cli.ptau:ptau_group",
 }
 
 
