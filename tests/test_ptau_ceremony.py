@@ -125,6 +125,23 @@ def test_snarkjs_groth16_setup_takes_our_ptau(capsys, ours, circom_arrays, tmp_p
     run_snarkjs("zkey", "verify", circom_arrays.r1cs, ours["final"], tmp_path / "snarkjs.zkey")
 
 
+def test_zkey_beacon_is_byte_identical_to_snarkjs(capsys, ours, circom_arrays, tmp_path):  # noqa: F811
+    zkey0, zkey1 = tmp_path / "c_0000.zkey", tmp_path / "c_0001.zkey"
+    assert run(capsys, ["setup", circom_arrays.r1cs, ours["final"], zkey0])[0] == 0
+    assert run(capsys, ["zkey", "contribute", zkey0, zkey1, "-n", "someone", "-e", "x"])[0] == 0
+    code, out, err = run(capsys, ["zkey", "beacon", zkey1, tmp_path / "ours.zkey", BEACON, 10, "-n", "beacon"])
+    assert code == 0, err
+    run_snarkjs("zkey", "beacon", zkey1, tmp_path / "snarkjs.zkey", BEACON, 10, "-n=beacon")
+    assert (tmp_path / "ours.zkey").read_bytes() == (tmp_path / "snarkjs.zkey").read_bytes()
+    run_snarkjs("zkey", "verify", circom_arrays.r1cs, ours["final"], tmp_path / "ours.zkey")
+    assert run(capsys, ["zkey", "verify", circom_arrays.r1cs, ours["final"], tmp_path / "ours.zkey"])[0] == 0
+    for bad in (["zkey", "beacon", zkey1, tmp_path / "x.zkey", "xy", 10],
+                ["zkey", "beacon", zkey1, tmp_path / "x.zkey", BEACON, 64]):
+        code, _, err = run(capsys, bad)
+        assert code == 2 and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "x.zkey").exists()
+
+
 def _tampered(src, dst, mutate):
     data = bytearray(src.read_bytes())
     mutate(data)
@@ -211,9 +228,10 @@ def test_a_whole_ceremony_in_zkescrow_alone(capsys, circom_arrays, tmp_path):  #
         ["powersoftau", "verify", d / "pot_final.ptau"],
         ["setup", circom_arrays.r1cs, d / "pot_final.ptau", d / "c_0000.zkey"],
         ["zkey", "contribute", d / "c_0000.zkey", d / "c_0001.zkey", "--name", "phase2", "-e", "three"],
-        ["zkey", "verify", circom_arrays.r1cs, d / "pot_final.ptau", d / "c_0001.zkey"],
-        ["zkey", "export-vk", d / "c_0001.zkey", d / "vk.json"],
-        ["fullprove", circom_arrays.input_json, circom_arrays.wasm, d / "c_0001.zkey", d / "proof.json",
+        ["zkey", "beacon", d / "c_0001.zkey", d / "c_final.zkey", BEACON, 10, "-n", "phase2 beacon"],
+        ["zkey", "verify", circom_arrays.r1cs, d / "pot_final.ptau", d / "c_final.zkey"],
+        ["zkey", "export-vk", d / "c_final.zkey", d / "vk.json"],
+        ["fullprove", circom_arrays.input_json, circom_arrays.wasm, d / "c_final.zkey", d / "proof.json",
          d / "public.json"],
         ["verify", d / "vk.json", d / "public.json", d / "proof.json"],
     ]
