@@ -124,6 +124,13 @@ def test_one_calculator_serves_many_inputs_even_after_a_failed_assert(circom_arr
     assert good == read_wtns(circom_arrays.wtns)
 
 
+def test_the_per_value_path_gives_the_same_witness(circom_chain):
+    """Without the bulk copy (no exported memory, or it cannot grow) values are read word by word."""
+    calc = load_calculator(circom_chain.wasm)
+    calc._dump = None
+    assert calc.wtns_bytes(circom_chain.input) == circom_chain.wtns.read_bytes()
+
+
 BAD_INPUTS = [
     ({"m": [[1, 2], [3, 4], [5, 6]], "k": 3}, 1, "assert failed"),
     ({"m": [[1, 2], [3, 4], [5, 6]]}, 2, "missing input signal: k"),

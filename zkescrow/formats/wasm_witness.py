@@ -41,6 +41,25 @@ _FALSE_STATEMENT = {4, 7}
 _DECIMAL = re.compile(r"-?[0-9]+")
 _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 
+#: A helper module linked to the calculator's exports: ``dump(n, dst, n8)`` calls getWitness(i) for
+#: every i < n and copies each value from the shared buffer to dst + i·n8, so the whole witness
+#: crosses from wasm to Python in one read instead of n8/4 + 1 host calls per value.
+_DUMP_WAT = """(module
+  (import "c" "memory" (memory 1))
+  (import "c" "getWitness" (func $get (param i32)))
+  (import "c" "getSharedRWMemoryStart" (func $start (result i32)))
+  (func (export "dump") (param $n i32) (param $dst i32) (param $n8 i32)
+    (local $i i32) (local $src i32)
+    (local.set $src (call $start))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $get (local.get $i))
+        (memory.copy (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $n8)))
+                     (local.get $src) (local.get $n8))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))))"""
+
 
 def fnv1a64(name: str) -> int:
     """The 64-bit FNV-1a hash circom uses to address an input signal by name (over UTF-16 code units)."""
@@ -126,6 +145,14 @@ class WasmWitnessCalculator:
                          "getWitness", "getMessageChar"):
             if required not in self._exports:
                 raise MalformedFile(f"{self.name}: not a circom 2 witness calculator (no export {required})")
+        self._memory = self._exports["memory"] if "memory" in self._exports else None
+        self._dump = self._dump_region = None
+        if isinstance(self._memory, wt.Memory) and "getSharedRWMemoryStart" in self._exports:
+            self._shared_start = self._call("getSharedRWMemoryStart")
+            helper = wt.Module(self._engine, _DUMP_WAT)
+            linked = wt.Instance(self._store, helper, [self._memory, self._exports["getWitness"],
+                                                       self._exports["getSharedRWMemoryStart"]])
+            self._dump = linked.exports(self._store)["dump"]
 
     def _call(self, export: str, *args):
         return self._exports[export](self._store, *args)
@@ -163,6 +190,9 @@ class WasmWitnessCalculator:
         return value
 
     def _write_shared(self, value: int) -> None:
+        if self._dump is not None:
+            self._memory.write(self._store, value.to_bytes(self.n32 * 4, "little"), self._shared_start)
+            return
         for j in range(self.n32):
             self._call("writeSharedRWMemory", j, _i32((value >> (32 * j)) & 0xFFFFFFFF))
 
@@ -199,10 +229,7 @@ class WasmWitnessCalculator:
                 for i, v in enumerate(values):
                     self._write_shared(v)
                     self._call("setInputSignal", _i32(h >> 32), _i32(h & 0xFFFFFFFF), i)
-            witness = []
-            for i in range(self.witness_size):
-                self._call("getWitness", i)
-                witness.append(self._read_shared())
+            raw = self._witness_bytes()
         except _CircuitTrap as trap:
             self._fresh_after_trap()
             raise self._trap_error(trap) from None
@@ -212,7 +239,29 @@ class WasmWitnessCalculator:
             if cause is not None:
                 raise self._trap_error(cause) from None
             raise WitnessError(f"{self.name}: the witness calculator trapped ({_first_line(exc)})") from None
-        return witness
+        self._last_raw = raw
+        n8 = self.n32 * 4
+        return [int.from_bytes(raw[i:i + n8], "little") for i in range(0, len(raw), n8)]
+
+    def _witness_bytes(self) -> bytes:
+        """All witness values, n8 bytes little endian each, as the calculator leaves them."""
+        n8 = self.n32 * 4
+        size = self.witness_size * n8
+        if self._dump is not None:
+            if self._dump_region is None:
+                pages = -(-size // 65536) or 1
+                try:
+                    self._dump_region = self._memory.grow(self._store, pages) * 65536
+                except self._wasmtime.WasmtimeError:
+                    self._dump = None
+            if self._dump is not None:
+                self._dump(self._store, self.witness_size, self._dump_region, n8)
+                return bytes(self._memory.read(self._store, self._dump_region, self._dump_region + size))
+        out = bytearray()
+        for i in range(self.witness_size):
+            self._call("getWitness", i)
+            out += self._read_shared().to_bytes(n8, "little")
+        return bytes(out)
 
     def _fresh_after_trap(self) -> None:
         """A trapped instance may hold half-written state: start the next calculation from a new one."""
@@ -250,8 +299,7 @@ class WasmWitnessCalculator:
         witness = self.calculate(inputs)
         n8 = self.n32 * 4
         header = struct.pack("<I", n8) + self.prime.to_bytes(n8, "little") + struct.pack("<I", len(witness))
-        values = b"".join(v.to_bytes(n8, "little") for v in witness)
-        return build_binfile(b"wtns", 2, [(1, header), (2, values)])
+        return build_binfile(b"wtns", 2, [(1, header), (2, self._last_raw)])
 
 
 # --- input.json ---------------------------------------------------------------------------------
