@@ -194,6 +194,29 @@ def test_tampered_files_are_refused_by_both(capsys, ours, tmp_path, name):
     assert not snarkjs_verify_ok(bad)
 
 
+def test_malformed_files_are_one_line_exit_2(capsys, ours, tmp_path):
+    data = ours["final"].read_bytes()
+    cases = {"truncated": data[:len(data) // 2], "trailing": data + b"\0",
+             "off-curve": _tampered(ours["alice"], tmp_path / "oc.ptau",
+                                    lambda d: d.__setitem__(slice(_section(d, 2)[0] + 64, _section(d, 2)[0] + 65),
+                                                            b"\x07")).read_bytes()}
+    for name, blob in cases.items():
+        (tmp_path / f"{name}.ptau").write_bytes(blob)
+        for argv in (["powersoftau", "verify", tmp_path / f"{name}.ptau"],
+                     ["powersoftau", "contribute", tmp_path / f"{name}.ptau", tmp_path / "x.ptau", "-e", "x"],
+                     ["powersoftau", "prepare", "phase2", tmp_path / f"{name}.ptau", tmp_path / "x.ptau"]):
+            code, _, err = run(capsys, argv)
+            assert code == 2 and len(err.splitlines()) == 1, (name, argv, err)
+    assert not (tmp_path / "x.ptau").exists()
+
+
+def test_contributing_to_a_prepared_file_drops_the_lagrange_sections(capsys, ours, tmp_path):
+    code, _, err = run(capsys, ["powersoftau", "contribute", ours["final"], tmp_path / "next.ptau", "-e", "x"])
+    assert code == 0 and "prepare phase2" in err
+    assert not read_ptau_file(tmp_path / "next.ptau").prepared
+    assert snarkjs_verify_ok(tmp_path / "next.ptau")
+
+
 def test_a_file_without_contribution_is_refused(capsys, ours):
     code, _, err = run(capsys, ["powersoftau", "verify", ours["new"]])
     assert code == 1 and "no contribution" in err

@@ -116,6 +116,13 @@ def contribute_cmd(ptau_in, ptau_out, name, entropy, as_json):
         steps.close()
     _write(new, ptau_out)
     _report(new, response, ptau_out, as_json)
+    _dropped_note(ptau)
+
+
+def _dropped_note(ptau) -> None:
+    if ptau.lagrange:
+        click.echo("note: the input was prepared for phase 2; the output is not (run "
+                   "`zkescrow powersoftau prepare phase2` again)", err=True)
 
 
 @ptau_group.command("beacon")
@@ -147,6 +154,7 @@ def beacon_cmd(ptau_in, ptau_out, beacon_hash, num_iterations_exp, name, as_json
         steps.close()
     _write(new, ptau_out)
     _report(new, response, ptau_out, as_json)
+    _dropped_note(ptau)
 
 
 @ptau_group.group("prepare")
