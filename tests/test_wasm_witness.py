@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from conftest import run_snarkjs
-from groth16_fixtures import _circuit, circom_multiplier  # noqa: F401  (session fixture)
+from conftest import CIRCOMLIB_CIRCUITS, run_circom, run_node_cli, run_snarkjs
+from groth16_fixtures import _build_once, _circuit, circom_multiplier  # noqa: F401  (session fixture)
 from zkescrow.bn254.constants import R
 from zkescrow.cli.main import main
 from zkescrow.errors import MalformedFile, MalformedInput, WitnessError
@@ -129,6 +129,43 @@ def test_the_per_value_path_gives_the_same_witness(circom_chain):
     calc = load_calculator(circom_chain.wasm)
     calc._dump = None
     assert calc.wtns_bytes(circom_chain.input) == circom_chain.wtns.read_bytes()
+
+
+BUS_SOURCE = """pragma circom 2.2.0;
+bus Point() { signal x; signal y; }
+bus Segment() { Point() a; Point() b; }
+
+template Buses() {
+    input Segment() s;
+    input Point() ps[2];
+    signal output out;
+    signal m;
+    m <== s.a.x * s.b.y;
+    out <== m + ps[0].x * ps[1].y + s.a.y + s.b.x + ps[0].y + ps[1].x;
+}
+
+component main = Buses();
+"""
+
+BUS_INPUT = {"s": {"a": {"x": "2", "y": "3"}, "b": {"x": "4", "y": "5"}},
+             "ps": [{"x": "6", "y": "7"}, {"x": "8", "y": "0x9"}]}
+
+
+def test_bus_inputs_are_named_as_circom_names_them(tmp_path_factory, tmp_path):
+    """circom 2.2 buses: nested objects become s.a.x and ps[0].x.  snarkjs 0.7.6 cannot feed them, so the
+    reference is the witness_calculator.js circom writes next to the .wasm (generate_witness.js)."""
+    def build(directory):
+        (directory / "buses.circom").write_text(BUS_SOURCE)
+        run_circom(directory / "buses.circom", "--r1cs", "--wasm", "--sym", "-o", directory, "-l", CIRCOMLIB_CIRCUITS)
+        (directory / "input.json").write_text(json.dumps(BUS_INPUT))
+        js = directory / "buses_js"
+        run_node_cli(js / "generate_witness.js", js / "buses.wasm", directory / "input.json", directory / "buses.wtns")
+
+    d = _build_once(tmp_path_factory, "circuit-buses-sym", build)
+    calc = load_calculator(d / "buses_js" / "buses.wasm")
+    assert calc.wtns_bytes(BUS_INPUT) == (d / "buses.wtns").read_bytes()
+    with pytest.raises(MalformedInput, match=r"missing input signal: ps\[1\]\.y$"):
+        calc.calculate({**BUS_INPUT, "ps": [{"x": "6", "y": "7"}, {"x": "8"}]})
 
 
 BAD_INPUTS = [

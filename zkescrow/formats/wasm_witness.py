@@ -280,15 +280,16 @@ class WasmWitnessCalculator:
         return f"{head}; some input signal is missing (put the circuit's .sym next to the .wasm to name it)"
 
     def _input_names(self) -> list[str]:
-        """Top-level input names found by probing the signal names of the .sym file, when one is known."""
+        """Input names (bus fields qualified as circom qualifies them) found by probing the .sym's names."""
         if self._sym is None:
             return []
         names = []
-        for entry in self._sym:
-            if not entry.name.startswith("main."):
+        main_id = next((e.component_id for e in self._sym if e.name.startswith("main.")), None)
+        for entry in self._sym:             # only main's own signals (its bus fields included) can be inputs
+            if entry.component_id != main_id or not entry.name.startswith("main."):
                 continue
-            base = re.sub(r"\[\d+\]", "", entry.name[len("main."):])
-            if "." in base or base in names:
+            base = re.sub(r"(\[\d+\])+$", "", entry.name[len("main."):])     # a[0][1] -> a; ps[1].y stays
+            if base in names:
                 continue
             if self.signal_size(base) > 0:
                 names.append(base)
