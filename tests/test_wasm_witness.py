@@ -52,6 +52,7 @@ template Arrays(n) {
     }
     total <== acc * k;
     k * (k - 7) === 0;
+    log("total", total, "k", k);
 }
 
 component main {public [k]} = Arrays(3);
@@ -104,6 +105,12 @@ def test_our_wtns_is_the_bytes_snarkjs_writes(capsys, circuit, tmp_path):
     assert json.loads(stdout)["values"] == len(read_wtns(circuit.wtns))
     assert out.read_bytes() == circuit.wtns.read_bytes()
     run_snarkjs("wtns", "check", circuit.r1cs, out)
+
+
+def test_circuit_log_lines_go_to_stderr(capsys, circom_arrays, tmp_path):
+    code, out, err = run(capsys, ["wtns", "calculate", circom_arrays.wasm, circom_arrays.input_json, tmp_path / "w.wtns"])
+    witness = read_wtns(tmp_path / "w.wtns")
+    assert code == 0 and err.splitlines() == [f"total {witness[1]} k 7"]
 
 
 def test_a_second_input_matches_too(circom_arrays, tmp_path):

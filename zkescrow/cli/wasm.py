@@ -51,6 +51,12 @@ def _inputs(path: str) -> dict:
     return inputs
 
 
+def _echo_log(calc) -> None:
+    """The circuit's log() lines, on stderr once the outputs are written (an error stays one line)."""
+    for line in calc.messages:
+        click.echo(line, err=True)
+
+
 def _calculator(wasm_path: str):
     from ..formats.wasm_witness import load_calculator
     return load_calculator(wasm_path)
@@ -76,7 +82,7 @@ def wtns_calculate(wasm_path, input_path, wtns_path, as_json):
 
     Inputs are decimal strings or numbers, 0x-hex strings, negative values (taken modulo r) and
     nested arrays, as snarkjs reads them; a value not below r is refused.  The circuit's log()
-    lines go to stderr.
+    lines go to stderr after the witness is written.
 
     \b
     Example:
@@ -87,9 +93,8 @@ def wtns_calculate(wasm_path, input_path, wtns_path, as_json):
     inputs = _inputs(input_path)
     calc = _calculator(wasm_path)
     data = calc.wtns_bytes(inputs)
-    for line in calc.messages:
-        click.echo(line, err=True)
     write_atomic(wtns_path, data)
+    _echo_log(calc)
     if as_json:
         click.echo(json.dumps({"wtns": wtns_path, "values": calc.witness_size}))
     else:
@@ -117,8 +122,6 @@ def fullprove(input_path, wasm_path, zkey_path, proof_path, public_path, as_json
     inputs = _inputs(input_path)
     calc = _calculator(wasm_path)
     witness = calc.calculate(inputs)
-    for line in calc.messages:
-        click.echo(line, err=True)
     t_witness = time.perf_counter()
 
     from ..groth16.key_cache import load_proving_key
@@ -137,6 +140,7 @@ def fullprove(input_path, wasm_path, zkey_path, proof_path, public_path, as_json
     proof, public = groth16_prove(pk, witness, timings=timings, progress=progress)
     write_atomic(proof_path, dumps(proof.to_json()).encode())
     write_atomic(public_path, dumps(public_signals_to_json(public)).encode())
+    _echo_log(calc)
     if pk.gamma2 == pk.delta2:
         click.echo(f"warning: {zkey_path} has no phase-2 contribution (gamma = delta): anyone holding the ptau "
                    f"can forge proofs under it; add one with `zkescrow zkey contribute`", err=True)

@@ -208,7 +208,7 @@ class WasmWitnessCalculator:
         if not isinstance(inputs, dict):
             raise MalformedInput(f"the input must be a JSON object of signal names, not {_kind(inputs)}")
         signals = qualify_inputs(inputs)
-        self._errors, self._log = [], []
+        self._errors, self._log, self.messages = [], [], []
         self._call("init", 0)
         planned = []
         for name, raw in signals.items():

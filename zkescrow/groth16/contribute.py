@@ -226,10 +226,7 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
 
     g1_s = g1_mul(G1_GENERATOR, s)
     s = None
-    try:
-        return _apply_delta(key, k, g1_s, {"type": 0, "name": name or None}, report)
-    finally:
-        k = None
+    return _apply_delta(key, k, g1_s, {"type": 0, "name": name or None}, report)
 
 
 def _check_key(key) -> ProvingKey:
