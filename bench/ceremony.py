@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -74,6 +75,13 @@ def run(args) -> dict:
     if s is None:
         raise SystemExit("snarkjs is not installed (tests/interop/node_modules)")
     d = Path(tempfile.mkdtemp(prefix="bench-ceremony-"))
+    try:
+        return _run(args, profile, z, s, d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _run(args, profile, z, s, d: Path) -> dict:
     rows, load_before = [], _load()
 
     (d / "chain.circom").write_text(CHAIN % args.chain)
