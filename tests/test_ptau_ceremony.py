@@ -243,7 +243,7 @@ def test_bad_arguments_are_one_line_exit_2(capsys, ours, tmp_path):
 def test_a_whole_ceremony_in_zkescrow_alone(capsys, circom_arrays, tmp_path):  # noqa: F811
     d = tmp_path
     steps = [
-        ["powersoftau", "new", "bn128", 5, d / "pot_0000.ptau"],
+        ["powersoftau", "new", "bn128", POWER, d / "pot_0000.ptau"],
         ["powersoftau", "contribute", d / "pot_0000.ptau", d / "pot_0001.ptau", "--name", "first", "-e", "one"],
         ["powersoftau", "contribute", d / "pot_0001.ptau", d / "pot_0002.ptau", "-n", "second", "-e", "two"],
         ["powersoftau", "beacon", d / "pot_0002.ptau", d / "pot_beacon.ptau", BEACON, 10, "-n", "beacon"],
