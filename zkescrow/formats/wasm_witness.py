@@ -18,10 +18,7 @@ iden3 ``circom_runtime``):
   ``runtime.writeBufferMessage`` (drain ``getMessageChar`` into an error text or a ``log()``
   line) and ``runtime.showSharedRWMemory`` (a field element for ``log()``).
 
-Inputs follow snarkjs: decimal strings or integers, ``0x`` hex strings, negative values taken
-modulo r (circom's convention), nested arrays flattened row by row, nested objects (circom
-buses) named ``a.b`` and ``a[i].b``.  Unlike snarkjs, a value ≥ r is refused rather than
-reduced, and every refusal names the signal.
+Inputs are read by ``zkescrow.formats.circom_input`` (snarkjs's value forms, circom's bus names).
 """
 from __future__ import annotations
 
@@ -32,14 +29,13 @@ from pathlib import Path
 from ..bn254.constants import N8, R
 from ..errors import MalformedFile, MalformedInput, WitnessError
 from .binfile import build_binfile
+from .circom_input import flatten_signal, kind_of, qualify_inputs
 
 _EXCEPTIONS = {1: "signal not found", 2: "too many signals set", 3: "signal already set",
                4: "assert failed", 5: "not enough memory", 6: "input signal array access exceeds the size",
                7: "out-of-bounds array access"}
 #: exceptionHandler codes that mean "this input makes the circuit's own checks fail" (a false statement).
 _FALSE_STATEMENT = {4, 7}
-_DECIMAL = re.compile(r"-?[0-9]+")
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 
 #: A helper module linked to the calculator's exports: ``dump(n, dst, n8)`` calls getWitness(i) for
 #: every i < n and copies each value from the shared buffer to dst + i·n8, so the whole witness
@@ -206,7 +202,7 @@ class WasmWitnessCalculator:
     def calculate(self, inputs: dict) -> list[int]:
         """The full witness (canonical integers) for ``inputs`` (a dict as read from input.json)."""
         if not isinstance(inputs, dict):
-            raise MalformedInput(f"the input must be a JSON object of signal names, not {_kind(inputs)}")
+            raise MalformedInput(f"the input must be a JSON object of signal names, not {kind_of(inputs)}")
         signals = qualify_inputs(inputs)
         self._errors, self._log, self.messages = [], [], []
         self._call("init", 0)
@@ -301,95 +297,6 @@ class WasmWitnessCalculator:
         n8 = self.n32 * 4
         header = struct.pack("<I", n8) + self.prime.to_bytes(n8, "little") + struct.pack("<I", len(witness))
         return build_binfile(b"wtns", 2, [(1, header), (2, self._last_raw)])
-
-
-# --- input.json ---------------------------------------------------------------------------------
-
-def qualify_inputs(inputs: dict, prefix: str = "", out: dict | None = None) -> dict:
-    """circom's ``qualify_input``: nested objects become ``a.b`` names, arrays of objects ``a[i].b``."""
-    out = {} if out is None else out
-    for key, value in inputs.items():
-        name = f"{prefix}.{key}" if prefix else key
-        _qualify(name, value, out)
-    return out
-
-
-def _qualify(name: str, value, out: dict) -> None:
-    if isinstance(value, dict):
-        qualify_inputs(value, name, out)
-    elif isinstance(value, list) and _contains_object(value):
-        for i, item in enumerate(value):
-            _qualify(f"{name}[{i}]", item, out)
-    else:
-        if name in out:
-            raise MalformedInput(f"input signal {name!r} is given twice")
-        out[name] = value
-
-
-def _contains_object(value) -> bool:
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, dict):
-            return True
-        if isinstance(v, list):
-            stack.extend(v)
-    return False
-
-
-def flatten_signal(name: str, value, prime: int) -> list[int]:
-    """The values of one signal in circom's order (row by row); arrays must be rectangular."""
-    out: list[int] = []
-
-    def walk(v, where: str, depth: int):
-        if isinstance(v, list):
-            if not v:
-                raise MalformedInput(f"input signal {where} is an empty array")
-            shapes = {_shape(item) for item in v}
-            if len(shapes) > 1:
-                raise MalformedInput(f"input signal {where} is not a rectangular array (its rows differ in shape)")
-            for i, item in enumerate(v):
-                walk(item, f"{where}[{i}]", depth + 1)
-        else:
-            out.append(field_value(v, where, prime))
-
-    walk(value, name, 0)
-    return out
-
-
-def _shape(v) -> tuple:
-    shape = []
-    while isinstance(v, list):
-        shape.append(len(v))
-        v = v[0] if v else None
-    return tuple(shape)
-
-
-def field_value(v, where: str, prime: int) -> int:
-    """One input value as snarkjs reads it: an integer, a decimal or 0x-hex string; negatives mod r."""
-    if isinstance(v, bool) or not isinstance(v, (int, str)):
-        raise MalformedInput(f"input signal {where} = {_short(v)} is not an integer or a decimal/0x string")
-    if isinstance(v, str):
-        s = v.strip()
-        if _DECIMAL.fullmatch(s):
-            v = int(s)
-        elif _HEX.fullmatch(s):
-            v = int(s, 16)
-        else:
-            raise MalformedInput(f"input signal {where} = {_short(v)} is not a decimal or 0x-hex integer")
-    if v >= prime or v <= -prime:
-        raise MalformedInput(f"input signal {where} = {_short(v)} is not below the field modulus r")
-    return v % prime
-
-
-def _short(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _kind(v) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
-        type(v), "null" if v is None else type(v).__name__)
 
 
 def _first_line(exc) -> str:
