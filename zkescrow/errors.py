@@ -121,6 +121,10 @@ class InvalidSetup(StatementFalse):
     """A Groth16 proving key that does not follow from its circuit, ptau and recorded contributions."""
 
 
+class InvalidPtau(StatementFalse):
+    """A powers-of-tau file whose points or contributions do not follow from its recorded ceremony."""
+
+
 class SafetyViolation(ZkEscrowError):
     """An attack or fault that the protocol must stop went through (a scenario found a bug; never expected)."""
 

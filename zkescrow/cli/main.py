@@ -33,6 +33,10 @@ def _module(name: str):
         from . import prove as module
     elif name == "bench":
         from . import bench as module
+    elif name == "wasm":
+        from . import wasm as module
+    elif name == "ptau":
+        from . import ptau as module
     else:
         raise KeyError(name)
     return module
@@ -58,6 +62,9 @@ COMMANDS = {
     "verify": ("prove", "verify"),
     "export": ("prove", "export"),
     "bench": ("bench", "bench"),
+    "wtns": ("wasm", "wtns_group"),
+    "fullprove": ("wasm", "fullprove"),
+    "powersoftau": ("ptau", "ptau_group"),
 }
 
 
