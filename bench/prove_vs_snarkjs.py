@@ -119,8 +119,8 @@ def main(argv=None) -> int:
                 entry["scaling"] = {"raw": res, **summarise(res, "zkescrow", "zkescrow-1core")}
             report["circuits"][name] = entry
             log(json.dumps({k: v for k, v in entry["vs_snarkjs"].items() if k != "raw"}))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=1))
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(report, indent=1))     # after each circuit
     print(markdown(report))
     return 0
 
