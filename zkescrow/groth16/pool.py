@@ -25,7 +25,6 @@ from gmpy2 import mpz
 
 from ..bn254.curve import g1_add, g2_add
 from ..bn254.msm import msm_g1, msm_g2
-from ..errors import MalformedInput
 from . import schedule
 from .prove import _checked_witness, blind, build_abc, quotient_evaluations
 
@@ -220,73 +219,13 @@ class ProverPool:
         return d
 
     def _run_workers(self, plan, w, sums, spent, progress):
-        pk = self.pk
-        w_bytes = encode_scalars(w)
-        pending = {}                # conn -> list of pieces sent and not answered, in order
-        held_h = {}                 # conn -> H pieces waiting for d
-        dead = []
-        for conn, pieces in zip(self._conns, plan):
-            pending[conn] = [p for p in pieces if p.job != "h"]
-            held_h[conn] = [p for p in pieces if p.job == "h"]
-            try:
-                conn.send(("begin", w_bytes))
-                for p in pending[conn]:
-                    conn.send(("q",) if p.job == "q" else ("msm", p.job, p.lo, p.hi, None))
-            except (OSError, ValueError):
-                dead.append(conn)
-        d_bytes = None
-        busy = {conn: 0.0 for conn in pending}
-        total_units = sum(p.units for pieces in plan for p in pieces) or 1.0
-        done_units = 0.0
-
-        def send_h(conn):
-            for p in held_h.pop(conn, []):
-                try:
-                    conn.send(("msm", "h", p.lo, p.hi, d_bytes[32 * p.lo:32 * p.hi]))
-                    pending[conn].append(p)
-                except (OSError, ValueError):
-                    pending[conn].append(p)
-                    dead.append(conn)
-                    return
-
-        while any(pending.values()) or (d_bytes is not None and held_h):
-            live = [c for c in pending if pending[c] and c not in dead]
-            if not live:
-                break
-            for conn in wait(live):
-                try:
-                    reply = conn.recv()
-                except (EOFError, OSError):
-                    dead.append(conn)
-                    continue
-                piece = pending[conn].pop(0)
-                if reply[0] == "error":
-                    pending[conn].insert(0, piece)
-                    dead.append(conn)
-                    continue
-                if reply[0] == "q":
-                    _, d_bytes, t_abc, t_ntt = reply
-                    spent["build_abc"] += t_abc
-                    spent["ntt"] += t_ntt
-                    busy[conn] += t_abc + t_ntt
-                    self.costs.update("ntt", piece.units, t_abc + t_ntt)
-                    for c in list(held_h):
-                        if c not in dead:
-                            send_h(c)
-                else:
-                    _, job, _lo, point, seconds = reply
-                    self._add(sums, job, point)
-                    spent["msm_" + job] += seconds
-                    busy[conn] += seconds
-                    self.costs.update("g2" if job in schedule.G2_JOBS else "g1", piece.units,
-                                      max(seconds - self.costs.piece, seconds / 2))
-                done_units += piece.units
-                if progress is not None:
-                    progress("msm_" + piece.job if piece.job != "q" else "ntt", min(done_units / total_units, 0.99))
+        exchange = _Exchange(self, plan, sums, spent, progress)
+        exchange.start(encode_scalars(w))
+        exchange.run()
         #: CPU seconds each worker spent on its pieces in the last proof (how even the split was).
-        self.last_busy = list(busy.values())
-        if dead:
-            self._recover(dead, pending, held_h, w, d_bytes, sums, spent)
+        self.last_busy = list(exchange.busy.values())
+        if exchange.dead:
+            self._recover(exchange.dead, exchange.pending, exchange.held_h, w, exchange.d_bytes, sums, spent)
 
     def _recover(self, dead, pending, held_h, w, d_bytes, sums, spent):
         """Compute here what dead workers left unfinished; drop them from the pool."""
@@ -310,6 +249,81 @@ class ProverPool:
             conn.close()
 
 
+class _Exchange:
+    """One proof's messages with the workers: pieces sent and still owed, H pieces waiting for d."""
+
+    def __init__(self, pool, plan, sums, spent, progress):
+        self.pool, self.sums, self.spent, self.progress = pool, sums, spent, progress
+        self.pending = {}            # conn -> pieces sent and not answered, in order
+        self.held_h = {}             # conn -> H pieces waiting for d
+        for conn, pieces in zip(pool._conns, plan):
+            self.pending[conn] = [p for p in pieces if p.job != "h"]
+            self.held_h[conn] = [p for p in pieces if p.job == "h"]
+        self.dead = []
+        self.d_bytes = None
+        self.busy = {conn: 0.0 for conn in self.pending}
+        self.total_units = sum(p.units for pieces in plan for p in pieces) or 1.0
+        self.done_units = 0.0
+
+    def start(self, w_bytes: bytes) -> None:
+        for conn, pieces in self.pending.items():
+            try:
+                conn.send(("begin", w_bytes))
+                for p in pieces:
+                    conn.send(("q",) if p.job == "q" else ("msm", p.job, p.lo, p.hi, None))
+            except (OSError, ValueError):
+                self.dead.append(conn)
+
+    def send_h(self, conn) -> None:
+        pieces = self.held_h.pop(conn, [])
+        self.pending[conn].extend(pieces)        # owed from now on, sent or not (a dead worker's go to _recover)
+        try:
+            for p in pieces:
+                conn.send(("msm", "h", p.lo, p.hi, self.d_bytes[32 * p.lo:32 * p.hi]))
+        except (OSError, ValueError):
+            self.dead.append(conn)
+
+    def run(self) -> None:
+        while True:
+            live = [c for c, owed in self.pending.items() if owed and c not in self.dead]
+            if not live:
+                return
+            for conn in wait(live):
+                self.receive(conn)
+
+    def receive(self, conn) -> None:
+        try:
+            reply = conn.recv()
+        except (EOFError, OSError):
+            self.dead.append(conn)
+            return
+        if reply[0] == "error":
+            self.dead.append(conn)
+            return
+        piece = self.pending[conn].pop(0)
+        costs = self.pool.costs
+        if reply[0] == "q":
+            _, self.d_bytes, t_abc, t_ntt = reply
+            self.spent["build_abc"] += t_abc
+            self.spent["ntt"] += t_ntt
+            self.busy[conn] += t_abc + t_ntt
+            costs.update("ntt", piece.units, t_abc + t_ntt)
+            for c in list(self.held_h):
+                if c not in self.dead:
+                    self.send_h(c)
+        else:
+            _, job, _lo, point, seconds = reply
+            self.pool._add(self.sums, job, point)
+            self.spent["msm_" + job] += seconds
+            self.busy[conn] += seconds
+            costs.update("g2" if job in schedule.G2_JOBS else "g1", piece.units,
+                         max(seconds - costs.piece, seconds / 2))
+        self.done_units += piece.units
+        if self.progress is not None:
+            phase = "ntt" if piece.job == "q" else "msm_" + piece.job
+            self.progress(phase, min(self.done_units / self.total_units, 0.99))
+
+
 def prove_many(pk, witnesses, *, workers: int | None = None, rng=secrets) -> list:
     """``[(Proof, public_signals), …]`` for each witness, all with one pool of ``workers`` processes."""
     witnesses = list(witnesses)
@@ -317,14 +331,3 @@ def prove_many(pk, witnesses, *, workers: int | None = None, rng=secrets) -> lis
         return []
     with ProverPool(pk, workers) as pool:
         return [pool.prove(w, rng=rng) for w in witnesses]
-
-
-def check_workers(workers) -> int:
-    """A worker count from user input (a positive integer)."""
-    try:
-        n = int(workers)
-    except (TypeError, ValueError):
-        raise MalformedInput(f"workers must be a positive integer, got {workers!r}") from None
-    if n < 1:
-        raise MalformedInput(f"workers must be a positive integer, got {n}")
-    return n
