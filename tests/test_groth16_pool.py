@@ -10,7 +10,7 @@ from conftest import run_snarkjs
 from groth16_fixtures import *  # noqa: F401,F403  (session fixtures)
 
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16 import pool as pool_module
 from zkescrow.groth16 import schedule
 from zkescrow.groth16.pool import ProverPool, prove_many

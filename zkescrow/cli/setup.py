@@ -163,7 +163,7 @@ def beacon_cmd(zkey_in, zkey_out, beacon_hash, num_iterations_exp, name, as_json
     Example:
       zkescrow zkey beacon circuit_0001.zkey circuit_final.zkey 0102030405060708090a0b0c0d0e0f 10 -n "final beacon"
     """
-    from ..formats.zkey import read_zkey, write_zkey
+    from ..groth16.zkey import read_zkey, write_zkey
     from ..groth16.contribute import beacon, contribution_hash, format_hash
     from ..groth16.ptau_ceremony import check_beacon_exp, parse_beacon_hash
     beacon_bytes = parse_beacon_hash(beacon_hash)
