@@ -1,0 +1,145 @@
+"""Issue 12, ledger findings 9–11 (and the ledger side of 2), played through the public API.
+
+9   one hostile unsigned transaction no longer wipes the honest transactions of its block;
+10  a transaction signed for one ledger is refused by another (signatures bind the chain id);
+11  block hashes commit to the transaction bodies: a rewritten body or a damaged file is caught;
+2   the ledger's authority-signed headers and inclusion proofs, followed by a light client.
+"""
+import json
+import os
+import sqlite3
+import stat
+
+import pytest
+from nacl.signing import SigningKey
+
+from zkescrow.errors import CorruptLedger, InvalidSignature, MalformedInput
+from zkescrow.escrow.keys import WalletKeys
+from zkescrow.escrow.ledger import Ledger
+from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.headers import HeaderChain, SignedHeader, tx_leaf, verify_inclusion
+
+DEPTH = 4
+
+
+def transfer(ledger, keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:
+    return Transaction("transfer", {"from": keys.address, "to": to, "amount": amount, "nonce": nonce}).signed(
+        keys.account)
+
+
+@pytest.fixture
+def people():
+    return [WalletKeys(bytes([i + 1]) * 32) for i in range(3)]
+
+
+@pytest.fixture
+def busy_ledger(tmp_path, people):
+    """A ledger with three blocks of transfers after genesis."""
+    alice, bob, carol = people
+    ledger = Ledger.create(tmp_path / "a", {alice.address: 1_000, bob.address: 500}, depth=DEPTH)
+    nonce = 0
+    for block in range(3):
+        for i in range(block + 2):
+            ledger.submit(transfer(ledger, alice, [bob, carol][i % 2].address, 1 + i, nonce))
+            nonce += 1
+        assert not ledger.commit_block().rejected
+    return ledger
+
+
+# --- finding 2 (ledger side) and 11: signed headers, inclusion proofs -------------------------
+
+def test_the_authority_key_is_stored_private(tmp_path, people):
+    ledger = Ledger.create(tmp_path, {people[0].address: 1}, depth=DEPTH)
+    mode = stat.S_IMODE(os.stat(tmp_path / "authority.key").st_mode)
+    assert mode == 0o600
+    assert ledger.authorities == [bytes(SigningKey(bytes.fromhex((tmp_path / "authority.key").read_text().strip()))
+                                        .verify_key).hex()]
+    assert ledger.chain_id == ledger.header(0).header.hash() == ledger.blocks(0, 0)[0]["hash"]
+
+
+def test_a_light_client_follows_the_signed_headers_and_checks_inclusion(busy_ledger):
+    ledger = busy_ledger
+    client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id)
+    assert client.extend([SignedHeader.from_json(h.to_json()) for h in ledger.headers()]) == ledger.height
+    assert client.tip_hash == ledger.tip_hash and client.knows_note_root(ledger.root)
+    for tx in ledger.transactions(1):
+        height, index, proof = ledger.inclusion(tx["txid"])
+        assert (height, index) == (tx["height"], tx["position"])
+        leaf = tx_leaf(json.loads(tx["body"]))
+        assert verify_inclusion(client.header(height).tx_root, leaf, index, proof)
+        forged = json.loads(tx["body"])
+        forged["body"]["amount"] += 100                              # the body is committed, not only the txid
+        assert not verify_inclusion(client.header(height).tx_root, tx_leaf(forged), index, proof)
+        assert not verify_inclusion(client.header(height).tx_root, leaf, index ^ 1, proof)
+
+
+def test_a_header_not_signed_by_the_authority_is_refused(busy_ledger):
+    ledger = busy_ledger
+    client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id)
+    headers = ledger.headers()
+    client.extend(headers[:2])
+    h = headers[2].header
+    with pytest.raises(InvalidSignature):
+        client.append(SignedHeader(h, [h.sign(SigningKey.generate())]))
+    with pytest.raises(MalformedInput):
+        client.append(headers[3])
+    client.extend(headers)
+    assert client.tip_height == ledger.height
+
+
+# --- finding 11: tampering is detected ---------------------------------------------------------
+
+def _rewrite_amount(path, height: int, amount: int) -> str:
+    """Rewrite the amount in the first transaction body of block ``height`` behind the ledger's back."""
+    db = sqlite3.connect(path / "ledger.sqlite")
+    txid, body = db.execute("SELECT txid, body FROM txs WHERE height = ? ORDER BY position", (height,)).fetchone()
+    tx = json.loads(body)
+    tx["body"]["amount"] = amount
+    db.execute("UPDATE txs SET body = ? WHERE txid = ?", (json.dumps(tx, sort_keys=True), txid))
+    db.commit()
+    db.close()
+    return txid
+
+
+def test_a_rewritten_body_in_an_old_block_fails_verify_chain(busy_ledger):
+    path = busy_ledger.store.data_dir
+    busy_ledger.verify_chain()
+    busy_ledger.close()
+    _rewrite_amount(path, 1, 999)
+    ledger = Ledger(path)                          # the quick check looks at the tip only
+    with pytest.raises(CorruptLedger, match=f"{path}.*block 1"):
+        ledger.verify_chain()
+
+
+def test_a_rewritten_body_in_the_tip_block_is_refused_on_open(busy_ledger):
+    path = busy_ledger.store.data_dir
+    busy_ledger.close()
+    _rewrite_amount(path, 3, 999)
+    with pytest.raises(CorruptLedger, match=f"ledger in {path} is corrupted.*block 3"):
+        Ledger(path)
+
+
+def test_a_rewritten_header_or_hash_is_refused_on_open(busy_ledger):
+    path = busy_ledger.store.data_dir
+    busy_ledger.close()
+    db = sqlite3.connect(path / "ledger.sqlite")
+    header = json.loads(db.execute("SELECT header FROM headers WHERE height = 3").fetchone()[0])
+    header["note_root"] = "12345"
+    db.execute("UPDATE headers SET header = ? WHERE height = 3", (json.dumps(header),))
+    db.commit()
+    db.close()
+    with pytest.raises(CorruptLedger, match="block 3"):
+        Ledger(path)
+
+
+def test_a_damaged_sqlite_file_is_refused_on_open(busy_ledger):
+    path = busy_ledger.store.data_dir
+    busy_ledger.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    busy_ledger.close()
+    data = bytearray((path / "ledger.sqlite").read_bytes())
+    page = 4096
+    for offset in range(2 * page, len(data), page):          # scribble over every page after the schema
+        data[offset + 8: offset + 200] = os.urandom(192)
+    (path / "ledger.sqlite").write_bytes(bytes(data))
+    with pytest.raises(MalformedInput, match=str(path)):
+        Ledger(path)
