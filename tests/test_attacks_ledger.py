@@ -24,7 +24,7 @@ DEPTH = 4
 
 def transfer(ledger, keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:
     return Transaction("transfer", {"from": keys.address, "to": to, "amount": amount, "nonce": nonce}).signed(
-        keys.account)
+        keys.account, ledger.chain_id)
 
 
 @pytest.fixture
@@ -143,3 +143,45 @@ def test_a_damaged_sqlite_file_is_refused_on_open(busy_ledger):
     (path / "ledger.sqlite").write_bytes(bytes(data))
     with pytest.raises(MalformedInput, match=str(path)):
         Ledger(path)
+
+
+# --- finding 10: signatures bind the chain id ------------------------------------------------------
+
+def test_a_transaction_signed_for_one_ledger_is_refused_by_another(tmp_path, people):
+    alice, bob, _ = people
+    accounts = {alice.address: 1_000, bob.address: 0}
+    ledger_a = Ledger.create(tmp_path / "a", accounts, depth=DEPTH, authority=SigningKey(b"A" * 32))
+    ledger_b = Ledger.create(tmp_path / "b", accounts, depth=DEPTH, authority=SigningKey(b"B" * 32))
+    assert ledger_a.chain_id != ledger_b.chain_id
+    assert ledger_a.transactions(0, 0)[0]["body"] == ledger_b.transactions(0, 0)[0]["body"]   # same genesis
+    tx = transfer(ledger_a, alice, bob.address, 600, 0)
+    ledger_a.submit(tx)
+    assert ledger_a.commit_block().accepted == [tx.txid]
+    ledger_b.submit(tx)                                   # the replay on the twin ledger
+    result = ledger_b.commit_block()
+    assert result.accepted == [] and "signature does not verify" in result.rejected[0][1]
+    assert ledger_b.balance(alice.address) == 1_000 and ledger_b.balance(bob.address) == 0
+    assert ledger_a.balance(bob.address) == 600
+
+
+def test_a_channel_close_signed_for_one_ledger_is_refused_by_another(tmp_path):
+    from zkescrow.channel import api
+    from zkescrow.channel.transactions import close_transactions
+    car, pole = SigningKey(b"c" * 32), SigningKey(b"p" * 32)
+    a, b = (bytes(k.verify_key).hex() for k in (car, pole))
+    ledgers = [Ledger.create(tmp_path / name, {a: 5_000, b: 5_000}, depth=DEPTH, extensions=("zkescrow.channel.adjudicator",),
+                             authority=SigningKey(name.encode() * 32)) for name in "AB"]
+    terms = [api.new_channel(car, b, 0, 1_000, chain_id=ledger.chain_id) for ledger in ledgers]
+    for ledger, t in zip(ledgers, terms):
+        ledger.submit(api.open_transaction(t, car, 0))
+        assert ledger.commit_block().rejected == []
+    # the channel on A, opened with the id of B's channel, is refused: the id binds the chain id
+    ledgers[0].submit(api.open_transaction(terms[1], car, 1))
+    assert "chain id" in ledgers[0].commit_block().rejected[0][1]
+    # a close the pole signed for its channel on A does not close anything on B
+    from zkescrow.channel.state import Channel
+    close_on_a = close_transactions(Channel(terms[0], pole))[0]
+    forged = type(close_on_a)(close_on_a.kind, {**close_on_a.body, "channel_id": terms[1].channel_id},
+                              close_on_a.signature)
+    ledgers[1].submit(forged)
+    assert "signature does not verify" in ledgers[1].commit_block().rejected[0][1]

@@ -5,6 +5,7 @@ import json
 
 from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
 from zkescrow.escrow.codec import canonical
+from zkescrow.escrow.transactions import chain_id_bytes
 
 from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof
 
@@ -20,9 +21,10 @@ def _int(body: dict, name: str, *, low: int = 0, high: int = (1 << 64) - 1) -> i
     return value
 
 
-def open_signing_bytes(body: dict) -> bytes:
-    """What B signs to join an open (or a shielded top-up): the body without B's signature."""
-    return OPEN_DOMAIN + canonical({k: v for k, v in body.items() if k != "b_signature"})
+def open_signing_bytes(body: dict, chain_id: str) -> bytes:
+    """What B signs to join an open (or a shielded top-up) on the ledger ``chain_id``: the body without B's
+    signature."""
+    return OPEN_DOMAIN + chain_id_bytes(chain_id) + canonical({k: v for k, v in body.items() if k != "b_signature"})
 
 
 def _channel(state, body: dict) -> dict:
@@ -32,9 +34,9 @@ def _channel(state, body: dict) -> dict:
     return dict(row)
 
 
-def _signed_tx(tx, address: str) -> None:
+def _signed_tx(state, tx, address: str) -> None:
     try:
-        tx.verify_signature(address)
+        tx.verify_signature(address, state.chain_id)
     except InvalidSignature as exc:
         _reject(str(exc))
 

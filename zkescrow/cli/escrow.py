@@ -343,7 +343,7 @@ def wallet_send(data_dir, name, amount, to, transparent):
             if account is None:
                 raise MalformedInput("a transparent payment goes to an account address or a wallet name")
             tx = Transaction("transfer", {"from": keys.address, "to": account, "amount": amount,
-                                          "nonce": ledger.nonce(keys.address)}).signed(keys.account)
+                                          "nonce": ledger.nonce(keys.address)}).signed(keys.account, ledger.chain_id)
         else:
             if payment is None:
                 raise MalformedInput("a shielded payment goes to a payment address (zkpay:…) or a wallet name")

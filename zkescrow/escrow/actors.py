@@ -131,10 +131,10 @@ class Pole(Caller):
         self.channel = None
         self.wallet = None
 
-    def registration(self, nonce: int) -> Transaction:
+    def registration(self, nonce: int, chain_id: str) -> Transaction:
         body = {"pole_id": self.pole_id, "operator": self.operator.address, "price_per_wh": self.price_per_wh,
                 "location": self.location, "meter_key": self.meter.public_hex, "nonce": nonce}
-        return Transaction("register_service", body).signed(self.operator.account)
+        return Transaction("register_service", body).signed(self.operator.account, chain_id)
 
     def _reading(self, kind: str, register_wh: int | None = None, *, forged: bool = False) -> str:
         self.page += 1

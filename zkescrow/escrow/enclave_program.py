@@ -292,12 +292,15 @@ class EscrowProgram(EnclaveProgram):
         return out
 
     @private_ecall
-    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int) -> dict:
+    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int, chain_id: str | None = None) -> dict:
         """Ed25519 authority for the transparent payout transaction that carries out the closing decision.
 
         ``openings`` are the two output notes {v, o, rho, r, a}: the pole's payment and the driver's change;
-        the enclave recomputes their commitments, so it signs only the split it decided.
+        the enclave recomputes their commitments, so it signs only the split it decided.  The signature
+        binds the ledger's chain id: the one in the program's measured config when it names one,
+        otherwise ``chain_id``.
         """
+        chain_id = self.config.get("chain_id") or _need_hex(chain_id, "chain id")
         s = self._session(session_id)
         if s["mode"] != "transparent" or s["state"] not in ("closing", "settled"):
             raise MalformedInput("only a closed transparent session has a payout to sign")
@@ -320,7 +323,7 @@ class EscrowProgram(EnclaveProgram):
                 raise WitnessError(f"payout output {k} does not pay {value} to the agreed party")
         s["payout_txid"], s["state"] = t.txid, "settled"
         self._commit()
-        return {"signature": self.ctx.sign(t.signing_bytes()).hex(), "counter": self.ctx.counter}
+        return {"signature": self.ctx.sign(t.signing_bytes(chain_id)).hex(), "counter": self.ctx.counter}
 
     @private_ecall
     def settled(self, session_id: str) -> dict:

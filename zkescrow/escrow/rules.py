@@ -79,6 +79,9 @@ def public_signals(tx: Transaction) -> list[int]:
 class BlockState:
     """The ledger state seen and changed by the transactions of one block (inside its SQLite transaction)."""
 
+    #: The ledger's chain id (set by the ledger; "" while block 0 makes it): what signatures must bind.
+    chain_id = ""
+
     def __init__(self, db, height: int, frontier, roots, pool_value: int, recent_hashes: list[str],
                  enclave_policy=None):
         self.db = db
@@ -100,7 +103,7 @@ class BlockState:
 
     def debit_signed(self, tx: Transaction, address: str, amount: int) -> None:
         """Check the signature and nonce of ``address`` on ``tx``, then take ``amount`` from it."""
-        _verify(tx, address)
+        _verify(self, tx, address)
         row = self.account(address)
         if row is None:
             _reject(f"account {address[:16]}… does not exist")
@@ -140,9 +143,10 @@ class BlockState:
                             (position, str(cm), ct, txid))
 
 
-def _verify(tx: Transaction, public_key_hex: str, prefix: bytes = b"") -> None:
+def _verify(state: BlockState, tx: Transaction, public_key_hex: str, prefix: bytes = b"") -> None:
+    """TransactionRejected unless ``tx`` is signed by ``public_key_hex`` for this ledger (its chain id)."""
     try:
-        tx.verify_signature(public_key_hex, prefix=prefix)
+        tx.verify_signature(public_key_hex, state.chain_id, prefix=prefix)
     except InvalidSignature as exc:
         _reject(str(exc))
 
@@ -256,11 +260,11 @@ def _escrow_payout(state: BlockState, tx: Transaction) -> None:
     if authority == "enclave":
         key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
                                (escrow["enclave"],)).fetchone()["signing_key"]
-        _verify(tx, key, PROGRAM_SIGNATURE_DOMAIN)
+        _verify(state, tx, key, PROGRAM_SIGNATURE_DOMAIN)
     elif authority == "refund":
         if state.height < escrow["refund_height"]:
             _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
-        _verify(tx, escrow["refund_key"])
+        _verify(state, tx, escrow["refund_key"])
     else:
         _reject("authority must be 'enclave' or 'refund'")
     if _int(b, "public_amount") != escrow["balance"]:

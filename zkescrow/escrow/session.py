@@ -183,7 +183,7 @@ class EscrowWorld:
     def add_pole(self, pole_id: str, operator: str, price_per_wh: int, **kw) -> Pole:
         operator_keys = self.people[operator]
         pole = Pole(pole_id, operator_keys, price_per_wh, **kw)
-        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address)),
+        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address), self.ledger.chain_id),
                            label=f"register {pole_id} at {price_per_wh} per Wh")
         if result.rejected:
             raise MalformedInput(f"pole registration rejected: {result.rejected[0][1]}")
@@ -349,7 +349,7 @@ def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit:
         if mode == "transparent":
             tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
                                               pole=pole_pay, driver=driver_pay)
-            signed = world.call(car, "sign_payout", sid, tx.to_json(), openings, ledger.height)
+            signed = world.call(car, "sign_payout", sid, tx.to_json(), openings, ledger.height, ledger.chain_id)
             tx = transparent.with_signature(tx, signed["signature"])
         else:
             tx = shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
@@ -387,7 +387,7 @@ def _try_over_release(world, car, res, mode, sid, deposit, price, decision, escr
         tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout",
                                        {"session_id": sid, "authority": "enclave"})
         try:
-            world.call(car, "sign_payout", sid, tx.to_json(), [], world.ledger.height)
+            world.call(car, "sign_payout", sid, tx.to_json(), [], world.ledger.height, world.ledger.chain_id)
             raise AssertionError("the enclave signed an over-release")
         except ZkEscrowError as exc:
             event(f"over-release: the enclave refuses to sign ({exc})")
@@ -413,7 +413,7 @@ def _try_double_release(world, car, res, mode, sid, settled_tx, deposit, decisio
         tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
                                           pole=pole_pay, driver=driver_pay)
         try:
-            world.call(car, "sign_payout", sid, tx.to_json(), openings, world.ledger.height)
+            world.call(car, "sign_payout", sid, tx.to_json(), openings, world.ledger.height, world.ledger.chain_id)
             raise AssertionError("the enclave signed a second payout")
         except ZkEscrowError as exc:
             event(f"second payout: the enclave refuses ({exc})")

@@ -60,4 +60,4 @@ def refund(wallet, *, session_id: str, balance: int, refund_key) -> Transaction:
     outputs = [(Note.new(balance, wallet.keys.owner), bytes(wallet.keys.viewing.public_key))]
     tx = wallet.build_transfer([], outputs, balance, "escrow_payout", {"session_id": session_id,
                                                                        "authority": "refund"})
-    return tx.signed(refund_key)
+    return tx.signed(refund_key, wallet.ledger.chain_id)
