@@ -185,3 +185,31 @@ def test_a_channel_close_signed_for_one_ledger_is_refused_by_another(tmp_path):
                               close_on_a.signature)
     ledgers[1].submit(forged)
     assert "signature does not verify" in ledgers[1].commit_block().rejected[0][1]
+
+
+def _cli(*argv):
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "zkescrow.cli.main", *map(str, argv)], capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL, env=env)
+
+
+def test_the_cli_shows_a_corrupted_ledger_as_one_line(tmp_path):
+    data = tmp_path / "data"
+    assert _cli("ledger", "init", "--data-dir", data, "--fund", "alice=100", "--fund", "bob=0").returncode == 0
+    assert _cli("wallet", "send", "--data-dir", data, "alice", "30", "--to", "bob", "--transparent").returncode == 0
+    assert _cli("wallet", "send", "--data-dir", data, "alice", "5", "--to", "bob", "--transparent").returncode == 0
+    ok = _cli("ledger", "verify", "--data-dir", data, "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["height"] == 2
+    _rewrite_amount(data / "ledger", 1, 3)                       # an old block: open still works, verify does not
+    assert _cli("ledger", "show", "--data-dir", data).returncode == 0
+    bad = _cli("ledger", "verify", "--data-dir", data)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert len(bad.stderr.strip().splitlines()) == 1 and "block 1" in bad.stderr and "Traceback" not in bad.stderr
+    _rewrite_amount(data / "ledger", 2, 50)                      # the tip block: refused on open
+    for command in ("show", "blocks", "verify"):
+        bad = _cli("ledger", command, "--data-dir", data)
+        assert bad.returncode == 2, bad.stderr
+        line, = bad.stderr.strip().splitlines()
+        assert "corrupted" in line and str(data / "ledger") in line

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from zkescrow.errors import SafetyViolation, TransactionRejected
+
 from .controller import StreamController
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
@@ -94,7 +96,7 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
         ledger.submit(tx)
     closed = ledger.commit_block()
     if closed.rejected:
-        raise AssertionError(f"settlement rejected: {closed.rejected[0][1]}")
+        raise TransactionRejected(f"settlement rejected: {closed.rejected[0][1]}")
     record = channel_record(ledger, terms.channel_id)
     balance_b = car_party.channel.balance
     summary = {
@@ -182,7 +184,7 @@ def _stream(parties: dict, schedule: list[dict], grid_key: SigningKey, packets: 
         print(("\n" if tty else "") + line, file=out)
     rejected = [r for p in parties.values() for r in p.rejected]
     if rejected:
-        raise AssertionError(f"a message was refused during the demo: {rejected[0]}")
+        raise SafetyViolation(f"a message was refused during the demo: {rejected[0]}")
     return {"packets": released, "wh_charged": parties["car"].controller.wh_metered,
             "wh_fed_back": parties["pole"].controller.wh_metered, "max_exposure": max_exposure,
             "packet_price_max": max(e["price_per_wh"] for e in schedule) * PACKET_WH}

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from nacl.signing import SigningKey
 
-from zkescrow.errors import ChannelError, MalformedInput
+from zkescrow.errors import ChannelError, WrongState
 from zkescrow.escrow.transactions import Transaction
 
 from .closing import CLOSE_VALIDITY, Closing, sign_closing
@@ -25,7 +25,7 @@ def channel_record(ledger, channel_id: str) -> dict:
     """The ledger's row for ``channel_id`` (what every observer sees)."""
     row = ledger.store.one("SELECT * FROM channels WHERE channel_id = ?", channel_id)
     if row is None:
-        raise MalformedInput(f"the ledger has no channel {channel_id[:16]}…")
+        raise WrongState(f"the ledger has no channel {channel_id[:16]}…")
     return dict(row)
 
 

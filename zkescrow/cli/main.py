@@ -12,7 +12,7 @@ import sys
 import click
 
 from .. import __version__
-from ..errors import StatementFalse, ZkEscrowError
+from ..errors import ZkEscrowError, exit_code
 
 #: name -> "module:attribute" of a click command or group, imported on first use.
 COMMANDS = {
@@ -93,12 +93,9 @@ def main(argv=None):
     except click.ClickException as exc:
         click.echo(f"zkescrow: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(2)
-    except StatementFalse as exc:
-        click.echo(f"zkescrow: {exc}", err=True)
-        sys.exit(1)
     except ZkEscrowError as exc:
         click.echo(f"zkescrow: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exit_code(exc))
     except OSError as exc:
         click.echo(_os_error_line(exc), err=True)
         sys.exit(2)
