@@ -185,8 +185,8 @@ class Ledger:
         if any(t.txid == tx.txid for t in accepted) or \
                 db.execute("SELECT 1 FROM txs WHERE txid = ?", (tx.txid,)).fetchone():
             return "transaction is already on the ledger (replay)"
-        if not proof_ok:
-            return "proof does not verify"
+        if proof_ok is not True:
+            return proof_ok if isinstance(proof_ok, str) else "proof does not verify"
         return None
 
     def _verify_proofs(self, txs) -> tuple[dict, int]:
@@ -199,15 +199,18 @@ class Ledger:
                 continue
             try:
                 public = rules.public_signals(tx)
-            except (TransactionRejected, MalformedInput):
+            except Exception:                     # any body a signal builder chokes on: that proof fails
                 result[id(tx)] = False
                 continue
             groups.setdefault(circuit, []).append((tx, public, tx.body.get("proof")))
-        if groups and self.keys is None:
-            raise MalformedInput("this ledger was opened without circuit keys: it cannot verify proofs")
+        if self.keys is None:                     # judged per transaction, never a failed block
+            for items in groups.values():
+                for tx, _, _ in items:
+                    result[id(tx)] = NO_KEYS
+            return result, 0
         count = 0
         for circuit, items in groups.items():
-            verdicts = self.keys.verify_many(circuit, [(public, proof) for _, public, proof in items])
+            verdicts = _verify_many(self.keys, circuit, [(public, proof) for _, public, proof in items])
             count += len(items)
             for (tx, _, _), ok in zip(items, verdicts):
                 result[id(tx)] = ok
@@ -353,8 +356,23 @@ class Ledger:
         poa.verify_chain(self.store)
 
 
+NO_KEYS = "this ledger was opened without circuit keys: it cannot verify proofs"
 #: Longest rejection reason stored (a reason may quote a hostile field).
 MAX_REASON = 400
+
+
+def _verify_many(keys, circuit: str, items: list) -> list[bool]:
+    """Batch verdicts; if a hostile proof makes the batch raise, each item alone (raising: it does not verify)."""
+    try:
+        return list(keys.verify_many(circuit, items))
+    except Exception:
+        verdicts = []
+        for item in items:
+            try:
+                verdicts.append(bool(keys.verify_many(circuit, [item])[0]))
+            except Exception:
+                verdicts.append(False)
+        return verdicts
 
 
 def _apply(state, tx: Transaction) -> str | None:
