@@ -20,6 +20,7 @@ from zkescrow.escrow.transactions import Transaction
 from zkescrow.ledger.headers import HeaderChain, SignedHeader, tx_leaf, verify_inclusion
 
 DEPTH = 4
+CHANNELS = ("zkescrow.channel.adjudicator",)
 
 
 def transfer(ledger, keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:
@@ -55,6 +56,21 @@ def test_the_authority_key_is_stored_private(tmp_path, people):
     assert ledger.authorities == [bytes(SigningKey(bytes.fromhex((tmp_path / "authority.key").read_text().strip()))
                                         .verify_key).hex()]
     assert ledger.chain_id == ledger.header(0).header.hash() == ledger.blocks(0, 0)[0]["hash"]
+
+
+def test_only_the_authority_commits_blocks(tmp_path, people):
+    key = SigningKey(b"k" * 32)
+    Ledger.create(tmp_path, {people[0].address: 1}, depth=DEPTH, authority=key).close()
+    assert not (tmp_path / "authority.key").exists()              # a key given by the caller is not written
+    reader = Ledger(tmp_path)
+    with pytest.raises(MalformedInput, match="without its authority key"):
+        reader.commit_block()
+    reader.close()
+    with pytest.raises(MalformedInput, match="not one of its ledger's authorities"):
+        Ledger(tmp_path, authority=SigningKey(b"x" * 32))
+    ledger = Ledger(tmp_path, authority=key)
+    assert ledger.commit_block().height == 1
+    ledger.verify_chain()
 
 
 def test_a_light_client_follows_the_signed_headers_and_checks_inclusion(busy_ledger):
@@ -169,7 +185,7 @@ def test_a_channel_close_signed_for_one_ledger_is_refused_by_another(tmp_path):
     from zkescrow.channel.transactions import close_transactions
     car, pole = SigningKey(b"c" * 32), SigningKey(b"p" * 32)
     a, b = (bytes(k.verify_key).hex() for k in (car, pole))
-    ledgers = [Ledger.create(tmp_path / name, {a: 5_000, b: 5_000}, depth=DEPTH, extensions=("zkescrow.channel.adjudicator",),
+    ledgers = [Ledger.create(tmp_path / name, {a: 5_000, b: 5_000}, depth=DEPTH, extensions=CHANNELS,
                              authority=SigningKey(name.encode() * 32)) for name in "AB"]
     terms = [api.new_channel(car, b, 0, 1_000, chain_id=ledger.chain_id) for ledger in ledgers]
     for ledger, t in zip(ledgers, terms):

@@ -34,8 +34,8 @@ SUPPLY = 3 * 10**9
 CRASHERS = ["²", "--5", "+5", " 5", "05", "-0", "١٢", "1e3", "0x10", "9" * 4_400, "1" * 79, "-" + "9" * 5_000,
             2**64, 2**63, -(2**63) - 1, 10**80, -1, 0, [], [1], [[["deep"]]], {}, {"a": 1}, None, True, False,
             1.5, float("inf"), "", "x" * 20_000, "ab" * 32, "AB" * 32, "\x00", "'; DROP TABLE txs; --"]
-HOSTILE = st.one_of(st.sampled_from(CRASHERS), st.integers(), st.text(max_size=12),
-                    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+HOSTILE = st.one_of(st.sampled_from(CRASHERS), st.integers(), st.text(max_size=12), st.lists(st.integers(), max_size=3),
+                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
 class AcceptAll:
@@ -173,7 +173,8 @@ def world():
 
 
 def test_every_kind_has_a_template(world):
-    assert set(world.templates()) == set(world.ledger_kinds()) if hasattr(world, "ledger_kinds") else True
+    from zkescrow.escrow import rules
+    assert set(world.templates()) == set(rules.HANDLERS)
 
 
 @pytest.mark.parametrize("value", ["²", "--5", "9" * 4_400, 2**64, [1, 2], {"x": 1}, None])
