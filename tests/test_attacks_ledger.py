@@ -14,13 +14,13 @@ import pytest
 from nacl.signing import SigningKey
 
 from zkescrow.errors import CorruptLedger, InvalidSignature, MalformedInput
-from zkescrow.escrow.keys import WalletKeys
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.transactions import Transaction
 from zkescrow.ledger.headers import HeaderChain, SignedHeader, tx_leaf, verify_inclusion
 
 DEPTH = 4
-CHANNELS = ("zkescrow.channel.adjudicator",)
+CHANNELS = ("escrow", "channel")
 
 
 def transfer(ledger, keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:

@@ -21,11 +21,11 @@ from nacl.signing import SigningKey
 from zkescrow.channel import api
 from zkescrow.channel.state import Channel
 from zkescrow.channel.transactions import top_up_transaction
-from zkescrow.escrow.ledger import MAX_REASON, Ledger
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.ledger import MAX_REASON, Ledger
+from zkescrow.ledger.transactions import Transaction
 
 DEPTH = 4
-EXT = ("zkescrow.channel.adjudicator",)
+EXT = ("escrow", "channel")
 HONEST, MALLORY, BOB = (SigningKey(bytes([i]) * 32) for i in (11, 12, 13))
 H, M, B = (bytes(k.verify_key).hex() for k in (HONEST, MALLORY, BOB))
 SUPPLY = 3 * 10**9
@@ -173,8 +173,7 @@ def world():
 
 
 def test_every_kind_has_a_template(world):
-    from zkescrow.escrow import rules
-    assert set(world.templates()) == set(rules.HANDLERS)
+    assert set(world.templates()) == set(world.ledger.rulebook.kinds)
 
 
 @pytest.mark.parametrize("value", ["²", "--5", "9" * 4_400, 2**64, [1, 2], {"x": 1}, None])

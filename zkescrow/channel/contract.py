@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
-from zkescrow.escrow.codec import canonical
-from zkescrow.escrow.transactions import chain_id_bytes
+from zkescrow.ledger.codec import canonical
+from zkescrow.ledger.transactions import chain_id_bytes
 
 from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof
 

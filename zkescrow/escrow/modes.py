@@ -19,9 +19,9 @@ from typing import Protocol
 from circuits.escrow.escrow_release import REFUND
 from circuits.notes import EscrowTerms
 from zkescrow.errors import MalformedInput, Refused
+from zkescrow.ledger.transactions import Transaction
 
 from . import shielded, transparent
-from .transactions import Transaction
 
 
 class EscrowMode(Protocol):
