@@ -96,6 +96,10 @@ class MeterKey:
     def public_hex(self) -> str:
         return bytes(self._key.verify_key).hex()
 
+    def sign_bytes(self, message: bytes) -> str:
+        """A hex Ed25519 signature over ``message`` (a domain-prefixed protocol message, never a payload)."""
+        return self._key.sign(message).signature.hex()
+
     def sign(self, reading: MeterReading) -> str:
         """The OCMF string for ``reading``."""
         payload = reading.payload()
