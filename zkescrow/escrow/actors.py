@@ -242,6 +242,12 @@ class Pole(Caller):
         if view["paid_wh"] != self.receipted_wh(session_id):
             raise Refused(f"after replay the enclave counts {view['paid_wh']} Wh, the pole's receipts "
                           f"{self.receipted_wh(session_id)} Wh")
+        if view["held"]:
+            ticket = call(self, "session_ticket", session_id)
+            if ticket["ticket"] != record["ticket"]:
+                raise Refused("the enclave's ticket for this session is not the one the pole confirmed")
+            view = call(self, "confirm_session", session_id,
+                        confirm_ticket(ticket["ticket"], self.operator.account, ticket["epoch"]))
         return view
 
     def close_authorization(self, session_id: str) -> str:

@@ -44,6 +44,7 @@ Two signatures per settlement:
 import functools
 import hashlib
 import json
+import secrets
 
 from nacl.exceptions import BadSignatureError
 from nacl.public import PublicKey as BoxPublicKey
@@ -79,12 +80,20 @@ def private_ecall(function):
     @functools.wraps(function)
     def wrapper(self, *args, reply_key=None, **kwargs):
         self._require_anchored()
+        if function.__name__ not in RUN_WHILE_HELD and args and isinstance(args[0], str) and args[0] in self.held:
+            raise WrongState("this session is held since the enclave restarted: the pole re-confirms it (after "
+                             "replaying any receipted packet the restored state lacks) before it goes on")
         result = function(self, *args, **kwargs)
         if reply_key is None:
             return result
         box = SealedBox(BoxPublicKey(bytes.fromhex(need_hex(reply_key, "reply_key"))))
         return {"sealed": box.encrypt(json.dumps(result, sort_keys=True).encode()).hex()}
     return ecall(wrapper)
+
+
+#: Session ecalls that run on a session held after a restart (reading it, replaying receipted packets and the
+#: pole's fresh re-confirmation); every other one waits until the pole re-confirmed.
+RUN_WHILE_HELD = frozenset({"status", "session_ticket", "confirm_session", "packet"})
 
 
 def close_message(session_id: str) -> bytes:
@@ -110,6 +119,10 @@ class EscrowProgram(EnclaveProgram):
         self.table = SessionTable.from_sealed(self.config, state)
         self.chain = self._chain(state)
         self.anchored = state is None           # a restart with state waits for ``resume`` (the anchor check)
+        # A restart may run on rolled-back state (the host restored the whole platform): every session that
+        # was taking packets is held until its pole re-confirms it under this start's fresh epoch.
+        self.epoch = secrets.token_hex(16)
+        self.held = {sid for sid, s in self.table.sessions.items() if s.phase.takes_packets and s.confirmed}
         seed = hashlib.sha256(EDDSA_DOMAIN + bytes(self.ctx.signing_key)).digest()
         self._eddsa = EddsaPrivateKey(seed)
 
@@ -157,7 +170,8 @@ class EscrowProgram(EnclaveProgram):
                            s.refund_height)
 
     def _view(self, s: SessionRecord) -> dict:
-        return dict(s.view(), counter=self.ctx.counter, tip=None if self.chain is None else self.chain.tip_height)
+        return dict(s.view(), counter=self.ctx.counter, tip=None if self.chain is None else self.chain.tip_height,
+                    held=s.session_id in self.held)
 
     # --- keys, restarts and the chain ------------------------------------------------------
 
@@ -224,12 +238,20 @@ class EscrowProgram(EnclaveProgram):
     def session_ticket(self, session_id: str) -> dict:
         """The terms the enclave recorded for a session, for the pole to check against its own offer."""
         s = self._session(session_id)
-        return dict(self._view(s), ticket=s.ticket(self.chain.chain_id))
+        view = dict(self._view(s), ticket=s.ticket(self.chain.chain_id))
+        if s.session_id in self.held:
+            view["epoch"] = self.epoch
+        return view
 
     @private_ecall
     def confirm_session(self, session_id: str, signature: str) -> dict:
-        """The pole's operator confirms the ticket (``offer.verify_confirmation``); only then packets flow."""
+        """The pole's operator confirms the ticket (``offer.verify_confirmation``); only then packets flow.
+        A session held after a restart needs a confirmation of the ticket under this start's epoch."""
         s = self._session(session_id)
+        if s.session_id in self.held:
+            verify_confirmation(s.ticket(self.chain.chain_id), s.operator, signature, epoch=self.epoch)
+            self.held.discard(s.session_id)
+            return self._view(s)
         verify_confirmation(s.ticket(self.chain.chain_id), s.operator, signature)
         self._check_deadline(s)
         if not s.confirmed:
@@ -296,8 +318,8 @@ class EscrowProgram(EnclaveProgram):
         go, reason = True, "next packet covered by the deposit"
         if not s.phase.takes_packets:
             go, reason = False, f"session is {s.phase.value}"
-        elif not s.confirmed:
-            go, reason = False, "the pole has not confirmed the session's terms"
+        elif not s.confirmed or s.session_id in self.held:
+            go, reason = False, "the pole has not confirmed the session's terms (since the last restart)"
         elif self.tip >= s.close_height:
             go, reason = False, "session time is over"
         elif delivered_wh > s.paid_wh:

@@ -15,7 +15,10 @@ chain, and that pole_id, operator, price and meter key are the pole's registry e
     Ticket  session_id, offer_hash, mode, deposit, refund_height, close_height, car_key, chain_id
             what the enclave recorded for a new session; the pole's operator key signs
             CONFIRM_DOMAIN ‖ canonical JSON of it after checking that offer_hash is one of its
-            own current offers.  The enclave takes no packet before that confirmation.
+            own current offers.  The enclave takes no packet before that confirmation.  After an
+            enclave restart a streaming session is held until the pole signs RECONFIRM_DOMAIN ‖
+            canonical {ticket, epoch} for that start's random epoch (a restored platform cannot
+            replay it), having checked that the enclave counts all the packets it holds receipts for.
 
 Pure (hashlib, json, PyNaCl): the enclave measures this module.
 """
@@ -35,6 +38,7 @@ from zkescrow.errors import InvalidSignature, MalformedInput
 OFFER_DOMAIN = b"zkescrow/escrow/offer/v1\x00"
 OFFER_HASH_DOMAIN = b"zkescrow/escrow/offer-hash/v1\x00"
 CONFIRM_DOMAIN = b"zkescrow/escrow/session-ticket/v1\x00"
+RECONFIRM_DOMAIN = b"zkescrow/escrow/session-ticket-after-restart/v1\x00"
 FIELD_BOUND = 1 << 254
 
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -132,20 +136,24 @@ def verify_offer(signed) -> Offer:
     return offer
 
 
-def ticket_bytes(ticket: dict) -> bytes:
-    """What the pole's operator key signs to confirm a session (see the module docstring)."""
+def ticket_bytes(ticket: dict, epoch: str | None = None) -> bytes:
+    """What the pole's operator key signs to confirm a session (see the module docstring); with ``epoch`` (the
+    random value of one enclave start) the re-confirmation of a session held after a restart, which no
+    recorded confirmation can stand in for."""
     if not isinstance(ticket, dict) or set(ticket) != set(TICKET_FIELDS):
         raise MalformedInput(f"a session ticket has exactly the fields {', '.join(TICKET_FIELDS)}")
-    return CONFIRM_DOMAIN + canonical(ticket)
+    if epoch is None:
+        return CONFIRM_DOMAIN + canonical(ticket)
+    return RECONFIRM_DOMAIN + canonical({"ticket": ticket, "epoch": _hex(epoch, "epoch", 32)})
 
 
-def confirm_ticket(ticket: dict, operator_key: SigningKey) -> str:
-    return operator_key.sign(ticket_bytes(ticket)).signature.hex()
+def confirm_ticket(ticket: dict, operator_key: SigningKey, epoch: str | None = None) -> str:
+    return operator_key.sign(ticket_bytes(ticket, epoch)).signature.hex()
 
 
-def verify_confirmation(ticket: dict, operator_hex: str, signature_hex) -> None:
-    """InvalidSignature unless ``signature_hex`` is the operator's confirmation of ``ticket``."""
+def verify_confirmation(ticket: dict, operator_hex: str, signature_hex, *, epoch: str | None = None) -> None:
+    """InvalidSignature unless ``signature_hex`` is the operator's confirmation of ``ticket`` (under ``epoch``)."""
     try:
-        VerifyKey(bytes.fromhex(operator_hex)).verify(ticket_bytes(ticket), bytes.fromhex(str(signature_hex)))
+        VerifyKey(bytes.fromhex(operator_hex)).verify(ticket_bytes(ticket, epoch), bytes.fromhex(str(signature_hex)))
     except (BadSignatureError, ValueError, TypeError) as exc:
         raise InvalidSignature("the session confirmation is not signed by the pole's operator") from exc

@@ -196,9 +196,10 @@ class ChargingSession:
         return True
 
     def submit(self, reading: str, receipt: str) -> dict:
-        """The pole keeps the car's receipt and hands reading and receipt to the enclave."""
+        """The pole hands reading and receipt to the enclave and keeps the receipted packet it counted."""
+        view = self.world.call(self.pole, "packet", self.session_id, reading, receipt)
         self.pole.keep(self.session_id, reading, receipt)
-        return self.world.call(self.pole, "packet", self.session_id, reading, receipt)
+        return view
 
     def close(self) -> dict | None:
         """The enclave's signed decision; None when the enclave is gone (then ``settle`` refunds)."""

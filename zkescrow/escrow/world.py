@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from enclave_sim import EnclaveSigner, Vendor, verify_quote
-from zkescrow.errors import TransactionRejected
+from zkescrow.errors import TransactionRejected, WrongState
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
 from zkescrow.ledger.wallet import Wallet
@@ -198,9 +198,17 @@ class EscrowWorld:
         return self.evidence(service["txid"])
 
     def restart_enclave(self) -> int:
-        """Crash recovery: relaunch from the sealed state, then check the counter against the clients' anchor."""
+        """Crash recovery: relaunch from the sealed state, check the counter against the clients' anchor, and let
+        each pole check and re-confirm its sessions the restart holds (``Pole.recover``)."""
         self.host.launch()
-        return self.host.enclave.call("resume", self.anchor)["counter"]
+        counter = self.host.enclave.call("resume", self.anchor)["counter"]
+        for pole in self.poles.values():
+            for session_id in list(pole.sessions):
+                try:
+                    pole.recover(self.call, session_id)
+                except WrongState:          # evicted, or in a phase with nothing to hold
+                    continue
+        return counter
 
 
 def new_session_id() -> tuple[str, int]:
