@@ -296,3 +296,27 @@ def test_attack_6_stale_and_settled_sessions_are_evicted(tmp_path):
     with pytest.raises(WrongState, match="no session"):
         world.call(car, "status", done.session_id)
     conserved(world)
+
+
+def test_attack_6_a_registered_operator_signing_offers_for_its_own_pole_holds_few_slots(tmp_path):
+    """An operator who registered a pole signs as many offers as it likes: its pole still holds at most
+    ``sessions_per_pole`` live sessions, so the honest pole's session opens and is paid."""
+    world, car, pole, cheap = two_pole_world(tmp_path / "w", program_config={"max_sessions": 6,
+                                                                              "sessions_per_pole": 3})
+    registration = world.registration_evidence("pole-2")
+    opened = 0
+    for k in range(10):
+        session = opened_session(world, car, cheap)
+        try:
+            world.call(car, "open_session", cheap.offer(world.ledger, packet_wh=PACKET),
+                       request(session, car, session_id=f"{k + 1:062x}"), registration)
+            opened += 1
+        except Refused as exc:
+            assert "pole-2 holds its maximum of 3 live sessions" in str(exc)
+    assert opened == 3
+    _, pole_before = balances(car, pole)
+    result = run_session(world, car, pole, "transparent", deposit=DEPOSIT, target_wh=30)
+    assert result.outcome == "settled"
+    _, pole_after = balances(car, pole)
+    assert pole_after - pole_before == 30 * PRICE
+    conserved(world)

@@ -67,7 +67,6 @@ from zkescrow.ledger.transactions import Transaction
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
-MODES = ("transparent", "shielded")
 
 
 def private_ecall(function):
