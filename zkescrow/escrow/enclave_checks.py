@@ -122,7 +122,7 @@ def transparent_funding(chain: HeaderChain, s, evidence, enclave_id: str) -> dic
     for name, value in expected.items():
         if b.get(name) != value:
             raise Refused(f"the ledger's escrow does not match the session terms ({name})")
-    return {"txid": evidence.get("txid") or _txid(tx), "height": height}
+    return {"txid": _txid(tx), "height": height}
 
 
 def note_funding(chain: HeaderChain, s, evidence, escrow_owner: int, config_depth: int) -> dict:
