@@ -89,6 +89,33 @@ def test_a_light_client_follows_the_signed_headers_and_checks_inclusion(busy_led
         assert not verify_inclusion(client.header(height).tx_root, leaf, index ^ 1, proof)
 
 
+def test_a_transaction_proof_convinces_a_light_client_and_a_forged_one_does_not(busy_ledger):
+    from zkescrow.errors import InvalidProof
+    ledger = busy_ledger
+    client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id, window=2)
+    client.extend(ledger.headers(0, 2))
+    old, new = ledger.transactions(1, 1)[0]["txid"], ledger.transactions(3, 3)[0]["txid"]
+    header, tx = client.proven_transaction(ledger.transaction_proof(old))   # beyond the window: the signature
+    assert header.height == 1 and tx["body"]["amount"] == 1
+    with pytest.raises(InvalidProof, match="beyond"):
+        client.proven_transaction(ledger.transaction_proof(new))
+    client.extend(ledger.headers())
+    assert client.proven_transaction(ledger.transaction_proof(new))[0].height == 3
+    bundle = ledger.transaction_proof(new)
+    bundle["tx"]["body"]["amount"] = 500                                     # a car inflating its deposit
+    with pytest.raises(InvalidProof, match="not in block 3"):
+        client.proven_transaction(bundle)
+    bundle = ledger.transaction_proof(new)
+    h = SignedHeader.from_json(bundle["header"]).header
+    fake = type(h)(h.chain_id, h.height, h.prev, h.tx_root, "5")            # a header the authority never signed
+    bundle["header"] = SignedHeader(fake, [fake.sign(SigningKey.generate())]).to_json()
+    with pytest.raises(InvalidSignature):
+        client.proven_transaction(bundle)
+    bundle["header"] = SignedHeader(fake, [fake.sign(ledger.authority)]).to_json()   # the authority equivocates
+    with pytest.raises(InvalidProof, match="not the one this chain followed"):
+        client.proven_transaction(bundle)
+
+
 def test_a_header_not_signed_by_the_authority_is_refused(busy_ledger):
     ledger = busy_ledger
     client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id)

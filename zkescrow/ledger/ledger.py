@@ -349,6 +349,14 @@ class Ledger:
         """(height, index, proof): ``headers.verify_inclusion(header(height).tx_root, tx_leaf(tx), index, proof)``."""
         return poa.inclusion(self.store, txid)
 
+    def transaction_proof(self, txid: str) -> dict:
+        """{tx, header, index, proof}: an accepted transaction with what proves it to a light client
+        (``HeaderChain.proven_transaction``), JSON-safe."""
+        height, index, proof = self.inclusion(txid)
+        row = self.store.one("SELECT body FROM txs WHERE txid = ?", txid)
+        return {"tx": json.loads(row["body"]), "header": self.header(height).to_json(), "index": index,
+                "proof": proof}
+
     def verify_chain(self) -> None:
         """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
         CorruptLedger naming the data directory and the first broken block."""
