@@ -47,6 +47,33 @@ def busy_ledger(tmp_path, people):
     return ledger
 
 
+# --- finding 9: the block-wipe attack -------------------------------------------------------------
+
+def test_the_block_wipe_attack_loses_no_honest_transaction(tmp_path, people):
+    """Unsigned junk with each field that crashed ``commit_block`` before, between honest transfers."""
+    alice, bob, carol = people
+    ledger = Ledger.create(tmp_path, {alice.address: 1_000, bob.address: 0}, depth=DEPTH,
+                           extensions=("escrow", "channel"))
+    junk = [Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "²", "nonce": 0}),
+            Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "--5", "nonce": 0}),
+            Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "9" * 4_400, "nonce": 0}),
+            Transaction("channel_settle", {"channel_id": 2**64}),
+            Transaction("channel_close", {"channel_id": ["a"], "closer": carol.address}),
+            Transaction("escrow_payout", {"session_id": {"x": 1}, "authority": "refund"}),
+            Transaction("escrow_open", {"public_amount": "-1", "session_id": [1], "pole_id": 2**70,
+                                        "enclave": None, "refund_key": carol.address, "refund_height": 9}),
+            Transaction("shield", {"from": carol.address, "amount": "²", "nonce": "--1", "commitment": "1"})]
+    honest = [transfer(ledger, alice, bob.address, 10 + i, i) for i in range(len(junk) + 1)]
+    for tx in [t for pair in zip(honest, junk) for t in pair] + honest[-1:]:
+        ledger.submit(tx)
+    result = ledger.commit_block()
+    assert result.accepted == [tx.txid for tx in honest]
+    assert {txid for txid, _ in result.rejected} == {tx.txid for tx in junk}
+    assert ledger.balance(bob.address) == sum(10 + i for i in range(len(honest))) and ledger.pending == []
+    assert ledger.total_value()["total"] == 1_000
+    ledger.verify_chain()
+
+
 # --- finding 2 (ledger side) and 11: signed headers, inclusion proofs -------------------------
 
 def test_the_authority_key_is_stored_private(tmp_path, people):
