@@ -47,6 +47,33 @@ def busy_ledger(tmp_path, people):
     return ledger
 
 
+# --- finding 9: the block-wipe attack -------------------------------------------------------------
+
+def test_the_block_wipe_attack_loses_no_honest_transaction(tmp_path, people):
+    """Unsigned junk with each field that crashed ``commit_block`` before, between honest transfers."""
+    alice, bob, carol = people
+    ledger = Ledger.create(tmp_path, {alice.address: 1_000, bob.address: 0}, depth=DEPTH,
+                           extensions=("escrow", "channel"))
+    junk = [Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "²", "nonce": 0}),
+            Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "--5", "nonce": 0}),
+            Transaction("transfer", {"from": carol.address, "to": bob.address, "amount": "9" * 4_400, "nonce": 0}),
+            Transaction("channel_settle", {"channel_id": 2**64}),
+            Transaction("channel_close", {"channel_id": ["a"], "closer": carol.address}),
+            Transaction("escrow_payout", {"session_id": {"x": 1}, "authority": "refund"}),
+            Transaction("escrow_open", {"public_amount": "-1", "session_id": [1], "pole_id": 2**70,
+                                        "enclave": None, "refund_key": carol.address, "refund_height": 9}),
+            Transaction("shield", {"from": carol.address, "amount": "²", "nonce": "--1", "commitment": "1"})]
+    honest = [transfer(ledger, alice, bob.address, 10 + i, i) for i in range(len(junk) + 1)]
+    for tx in [t for pair in zip(honest, junk) for t in pair] + honest[-1:]:
+        ledger.submit(tx)
+    result = ledger.commit_block()
+    assert result.accepted == [tx.txid for tx in honest]
+    assert {txid for txid, _ in result.rejected} == {tx.txid for tx in junk}
+    assert ledger.balance(bob.address) == sum(10 + i for i in range(len(honest))) and ledger.pending == []
+    assert ledger.total_value()["total"] == 1_000
+    ledger.verify_chain()
+
+
 # --- finding 2 (ledger side) and 11: signed headers, inclusion proofs -------------------------
 
 def test_the_authority_key_is_stored_private(tmp_path, people):
@@ -87,6 +114,33 @@ def test_a_light_client_follows_the_signed_headers_and_checks_inclusion(busy_led
         forged["body"]["amount"] += 100                              # the body is committed, not only the txid
         assert not verify_inclusion(client.header(height).tx_root, tx_leaf(forged), index, proof)
         assert not verify_inclusion(client.header(height).tx_root, leaf, index ^ 1, proof)
+
+
+def test_a_transaction_proof_convinces_a_light_client_and_a_forged_one_does_not(busy_ledger):
+    from zkescrow.errors import InvalidProof
+    ledger = busy_ledger
+    client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id, window=2)
+    client.extend(ledger.headers(0, 2))
+    old, new = ledger.transactions(1, 1)[0]["txid"], ledger.transactions(3, 3)[0]["txid"]
+    header, tx = client.proven_transaction(ledger.transaction_proof(old))   # beyond the window: the signature
+    assert header.height == 1 and tx["body"]["amount"] == 1
+    with pytest.raises(InvalidProof, match="beyond"):
+        client.proven_transaction(ledger.transaction_proof(new))
+    client.extend(ledger.headers())
+    assert client.proven_transaction(ledger.transaction_proof(new))[0].height == 3
+    bundle = ledger.transaction_proof(new)
+    bundle["tx"]["body"]["amount"] = 500                                     # a car inflating its deposit
+    with pytest.raises(InvalidProof, match="not in block 3"):
+        client.proven_transaction(bundle)
+    bundle = ledger.transaction_proof(new)
+    h = SignedHeader.from_json(bundle["header"]).header
+    fake = type(h)(h.chain_id, h.height, h.prev, h.tx_root, "5")            # a header the authority never signed
+    bundle["header"] = SignedHeader(fake, [fake.sign(SigningKey.generate())]).to_json()
+    with pytest.raises(InvalidSignature):
+        client.proven_transaction(bundle)
+    bundle["header"] = SignedHeader(fake, [fake.sign(ledger.authority)]).to_json()   # the authority equivocates
+    with pytest.raises(InvalidProof, match="not the one this chain followed"):
+        client.proven_transaction(bundle)
 
 
 def test_a_header_not_signed_by_the_authority_is_refused(busy_ledger):

@@ -4,7 +4,9 @@ Before: ``rules._int`` took ``isdigit()`` strings that ``int()`` refuses ("²", 
 >4,300 digits), SQLite raised on a 2^64 or list-typed channel id, and the exception
 left ``commit_block`` after the pending queue was emptied: every honest transaction
 of the block was lost.  Here an honest transfer sits before and after the hostile
-one; both must commit, value must be conserved and the chain must verify.
+one; both must commit, value must be conserved and the chain must verify, and the
+hostile one must be refused by a rule's own parsing (its reason), not by the ledger's
+last-resort catch of an exception a rule did not expect.
 
 Proof verification is replaced by a verifier that accepts everything, so a hostile
 body reaches the rules themselves (the proofs' own checks are tested elsewhere).
@@ -160,6 +162,8 @@ def play(world: World, kind: str, path: tuple, value, delete: bool) -> None:
     assert led.height == before[0] + 1 and led.pending == []
     assert honest[0].txid in result.accepted and honest[1].txid in result.accepted, result.rejected
     assert all(len(reason) <= MAX_REASON + 1 for _, reason in result.rejected)
+    for _, reason in result.rejected:                  # parsed strictly: a typed rule rejection, not a crash caught
+        assert not reason.startswith(f"malformed {kind} transaction ("), reason
     assert led.total_value()["total"] == SUPPLY
 
 

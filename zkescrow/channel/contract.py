@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
+from zkescrow.ledger import parse
 from zkescrow.ledger.codec import canonical
 from zkescrow.ledger.transactions import chain_id_bytes
 
@@ -14,7 +15,7 @@ def _reject(reason: str):
     raise TransactionRejected(reason)
 
 
-def _int(body: dict, name: str, *, low: int = 0, high: int = (1 << 64) - 1) -> int:
+def _int(body: dict, name: str, *, low: int = 0, high: int = parse.SQL_INT_MAX) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         _reject(f"{name} must be an integer in [{low}, {high}], got {value!r}")
@@ -28,9 +29,10 @@ def open_signing_bytes(body: dict, chain_id: str) -> bytes:
 
 
 def _channel(state, body: dict) -> dict:
-    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (body.get("channel_id"),)).fetchone()
+    channel_id = parse.hex_string(body.get("channel_id"), "channel_id", length=64)
+    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (channel_id,)).fetchone()
     if row is None:
-        _reject(f"no channel {str(body.get('channel_id'))[:16]}…")
+        _reject(f"no channel {channel_id[:16]}…")
     return dict(row)
 
 
@@ -53,8 +55,8 @@ def _state(channel: dict, body: dict, signer: str | None):
     obj = body.get("state")
     try:
         state = (ShieldedBalanceProof if channel["shielded"] else BalanceProof).from_json(obj)
-    except (MalformedInput, TypeError) as exc:
-        _reject(f"malformed balance proof: {exc}")
+    except (MalformedInput, TypeError, ValueError) as exc:
+        _reject(f"malformed balance proof: {str(exc)[:200]}")
     if state.channel_id != channel["channel_id"]:
         _reject("the balance proof is for another channel")
     if signer is not None and not state.signed_by(signer):

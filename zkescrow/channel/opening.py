@@ -28,7 +28,8 @@ def _open(state, tx, *, from_notes: bool = False) -> None:
         _reject("shielded must be true or false")
     if a_addr == b_addr or deposit_a + deposit_b == 0 or deposit_a + deposit_b >= 1 << 64:
         _reject("a channel needs two parties and a positive total below 2^64")
-    if b.get("channel_id") != channel_id_for(a_addr, b_addr, b.get("nonce"), state.chain_id):
+    nonce = _int(b, "nonce")
+    if b.get("channel_id") != channel_id_for(a_addr, b_addr, nonce, state.chain_id):
         _reject("channel_id must be H(party_a, party_b, nonce, chain id of this ledger)")
     if state.db.execute("SELECT 1 FROM channels WHERE channel_id = ?", (b["channel_id"],)).fetchone():
         _reject("the channel already exists")

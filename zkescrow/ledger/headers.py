@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from zkescrow.errors import InvalidSignature, MalformedInput
+from zkescrow.errors import InvalidProof, InvalidSignature, MalformedInput
 
 HEADER_HASH_DOMAIN = b"zkescrow-ledger-v1/header-hash\x00"
 HEADER_DOMAIN = b"zkescrow-ledger-v1/header\x00"
@@ -316,6 +316,27 @@ class HeaderChain:
             if signed.header.height > self.tip_height:
                 self.append(signed)
         return self.tip_height
+
+    def proven_transaction(self, bundle) -> tuple[Header, dict]:
+        """(header, transaction JSON) of a transaction proven to be in a block this chain accepts.
+
+        ``bundle`` is ``Ledger.transaction_proof(txid)``: {"tx", "header" (signed), "index", "proof"}.
+        The header must be signed by the pinned authorities, at or below the tip, and the very
+        header this chain followed when it is still in the window; the proof must lead the
+        transaction's leaf (kind, body, signature) to its tx_root.  InvalidProof otherwise.
+        """
+        if not isinstance(bundle, dict) or set(bundle) != {"tx", "header", "index", "proof"}:
+            raise MalformedInput("a transaction proof is {tx, header, index, proof}")
+        header = self.check(SignedHeader.from_json(bundle["header"]))
+        if header.height > self.tip_height:
+            raise InvalidProof(f"block {header.height} is beyond this chain's tip {self.tip_height}: "
+                               f"sync the headers first")
+        known = self.header(header.height)
+        if known is not None and known.hash() != header.hash():
+            raise InvalidProof(f"block {header.height} is not the one this chain followed at that height")
+        if not verify_inclusion(header.tx_root, tx_leaf(bundle["tx"]), bundle["index"], bundle["proof"]):
+            raise InvalidProof(f"the transaction is not in block {header.height}")
+        return header, bundle["tx"]
 
     def header(self, height: int) -> Header | None:
         """The accepted header at ``height`` if it is still in the window."""

@@ -12,13 +12,14 @@ supply.  Reads go through the backend (``sqlite_backend.SqliteBackend``).
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nacl.signing import SigningKey
 
 from circuits.crypto.merkle import MerkleFrontier
-from zkescrow.errors import MalformedInput, TransactionRejected
+from zkescrow.errors import CorruptLedger, MalformedInput, TransactionRejected
 
 from . import authority as poa
 from . import rules
@@ -64,7 +65,10 @@ class Ledger:
     def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None, authority: SigningKey | None = None):
         probe = Store(data_dir)
         try:
+            poa.quick_check(probe)                # before anything else reads the file
             extensions = _stored_extensions(probe)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptLedger(f"ledger in {probe.data_dir} is corrupted: SQLite: {exc}") from None
         finally:
             probe.close()
         self.rulebook = build_rulebook(extensions)
@@ -75,11 +79,6 @@ class Ledger:
         self.pending: list[Transaction] = []
         if self.store.get_meta("depth") is None:
             raise MalformedInput(f"{self.store.path} holds no ledger: create one first (zkescrow ledger init)")
-        try:
-            poa.quick_check(self.store)
-        except BaseException:
-            self.store.close()
-            raise
         self.authority = authority if authority is not None else poa.load_authority(self.store.data_dir)
         self._genesis: Header | None = None
         if self.authority is not None and self.height >= 0 and \
@@ -349,6 +348,14 @@ class Ledger:
     def inclusion(self, txid: str) -> tuple[int, int, list[str]]:
         """(height, index, proof): ``headers.verify_inclusion(header(height).tx_root, tx_leaf(tx), index, proof)``."""
         return poa.inclusion(self.store, txid)
+
+    def transaction_proof(self, txid: str) -> dict:
+        """{tx, header, index, proof}: an accepted transaction with what proves it to a light client
+        (``HeaderChain.proven_transaction``), JSON-safe."""
+        height, index, proof = self.inclusion(txid)
+        row = self.store.one("SELECT body FROM txs WHERE txid = ?", txid)
+        return {"tx": json.loads(row["body"]), "header": self.header(height).to_json(), "index": index,
+                "proof": proof}
 
     def verify_chain(self) -> None:
         """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
