@@ -153,7 +153,7 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
         rig.packet(rig.reading(BEGIN, 0), 0)
     rig.page, rig.register = 0, 5_000
     with pytest.raises(Refused, match="not an included escrow_open"):          # the car's own "escrow record" is no proof
-        rig.call("fund", SID, {"tx": {"kind": "transfer", "body": {}}, "height": 1, "index": 0, "proof": []})
+        rig.call("fund", SID, rig.world.registration_evidence("pole-1"))
     rig.fund()
     with pytest.raises(WrongState, match="not confirmed"):
         rig.packet(rig.reading(BEGIN, 0), 0)

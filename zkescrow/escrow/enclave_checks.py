@@ -5,8 +5,8 @@ headers (``zkescrow.ledger.headers.HeaderChain``, pinned to the authority keys i
 measured config), so it believes a ledger fact only when it comes with a proof to a
 header it accepted:
 
-* ``included_tx``: a transaction and its Merkle inclusion proof against the ``tx_root`` of
-  a header in the window — the ledger accepted it (a tx_root covers accepted transactions only);
+* ``included_tx``: a transaction, its block's authority-signed header and the Merkle proof to its
+  ``tx_root`` — the ledger accepted it (a tx_root covers accepted transactions only);
 * ``registry_entry``: a pole's register_service transaction, so included: pole_id → operator,
   price per Wh, meter key (the ledger registers a pole id once, so the first entry is the only one);
 * ``read_request``: the car's own fields of a new session (the rest comes from the offer);
@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from circuits.crypto.merkle import MerklePath, verify_path
 from circuits.notes import Note
-from zkescrow.errors import MalformedInput, Refused
+from zkescrow.errors import InvalidProof, InvalidSignature, MalformedInput, Refused
 from zkescrow.escrow.enclave_state import SessionRecord, need_hex, need_int, need_owner
 from zkescrow.escrow.offer import Offer
 from zkescrow.ledger.codec import digest
-from zkescrow.ledger.headers import HeaderChain, tx_leaf, verify_inclusion
+from zkescrow.ledger.headers import HeaderChain
 
 MODES = ("transparent", "shielded")
 REQUEST_FIELDS = {"session_id", "mode", "car_key", "driver_owner", "deposit", "refund_height", "close_height"}
@@ -64,22 +64,20 @@ def read_request(request, offer: Offer, config: dict, tip: int) -> SessionRecord
         offer_hash=offer.hash(), operator=offer.operator, opened_height=tip)
 
 
-def included_tx(chain: HeaderChain, evidence, kind: str) -> tuple[dict, int]:
-    """(transaction JSON, height) of a ``kind`` transaction proven included in a header the chain accepted."""
-    if not isinstance(evidence, dict) or not isinstance(evidence.get("tx"), dict):
-        raise MalformedInput("inclusion evidence is {tx, height, index, proof}")
-    tx, height, index = evidence["tx"], evidence.get("height"), evidence.get("index")
-    if isinstance(height, bool) or not isinstance(height, int):
-        raise MalformedInput("inclusion evidence height must be an integer")
-    header = chain.header(height)
-    if header is None:
-        raise Refused(f"block {height} is not among the headers this enclave follows (tip {chain.tip_height}, "
-                      f"window {chain.window}): sync headers, or show a newer transaction")
-    if not isinstance(tx.get("body"), dict) or tx.get("kind") != kind:
+def included_tx(chain: HeaderChain, bundle, kind: str) -> tuple[dict, int]:
+    """(transaction JSON, height) of a ``kind`` transaction proven to be in a block the chain accepts.
+
+    ``bundle`` is ``Ledger.transaction_proof(txid)``: the transaction, its block's authority-signed header
+    (at or below the tip; the very header the chain followed while it is in the window) and the Merkle proof
+    to that header's tx_root (``HeaderChain.proven_transaction``).
+    """
+    try:
+        header, tx = chain.proven_transaction(bundle)
+    except (InvalidProof, InvalidSignature) as exc:
+        raise Refused(str(exc)) from None
+    if not isinstance(tx, dict) or tx.get("kind") != kind or not isinstance(tx.get("body"), dict):
         raise Refused(f"the evidence is not an included {kind} transaction")
-    if not verify_inclusion(header.tx_root, tx_leaf(tx), index, evidence.get("proof")):
-        raise Refused(f"the {kind} transaction is not included in block {height}")
-    return tx, height
+    return tx, header.height
 
 
 def registry_entry(chain: HeaderChain, evidence) -> dict:

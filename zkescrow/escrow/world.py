@@ -7,7 +7,6 @@ after a crash.  ``MeteredKeys`` wraps circuit keys to count proofs and verificat
 """
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from pathlib import Path
@@ -187,10 +186,8 @@ class EscrowWorld:
         return tip
 
     def evidence(self, txid: str) -> dict:
-        """A transaction with its inclusion proof: {tx, height, index, proof} (what the enclave checks)."""
-        height, index, proof = self.ledger.inclusion(txid)
-        row = self.ledger.store.one("SELECT body FROM txs WHERE txid = ?", txid)
-        return {"tx": json.loads(row["body"]), "height": height, "index": index, "proof": proof, "txid": txid}
+        """A transaction with what proves it to the enclave: its block's signed header and its Merkle proof."""
+        return self.ledger.transaction_proof(txid)
 
     def registration_evidence(self, pole_id: str) -> dict:
         """The pole's register_service transaction, with its inclusion proof."""
