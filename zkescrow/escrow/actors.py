@@ -340,6 +340,16 @@ class Car(Caller):
         self.meter_log.accept(parsed)
         return sign_ack(self.session_key, self.meter_log.session_id, parsed.page, self.meter_log.delivered_wh)
 
+    def recover(self, call, session_id: str) -> dict:
+        """After a detected rollback (once the pole replayed its receipts): accept the enclave's current state
+        knowingly if it charges no more energy than this car receipted."""
+        self.highest_counter = 0
+        view = call(self, "status", session_id)
+        if view["paid_wh"] > self.meter_log.delivered_wh:
+            raise Refused(f"the enclave charges {view['paid_wh']} Wh, the car receipted "
+                          f"{self.meter_log.delivered_wh} Wh")
+        return view
+
     def close_authorization(self, session_id: str) -> str:
         """The session key's signature that lets the enclave close this session."""
         return self.session_key.sign(CLOSE_DOMAIN + session_id.encode()).signature.hex()
