@@ -314,3 +314,22 @@ def test_session_records_round_trip_their_sealed_encoding_and_refuse_other_versi
     for version in (None, SESSION_RECORD_VERSION + 1, str(SESSION_RECORD_VERSION)):
         with pytest.raises(SealingError, match="version"):
             SessionRecord.from_sealed(dict(sealed, version=version))
+
+
+def test_the_measurement_pins_the_ledger_and_the_enclave_takes_only_its_authoritys_headers(rig, tmp_path):
+    from zkescrow.ledger.headers import Header, SignedHeader
+    other, _, _ = make_world(tmp_path / "other", StatementKeys(4), price=PRICE)
+    assert program_image(ledger=rig.ledger).measurement == rig.world.expected_image.measurement
+    assert program_image(ledger=other.ledger).measurement != rig.world.expected_image.measurement
+    assert program_image().measurement != rig.world.expected_image.measurement
+    tip = rig.call("sync_headers", [])["tip"]
+    other.mine_until(tip + 1)
+    with pytest.raises(MalformedInput, match="is for chain"):               # another ledger's header
+        rig.enclave.call("sync_headers", [other.ledger.header(tip + 1).to_json()])
+    rig.world.mine()
+    real = rig.ledger.header(tip + 1)
+    forged = Header.from_json(dict(real.header.to_json(), note_root="12345"))
+    with pytest.raises(InvalidSignature, match="authority signature"):      # right chain, not its authority
+        rig.enclave.call("sync_headers", [SignedHeader(forged, [forged.sign(SigningKey.generate())]).to_json()])
+    assert rig.enclave.call("sync_headers", [])["tip"] == tip               # neither moved the enclave's clock
+    assert rig.enclave.call("sync_headers", [real.to_json()])["tip"] == tip + 1
