@@ -74,6 +74,26 @@ def test_the_block_wipe_attack_loses_no_honest_transaction(tmp_path, people):
     ledger.verify_chain()
 
 
+def test_a_block_that_fails_to_commit_keeps_its_transactions_pending(tmp_path, people, monkeypatch):
+    alice, bob, _ = people
+    ledger = Ledger.create(tmp_path, {alice.address: 100}, depth=DEPTH)
+    txs = [transfer(ledger, alice, bob.address, 5, n) for n in range(3)]
+    for tx in txs:
+        ledger.submit(tx)
+    real = Ledger._check_conservation
+
+    def disk_full(self, db, pool_value):
+        raise OSError("disk full")
+    monkeypatch.setattr(Ledger, "_check_conservation", disk_full)
+    with pytest.raises(OSError):
+        ledger.commit_block()
+    assert [tx.txid for tx in ledger.pending] == [tx.txid for tx in txs] and ledger.height == 0
+    monkeypatch.setattr(Ledger, "_check_conservation", real)
+    assert ledger.commit_block().accepted == [tx.txid for tx in txs]
+    assert ledger.balance(bob.address) == 15 and ledger.pending == []
+    ledger.verify_chain()
+
+
 # --- finding 2 (ledger side) and 11: signed headers, inclusion proofs -------------------------
 
 def test_the_authority_key_is_stored_private(tmp_path, people):

@@ -23,7 +23,8 @@ from nacl.signing import SigningKey
 from zkescrow.channel import api
 from zkescrow.channel.state import Channel
 from zkescrow.channel.transactions import top_up_transaction
-from zkescrow.ledger.ledger import MAX_REASON, Ledger
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.verdicts import MAX_REASON
 from zkescrow.ledger.transactions import Transaction
 
 DEPTH = 4

@@ -143,3 +143,17 @@ def test_threshold_counts_distinct_authorities():
         client.append(SignedHeader(genesis, [one, one]))
     client.append(SignedHeader(genesis, [one, genesis.sign(keys[2])]))
     assert client.tip_height == 0
+
+
+def test_the_headers_module_stays_pure():
+    """The enclave measures this module: it may import only the standard library, PyNaCl and zkescrow.errors."""
+    import ast
+    from pathlib import Path
+
+    import zkescrow.ledger.headers as module
+    allowed = {"__future__", "hashlib", "json", "re", "dataclasses", "nacl.exceptions", "nacl.signing",
+               "zkescrow.errors"}
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported <= allowed, imported - allowed

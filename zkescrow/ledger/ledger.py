@@ -19,7 +19,7 @@ from pathlib import Path
 from nacl.signing import SigningKey
 
 from circuits.crypto.merkle import MerkleFrontier
-from zkescrow.errors import CorruptLedger, MalformedInput, TransactionRejected
+from zkescrow.errors import CorruptLedger, MalformedInput
 
 from . import authority as poa
 from . import rules
@@ -28,6 +28,7 @@ from .headers import GENESIS_PREV, Header, SignedHeader, merkle_root, tx_leaf
 from .sqlite_backend import SqliteBackend
 from .store import Store
 from .transactions import Transaction
+from .verdicts import NO_KEYS, apply_one, verify_many
 
 #: Metadata format: 2 stores registry names (``extensions``); ledgers without it stored module names.
 FORMAT = 2
@@ -165,7 +166,7 @@ class Ledger:
             for tx in txs:
                 reason = self._precheck(db, tx, proof_ok.get(id(tx), True), accepted)
                 if reason is None:
-                    reason = _apply(self.rulebook, state, tx)
+                    reason = apply_one(self.rulebook, state, tx)
                 if reason is None:
                     accepted.append(tx)
                 else:
@@ -226,7 +227,7 @@ class Ledger:
             return result, 0
         count = 0
         for circuit, items in groups.items():
-            verdicts = _verify_many(self.keys, circuit, [(public, proof) for _, public, proof in items])
+            verdicts = verify_many(self.keys, circuit, [(public, proof) for _, public, proof in items])
             count += len(items)
             for (tx, _, _), ok in zip(items, verdicts):
                 result[id(tx)] = ok
@@ -361,43 +362,6 @@ class Ledger:
         """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
         CorruptLedger naming the data directory and the first broken block."""
         poa.verify_chain(self.store)
-
-
-NO_KEYS = "this ledger was opened without circuit keys: it cannot verify proofs"
-#: Longest rejection reason stored (a reason may quote a hostile field).
-MAX_REASON = 400
-
-
-def _verify_many(keys, circuit: str, items: list) -> list[bool]:
-    """Batch verdicts; if a hostile proof makes the batch raise, each item alone (raising: it does not verify)."""
-    try:
-        return list(keys.verify_many(circuit, items))
-    except Exception:
-        verdicts = []
-        for item in items:
-            try:
-                verdicts.append(bool(keys.verify_many(circuit, [item])[0]))
-            except Exception:
-                verdicts.append(False)
-        return verdicts
-
-
-def _apply(rulebook, state, tx: Transaction) -> str | None:
-    """Apply ``tx`` to the block (rolled back to its savepoint on failure); the reason it was rejected, or None.
-
-    Any exception a rule raises on a hostile body rejects that transaction only, never the block.
-    """
-    try:
-        rulebook.apply(state, tx)
-    except TransactionRejected as exc:
-        return _reason(str(exc))
-    except Exception as exc:                              # a rule that choked on the body: still only this tx
-        return _reason(f"malformed {tx.kind} transaction ({type(exc).__name__}: {exc})")
-    return None
-
-
-def _reason(text: str) -> str:
-    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + "…"
 
 
 def _json(tx: Transaction) -> str:
