@@ -173,26 +173,6 @@ class Pole(Caller):
                                self.register_wh if register_wh is None else register_wh, kind, self.clock_ms)
         return (MeterKey() if forged else self.meter).sign(reading)
 
-    def begin(self, session_id: str) -> str:
-        """The begin record (TX=B) of a new charging transaction."""
-        self.session_id, self.page = session_id, 0
-        return self._reading(BEGIN)
-
-    def deliver(self, packet_wh: int, *, forged: bool = False, backwards: bool = False) -> str:
-        """Deliver one packet and return the meter's signed reading of it.
-
-        ``forged``: the record is signed by a key that is not the registered meter key;
-        ``backwards``: the record shows the register lower than before (a faulty or lying meter).
-        """
-        self.clock_ms += packet_wh * 3_600_000 // self.power_w
-        if backwards:
-            return self._reading(CHARGING, self.register_wh - packet_wh)
-        self.register_wh += packet_wh
-        return self._reading(CHARGING, forged=forged)
-
-    def end(self) -> str:
-        return self._reading(END)
-
     # --- offers and sessions ------------------------------------------------------------------
 
     def offer(self, ledger, *, packet_wh: int, validity: int = 64) -> dict:
@@ -250,9 +230,31 @@ class Pole(Caller):
                         confirm_ticket(ticket["ticket"], self.operator.account, ticket["epoch"]))
         return view
 
+    # --- metering --------------------------------------------------------------------------------
+
+    def begin(self, session_id: str) -> str:
+        """The begin record (TX=B) of a new charging transaction."""
+        self.session_id, self.page = session_id, 0
+        return self._reading(BEGIN)
+
+    def deliver(self, packet_wh: int, *, forged: bool = False, backwards: bool = False) -> str:
+        """Deliver one packet and return the meter's signed reading of it.
+
+        ``forged``: the record is signed by a key that is not the registered meter key;
+        ``backwards``: the record shows the register lower than before (a faulty or lying meter).
+        """
+        self.clock_ms += packet_wh * 3_600_000 // self.power_w
+        if backwards:
+            return self._reading(CHARGING, self.register_wh - packet_wh)
+        self.register_wh += packet_wh
+        return self._reading(CHARGING, forged=forged)
+
+    def end(self) -> str:
+        return self._reading(END)
+
     def close_authorization(self, session_id: str) -> str:
-        """The meter key's signature that lets the enclave close this session (the pole ends it)."""
-        return self.meter.sign_bytes(CLOSE_DOMAIN + session_id.encode())
+        """The meter key's signature that lets the pole close a session or fetch its decision."""
+        return self.meter.sign_message(CLOSE_DOMAIN + session_id.encode())
 
 
 class Car(Caller):

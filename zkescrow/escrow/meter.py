@@ -96,8 +96,8 @@ class MeterKey:
     def public_hex(self) -> str:
         return bytes(self._key.verify_key).hex()
 
-    def sign_bytes(self, message: bytes) -> str:
-        """A hex Ed25519 signature over ``message`` (a domain-prefixed protocol message, never a payload)."""
+    def sign_message(self, message: bytes) -> str:
+        """Hex Ed25519 signature over ``message`` (e.g. the pole's authorization to close a session)."""
         return self._key.sign(message).signature.hex()
 
     def sign(self, reading: MeterReading) -> str:
