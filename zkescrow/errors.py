@@ -38,6 +38,10 @@ class MalformedFile(MalformedInput):
     """A .r1cs/.wtns/.zkey/.ptau/.sym file that cannot be parsed."""
 
 
+class CorruptLedger(MalformedInput):
+    """A ledger whose stored blocks, headers or transactions do not match (tampered or damaged); names its data dir."""
+
+
 # --- false statements (CLI exit 1) ------------------------------------------------
 
 class StatementFalse(ZkEscrowError):
