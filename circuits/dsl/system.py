@@ -133,7 +133,33 @@ class ConstraintSystem:
             return
         if diff.is_constant:
             raise WitnessError(f"{self._path}: assert_equal of two different constants can never hold")
-        self._constrain(diff.lc, _ONE_LC, {}, diff.value, mpz(1), mpz(0), "a = b")
+        try:
+            self._constrain(diff.lc, _ONE_LC, {}, diff.value, mpz(1), mpz(0), "a = b")
+        except UnsatisfiedConstraint:           # say it in the circuit's terms, not as A·B = C
+            raise UnsatisfiedConstraint(f"constraint {self.n_constraints - 1} ({self._path}: a = b) is not "
+                                        f"satisfied: {self._inequality(self._signal(a), self._signal(b))}") from None
+
+    def _input_name(self, signal: Signal) -> str | None:
+        """The circuit input ``signal`` is exactly (one input wire, coefficient 1), else None."""
+        if len(signal.lc) == 1:
+            (wire, coefficient), = signal.lc.items()
+            if coefficient == 1 and 0 < wire < self.first_internal:
+                return self.names[wire].removeprefix("main.")
+        return None
+
+    def _inequality(self, a: Signal, b: Signal) -> str:
+        """Why a = b fails, in the circuit's terms: which input disagrees with what the circuit computes."""
+        name_a, name_b = self._input_name(a), self._input_name(b)
+        if name_a and name_b:
+            return f"inputs {name_a} = {_short(a.value)} and {name_b} = {_short(b.value)} must be equal"
+        if name_b or name_a:
+            name, given, computed = (name_b, b.value, a.value) if name_b else (name_a, a.value, b.value)
+            return (f"input {name} = {_short(given)}, but the other inputs give {_short(computed)} "
+                    f"(inconsistent input: {name}, or the inputs it is computed from)")
+        involved = sorted({self.names[w].removeprefix("main.") for s in (a, b) for w in s.lc
+                           if 0 < w < self.first_internal})
+        where = f"; inputs involved: {', '.join(involved)}" if involved else ""
+        return f"the two sides differ by {_short(a.value - b.value, signed=True)}{where}"
 
     def assert_bool(self, a) -> None:
         """Constrain a ∈ {0, 1}: a·(a − 1) = 0 (one constraint)."""
@@ -204,3 +230,12 @@ class ConstraintSystem:
         for w, c in lc.items():
             out = lc_add(out, subs[w], c) if w in subs else lc_add(out, {w: c})
         return out
+
+
+def _short(value, signed: bool = False) -> str:
+    """A field element for a message: small and negative values as such, others as 1234…5678."""
+    v = int(value) % R
+    if signed and v > R // 2:
+        v -= R
+    text = str(v)
+    return text if len(text) <= 16 else f"{text[:6]}…{text[-6:]} ({len(text.lstrip('-'))} digits)"

@@ -34,6 +34,7 @@ COMMANDS = {
     "verify": "zkescrow.cli.prove:verify",
     "export": "zkescrow.cli.prove:export",
     "bench": "zkescrow.cli.bench:bench",
+    "cache": "zkescrow.cli.cache:cache_group",
 }
 
 

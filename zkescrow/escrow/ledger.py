@@ -42,13 +42,13 @@ class Ledger:
     ``enclave_sim.Policy``) decides which enclaves may register.
     """
 
-    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None):
-        probe = Store(data_dir)
+    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None, readonly: bool = False):
+        probe = Store(data_dir, readonly=readonly)
         extensions = probe.get_meta("extensions", [])
         probe.close()
         for module in extensions:                 # they register their kinds and tables
             importlib.import_module(module)
-        self.store = Store(data_dir)
+        self.store = Store(data_dir, readonly=readonly)
         self.keys = keys
         self.enclave_policy = enclave_policy
         self.pending: list[Transaction] = []
@@ -66,10 +66,20 @@ class Ledger:
         """
         for module in extensions:
             importlib.import_module(module)
+        check_genesis_accounts(accounts)           # before anything exists on disk
         store = Store(data_dir)
         if store.get_meta("depth") is not None:
             store.close()
             raise MalformedInput(f"{store.path} already holds a ledger")
+        try:
+            return cls._create(store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window)
+        except BaseException:
+            for path in store.files():             # no half-made ledger at height -1
+                path.unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def _create(cls, store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window):
         frontier = MerkleFrontier(depth)
         with store.transaction() as db:
             store.set_meta(db, "depth", depth)
@@ -80,10 +90,14 @@ class Ledger:
             store.set_meta(db, "frontier", frontier.to_dict())
         store.close()
         ledger = cls(data_dir, keys=keys, enclave_policy=enclave_policy)
-        ledger.submit(Transaction("genesis", {"accounts": dict(accounts)}))
-        result = ledger.commit_block()
-        if result.rejected:
-            raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
+        try:
+            ledger.submit(Transaction("genesis", {"accounts": dict(accounts)}))
+            result = ledger.commit_block()
+            if result.rejected:
+                raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
+        except BaseException:
+            ledger.close()
+            raise
         return ledger
 
     def close(self) -> None:
@@ -101,10 +115,9 @@ class Ledger:
     def commit_block(self) -> BlockResult:
         """Build, validate and commit the next block from the pending transactions."""
         txs, self.pending = self.pending, []
-        height = self.height + 1
         proof_ok, n_proofs = self._verify_proofs(txs)
-        prev = self.tip_hash
         with self.store.transaction() as db:
+            height, prev = self.height + 1, self.tip_hash      # inside the write lock: no two blocks at one height
             state = rules.BlockState(db, height, self._frontier(), self._roots(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
             accepted, rejected = [], []
@@ -274,6 +287,25 @@ class Ledger:
             if block["prev_hash"] != prev or block["tx_root"] != tx_root or block["hash"] != expected:
                 raise MalformedInput(f"block {block['height']} does not match its hash chain")
             prev = block["hash"]
+
+
+#: SQLite stores signed 64-bit integers: every balance, and so the whole supply, stays below this.
+MAX_SUPPLY = (1 << 63) - 1
+
+
+def check_genesis_accounts(accounts: dict) -> None:
+    """MalformedInput unless ``accounts`` maps addresses to whole amounts that fit the ledger together."""
+    total = 0
+    for address, amount in accounts.items():
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            raise MalformedInput(f"genesis amount of {address} must be a whole number ≥ 0, got {amount!r}")
+        if amount > MAX_SUPPLY:
+            raise MalformedInput(f"genesis amount {amount} is too large: the ledger holds at most "
+                                 f"{MAX_SUPPLY:,} (2^63 − 1) in total")
+        total += amount
+    if total > MAX_SUPPLY:
+        raise MalformedInput(f"genesis amounts add up to {total}, more than the ledger's maximum supply "
+                             f"{MAX_SUPPLY:,} (2^63 − 1)")
 
 
 def _json(tx: Transaction) -> str:
