@@ -89,14 +89,16 @@ def run_and_report(data: Path, *, fresh: bool, log, **options) -> dict:
     import shutil
 
     from zkescrow.escrow.demo import run_demo
-    check_replaceable(data, fresh)
-    if fresh:
-        for sub in ("ledger", "platform"):
-            shutil.rmtree(data / sub, ignore_errors=True)
-    report = run_demo(data, log=log, **options)
-    report["ledger_tip"] = _ledger_tip(data)
-    report["saved_wallets"] = bool(options.get("save_wallets"))
-    write_report(report, data / REPORT_NAME)
+    from .ledger_access import writer_lock
+    with writer_lock(data):                 # `wallet` and `ledger` commands wait while the demo rebuilds
+        check_replaceable(data, fresh)
+        if fresh:
+            for sub in ("ledger", "platform"):
+                shutil.rmtree(data / sub, ignore_errors=True)
+        report = run_demo(data, log=log, **options)
+        report["ledger_tip"] = _ledger_tip(data)
+        report["saved_wallets"] = bool(options.get("save_wallets"))
+        write_report(report, data / REPORT_NAME)
     return report
 
 
