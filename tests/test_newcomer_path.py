@@ -418,3 +418,15 @@ def test_the_cache_keeps_to_its_cap_dropping_the_least_recently_used(tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pk", "d.pk"]
     monkeypatch.setenv("ZKESCROW_KEY_CACHE_MAX", "1K")
     assert key_cache.max_bytes() == 1024
+
+
+def test_write_file_keeps_symlinks_and_writes_to_pipes(tmp_path):
+    from zkescrow.formats.binfile import write_file
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_file(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    proc = zk("witness", "deposit", "--example", "-o", "/dev/stdout", cwd=tmp_path)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["value"] == "1000", proc.stderr    # a pipe stays one

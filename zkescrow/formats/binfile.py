@@ -93,6 +93,12 @@ def write_file(path, data: bytes) -> None:
     writing a file over the input it was computed from (``zkey contribute k.zkey k.zkey``) is safe.
     """
     path = os.fspath(path)
+    if path.startswith(("/dev/", "/proc/")) or (os.path.exists(path) and not os.path.isfile(path)
+                                                 and not os.path.isdir(path)):
+        with open(path, "wb") as fh:        # a device or pipe (/dev/stdout): nothing to replace
+            fh.write(data)
+        return
+    path = os.path.realpath(path)           # through a symlink: replace the file it points to, keep the link
     directory = os.path.dirname(path) or "."
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
