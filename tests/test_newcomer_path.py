@@ -375,9 +375,11 @@ def test_a_false_statement_names_the_inconsistent_input(tmp_path):
         "deposit": ({"value": "999"}, "input commitment"),
         "channel_update": ({"packets": "11"}, "input paid_new"),
         "transfer": ({"public_amount": "5"}, "public_amount"),
+        "value_commitment": ({"value": str(2 ** 64)}, f"input value = {2 ** 64} does not fit in 64 bits"),
+        "escrow_release": ({"mode": "2"}, "input mode = 2 must be 0 or 1"),
     }
     for name, (change, words) in cases.items():
-        params = ["--depth", "3"] if name == "transfer" else []
+        params = ["--depth", "3"] if name in ("transfer", "escrow_release") else []
         inputs = dict(example_input(name, {"depth": 3} if params else {}), **change)
         (tmp_path / f"{name}.json").write_text(json.dumps(inputs))
         line = one_line(zk("witness", name, f"{name}.json", *params, cwd=tmp_path), 1)

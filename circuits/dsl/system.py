@@ -151,21 +151,28 @@ class ConstraintSystem:
         """Why a = b fails, in the circuit's terms: which input disagrees with what the circuit computes."""
         name_a, name_b = self._input_name(a), self._input_name(b)
         if name_a and name_b:
-            return f"inputs {name_a} = {_short(a.value)} and {name_b} = {_short(b.value)} must be equal"
+            return f"inputs {name_a} = {short_value(a.value)} and {name_b} = {short_value(b.value)} must be equal"
         if name_b or name_a:
             name, given, computed = (name_b, b.value, a.value) if name_b else (name_a, a.value, b.value)
-            return (f"input {name} = {_short(given)}, but the other inputs give {_short(computed)} "
+            return (f"input {name} = {short_value(given)}, but the other inputs give {short_value(computed)} "
                     f"(inconsistent input: {name}, or the inputs it is computed from)")
         involved = sorted({self.names[w].removeprefix("main.") for s in (a, b) for w in s.lc
                            if 0 < w < self.first_internal})
         where = f"; inputs involved: {', '.join(involved)}" if involved else ""
-        return f"the two sides differ by {_short(a.value - b.value, signed=True)}{where}"
+        return f"the two sides differ by {short_value(a.value - b.value, signed=True)}{where}"
 
     def assert_bool(self, a) -> None:
         """Constrain a ∈ {0, 1}: a·(a − 1) = 0 (one constraint)."""
         a = self._signal(a)
         a_minus_1 = a - 1
-        self._constrain(a.lc, a_minus_1.lc, {}, a.value, a_minus_1.value, mpz(0), "a ∈ {0,1}")
+        try:
+            self._constrain(a.lc, a_minus_1.lc, {}, a.value, a_minus_1.value, mpz(0), "a ∈ {0,1}")
+        except UnsatisfiedConstraint as exc:
+            name = self._input_name(a)
+            if name is None:
+                raise
+            raise UnsatisfiedConstraint(f"constraint {self.n_constraints - 1} ({self._path}: a ∈ {{0,1}}) is not "
+                                        f"satisfied: input {name} = {short_value(a.value)} must be 0 or 1") from exc
 
     def range_check(self, x, bits: int) -> None:
         """Constrain 0 ≤ x < 2^bits (see circuits.gadgets.bits.range_check)."""
@@ -232,10 +239,10 @@ class ConstraintSystem:
         return out
 
 
-def _short(value, signed: bool = False) -> str:
+def short_value(value, signed: bool = False) -> str:
     """A field element for a message: small and negative values as such, others as 1234…5678."""
     v = int(value) % R
     if signed and v > R // 2:
         v -= R
     text = str(v)
-    return text if len(text) <= 16 else f"{text[:6]}…{text[-6:]} ({len(text.lstrip('-'))} digits)"
+    return text if len(text) <= 24 else f"{text[:6]}…{text[-6:]} ({len(text.lstrip('-'))} digits)"
