@@ -14,13 +14,13 @@ from zkescrow.channel import transactions as T
 from zkescrow.channel.contract import escrow_account
 from zkescrow.channel.proofs import address_of
 from zkescrow.channel.state import Channel
-from zkescrow.escrow.ledger import Ledger
+from zkescrow.ledger.ledger import Ledger
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.transactions import Transaction
 
 CAR, POLE, OTHER = (SigningKey(bytes([i]) * 32) for i in (11, 12, 13))
 A, B = address_of(CAR), address_of(POLE)
-EXT = ("zkescrow.channel.adjudicator",)
+EXT = ("channel",)
 
 
 def new_ledger(path, **balances):
@@ -186,7 +186,7 @@ def test_cooperative_close_settles_at_once(tmp_path):
     terms, car, pole = open_channel(ledger)
     for _ in range(4):
         pay(car, pole, 250)
-    txs = api.settle(car, peer_signature=api.closing_signature(pole))
+    txs = api.settle(car, peer_signature=api.closing_signature(pole, ledger))
     assert commit(ledger, txs).rejected == []
     assert ledger.balance(B) == 51_000 and ledger.balance(A) == 99_000
     assert T.locked_in_channels(ledger) == 0
@@ -249,7 +249,7 @@ def test_value_is_conserved_open_stream_close(tmp_path_factory, deposit_a, depos
             pay(payer, payee, amount)
             paid[payer.address] += amount
     if how == "cooperative":
-        commit(ledger, api.settle(car, peer_signature=api.closing_signature(pole)))
+        commit(ledger, api.settle(car, peer_signature=api.closing_signature(pole, ledger)))
     else:
         closer, other = (car, pole) if how == "car" else (pole, car)
         commit(ledger, api.settle(Channel(terms, closer.key) if stale else closer))

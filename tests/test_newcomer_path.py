@@ -40,9 +40,7 @@ def _balance(data, name) -> dict:
 
 def test_every_builtin_circuit_has_an_example_its_witness_builder_accepts():
     from circuits import registry
-    from zkescrow.channel.settle_circuit import register
     from zkescrow.cli.examples import EXAMPLES, example_input
-    register()
     names = [name for name, _ in registry.list_circuits()]
     assert sorted(EXAMPLES) == sorted(names)
     for name in names:
@@ -98,7 +96,7 @@ def test_ledger_init_checks_amounts_before_creating_anything(tmp_path, funds):
 
 def test_ledger_create_leaves_nothing_behind_when_genesis_fails(tmp_path):
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     with pytest.raises(MalformedInput):
         Ledger.create(tmp_path / "l", {"ab" * 32: BIG})
     assert not (tmp_path / "l" / "ledger.sqlite").exists()
@@ -257,7 +255,7 @@ def test_read_only_commands_work_in_a_read_only_data_dir(tmp_path):
 def test_a_read_only_ledger_connection_cannot_write(tmp_path):
     import sqlite3
 
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     Ledger.create(tmp_path / "l", {"ab" * 32: 5}).close()
     ledger = Ledger(tmp_path / "l", readonly=True)
     assert ledger.height == 0 and ledger.balance("ab" * 32) == 5

@@ -1,8 +1,8 @@
 """The on-ledger channel contract: open, top up, close (cooperative or unilateral), counters, settle.
 
-Importing this module teaches the ledger (``zkescrow.escrow.rules``) the channel
-transaction kinds; a ledger created with ``extensions=("zkescrow.channel.adjudicator",)``
-imports it whenever it is opened.  A channel's deposits sit in the ledger account
+``install(rulebook)`` teaches one ledger's rulebook the channel transaction kinds
+and the ``channels`` table; a ledger created with ``extensions=("channel",)`` runs it
+whenever it is opened (``zkescrow.ledger.extensions``), other ledgers never see them.  A channel's deposits sit in the ledger account
 ``channel:<id>`` (``contract.escrow_account``), which only these handlers move, so
 they count in the ledger's conservation check like any balance; ``channels.locked``
 records the same amount.  Times are block heights.
@@ -18,7 +18,8 @@ records the same amount.  Times are block heights.
     channel_close                 channel_id, closer                                closer (tx)
     channel_counter               channel_id, state                                 both (co-signed counter)
     channel_counter_shielded      channel_id, state, step, proof                    both (co-signed) + proof
-    channel_cooperative_close     channel_id, states {A, B}, close_signatures       both (closing signatures)
+    channel_cooperative_close     channel_id, states {A, B}, valid_until,           both (closing signatures)
+                                  close_signatures
     channel_settle                channel_id                                        — (after the period)
     channel_settle_shielded       channel_id, terms_id, payout_terms, total,        — (the proof)
                                   commitment, cm_a, cm_b, ciphertexts, proof
@@ -29,7 +30,10 @@ co-signed counters it holds; during ``challenge_period`` blocks either party may
 post a co-signed counter with a higher nonce, which replaces the recorded one;
 afterwards anyone settles: B receives deposit_b + t_a − t_b, A the rest.
 Counters may also be posted while the channel is open (a checkpoint, or the
-first half of a cooperative close).  So a
+first half of a cooperative close).  A cooperative close with both closing
+signatures settles at once only up to the height ``valid_until`` both signed;
+later (a stale closing signature) it opens the challenge period like a
+unilateral close (see ``_cooperative_close``).  So a
 party holding the latest co-signed counters never loses to older ones, provided
 it looks at the ledger once per challenge period (or lets someone do it for it).
 
@@ -47,12 +51,12 @@ import json
 
 from circuits.crypto.pedersen import commit
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow import rules
+from zkescrow.ledger import rules
 
 from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state, release
+from .funding import install as install_funding
 from .opening import _open, _top_up
 from .proofs import StepProof, closing_message
-from .settle_circuit import register as _register_settle_circuit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels (
@@ -170,12 +174,9 @@ def _pay_out(state, channel: dict, txid: str) -> None:
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=txid)
 
 
-def _cooperative_close(state, tx) -> None:
-    b = tx.body
-    channel = _channel(state, b)
-    if channel["status"] == "settled":
-        _reject("the channel is already settled")
-    states = b.get("states")
+def _closing_states(channel: dict, body: dict) -> dict:
+    """The final counters {"a", "b"} of a cooperative close, each its party's and not below the recorded one."""
+    states = body.get("states")
     if not isinstance(states, dict) or set(states) != {"a", "b"}:
         _reject("states must hold the final counters of a and b")
     final = {}
@@ -186,25 +187,79 @@ def _cooperative_close(state, tx) -> None:
         if proof.nonce < channel[f"nonce_{side}"]:
             _reject(f"a cooperative close cannot go below the recorded counter of {side.upper()}")
         final[side] = proof
+    return final
+
+
+def _check_closing_signatures(channel: dict, body: dict, final: dict, valid_until) -> None:
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
-    message = closing_message(channel["channel_id"], final["a"], final["b"])
-    sigs = b.get("close_signatures")
+    message = closing_message(channel["channel_id"], final["a"], final["b"], valid_until)
+    sigs = body.get("close_signatures")
     for party in (channel["party_a"], channel["party_b"]):
         try:
             VerifyKey(bytes.fromhex(party)).verify(message, bytes.fromhex(sigs.get(party, "")))
         except (BadSignatureError, ValueError, TypeError, AttributeError):
             _reject(f"no valid closing signature of {party[:16]}…")
+
+
+def _cooperative_close(state, tx) -> None:
+    """Both parties' closing signatures over one final state: settle at once while fresh, else challenge.
+
+    Why a fresh close may settle at once: a party's channel is frozen once it signs
+    a closing message (``closing``), so the counters it signed are the highest it
+    ever countersigns and no later balance proof can exist to challenge with.  Why
+    freshness (``valid_until``, a height both signed) is still required: a party
+    whose software does not freeze (an older version, or a channel file restored
+    from before the signature) would otherwise be exposed to its old closing
+    signature for ever; with the bound, a stale close (the peer obtained the
+    signature at 500, was paid on to 3,500, then submits the 500 close) settles no
+    faster than a unilateral close: it records the signed counters and opens the
+    challenge period, during which either party posts a later co-signed counter
+    (``channel_counter``/``channel_counter_shielded``) that supersedes them, and
+    anyone settles after it.  An unbounded close (``valid_until`` null) always
+    takes the challenge path.
+    """
+    b = tx.body
+    channel = _channel(state, b)
+    if channel["status"] == "settled":
+        _reject("the channel is already settled")
+    final = _closing_states(channel, b)
+    valid_until = b.get("valid_until")
+    if valid_until is not None:
+        valid_until = _int(b, "valid_until")
+    _check_closing_signatures(channel, b, final, valid_until)
     if channel["shielded"]:
         for side in ("a", "b"):
             if _point(final[side].commitment) != channel[f"c_{side}"]:
                 _reject(f"post the final counter of {side.upper()} (channel_counter_shielded) before closing")
+    at_once = valid_until is not None and state.height <= valid_until
+    if not at_once:
+        _start_challenge(state, channel, final)
+    elif channel["shielded"]:
         _set(state, channel["channel_id"], status="closing", settle_height=state.height)
-        return
-    channel.update(t_a=final["a"].transferred, t_b=final["b"].transferred)
-    _set(state, channel["channel_id"], nonce_a=final["a"].nonce, nonce_b=final["b"].nonce,
-         t_a=channel["t_a"], t_b=channel["t_b"])
-    _pay_out(state, channel, tx.txid)
+    else:
+        channel.update(t_a=final["a"].transferred, t_b=final["b"].transferred)
+        _set(state, channel["channel_id"], nonce_a=final["a"].nonce, nonce_b=final["b"].nonce,
+             t_a=channel["t_a"], t_b=channel["t_b"])
+        _pay_out(state, channel, tx.txid)
+
+
+def _start_challenge(state, channel: dict, final: dict) -> None:
+    """A stale (or unbounded) cooperative close: record the signed counters that beat the ledger's, then wait.
+
+    The channel closes as if unilaterally (an already running challenge period is
+    not extended); a later co-signed counter of either party still wins.
+    """
+    _in_window(state, channel)
+    updates = {}
+    if not channel["shielded"]:            # shielded counters were posted (with step proofs) and match already
+        for side in ("a", "b"):
+            if final[side].nonce > channel[f"nonce_{side}"]:
+                updates.update({f"nonce_{side}": final[side].nonce, f"t_{side}": final[side].transferred})
+    if channel["status"] == "open":
+        updates.update(status="closing", settle_height=state.height + channel["challenge_period"])
+    if updates:
+        _set(state, channel["channel_id"], **updates)
 
 
 def _settleable(state, channel: dict) -> None:
@@ -259,21 +314,17 @@ def _settle_shielded(state, tx) -> None:
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=tx.txid)
 
 
-def _register() -> None:
-    _register_settle_circuit()
-    rules.register_kind("channel_open", _open, schema=SCHEMA)
-    rules.register_kind("channel_top_up", _top_up)
-    rules.register_kind("channel_close", _close)
-    rules.register_kind("channel_counter", _counter)
-    rules.register_kind("channel_counter_shielded", _counter_shielded, circuit="channel_update",
-                        public_signals=_step_signals)
-    rules.register_kind("channel_cooperative_close", _cooperative_close)
-    rules.register_kind("channel_settle", _settle)
-    rules.register_kind("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
-                        public_signals=_settle_signals)
-    from .funding import register as register_funding
-    register_funding(lambda state, tx: _open(state, tx, from_notes=True))
-
-
-if "channel_open" not in rules.HANDLERS:
-    _register()
+def install(rulebook) -> None:
+    """Add the channel kinds and their table to one ledger's ``rulebook``."""
+    rulebook.add_schema(SCHEMA)
+    rulebook.add("channel_open", _open)
+    rulebook.add("channel_top_up", _top_up)
+    rulebook.add("channel_close", _close)
+    rulebook.add("channel_counter", _counter)
+    rulebook.add("channel_counter_shielded", _counter_shielded, circuit="channel_update",
+                 public_signals=_step_signals)
+    rulebook.add("channel_cooperative_close", _cooperative_close)
+    rulebook.add("channel_settle", _settle)
+    rulebook.add("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
+                 public_signals=_settle_signals)
+    install_funding(rulebook, lambda state, tx: _open(state, tx, from_notes=True))

@@ -8,7 +8,8 @@ state channel framework) needs five things from zkescrow, all here::
     msg     = make_update(channel, amount)                    # payer  -> bytes to send
     upd     = verify_update(channel, msg)                     # payee  -> Verified(amount, receipt, proof)
     accept_receipt(channel, upd.receipt)                      # payer  <- the payee's countersignature
-    txs     = settle(channel, ledger=..., peer_signature=...) # either -> ledger transactions
+    close   = closing_signature(channel, ledger)              # peer   -> its closing message (then frozen)
+    txs     = settle(channel, ledger=..., peer_signature=close) # either -> ledger transactions
     save_channel(channel, path); load_channel(path, my_key)   # survive going offline
 
 Messages are canonical JSON bytes, so any transport (HTTP headers, websockets,
@@ -28,8 +29,8 @@ from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, addr
 from .state import Channel
 from .storage import load_channel, save_channel
 from .terms import ChannelTerms
-from .transactions import (channel_record, close_transactions, closing_signature, cooperative_close_transactions,
-                           counter_transactions, open_transaction, settle_shielded_transaction, settle_transaction)
+from .transactions import (channel_record, closing_signature, cooperative_close_transactions, counter_transactions,
+                           open_transaction, settle_shielded_transaction, settle_transaction, unilateral_transactions)
 
 __all__ = ["BalanceProof", "ShieldedBalanceProof", "Opening", "StepProof", "ChannelTerms", "Channel", "Verified",
            "new_channel", "open_transaction", "make_update", "verify_update", "accept_receipt", "verify_backlog",
@@ -84,20 +85,22 @@ def settle(channel: Channel, *, ledger=None, peer_signature: str | None = None, 
            recipients: tuple | None = None) -> list:
     """Ledger transactions that end the channel from this party's latest co-signed counters.
 
-    With the peer's ``closing_signature`` the close is cooperative and settles in one
-    block; without it, this party closes unilaterally (submit the list, wait
+    With the peer's ``closing_signature`` (its closing message) the close is
+    cooperative: this party signs the same final counters (and is frozen from then
+    on) and the close settles in one block while the peer's bound holds; past it,
+    or without it, the close opens the challenge period like a unilateral one.
+    Without ``peer_signature`` this party closes unilaterally (submit the list, wait
     ``challenge_period`` blocks, then submit ``settle_after_period``).  ``ledger``
-    supplies the recorded counters when the channel is already closing.  For a
-    shielded channel, ``recipients`` (A's and B's viewing public keys) encrypts the
-    settlement notes to their owners.
+    supplies the recorded counters and the height.  For a shielded channel,
+    ``recipients`` (A's and B's viewing public keys) encrypts the settlement notes
+    to their owners.
     """
     record = channel_record(ledger, channel.terms.channel_id) if ledger is not None else None
     if peer_signature is not None:
         return cooperative_close_transactions(channel, peer_signature, record=record, prover=prover,
-                                              recipients=recipients)
-    if record is not None and record["status"] == "closing":
-        return counter_transactions(channel, record, prover=prover)
-    return close_transactions(channel, record=record, prover=prover)
+                                              recipients=recipients,
+                                              height=ledger.height if ledger is not None else None)
+    return unilateral_transactions(channel, record, prover=prover)
 
 
 def challenge(channel: Channel, ledger, *, prover=None) -> list:

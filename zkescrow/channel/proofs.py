@@ -45,7 +45,7 @@ from nacl.signing import SigningKey, VerifyKey
 from circuits.crypto.babyjub import Point
 from circuits.crypto.pedersen import commit
 from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 DOMAIN = b"zkescrow-channel-v1/balance-proof\x00"
 SHIELDED_DOMAIN = b"zkescrow-channel-v1/shielded-balance-proof\x00"
@@ -274,10 +274,16 @@ class StepProof:
         return cls(_int(obj, "terms_id", int(R) - 1), _int(obj, "step_old"), pair[0], pair[1], obj["proof"])
 
 
-def closing_message(channel_id: str, counter_a, counter_b) -> bytes:
-    """What both parties sign to settle at once at these two final counters (cooperative close)."""
-    return CLOSING_DOMAIN + canonical({"channel": channel_id, "a": counter_a.message().hex(),
-                                       "b": counter_b.message().hex()})
+def closing_message(channel_id: str, counter_a, counter_b, valid_until: int | None = None) -> bytes:
+    """What both parties sign to end the channel at these two final counters (cooperative close).
+
+    It names the channel, the highest nonce (and amount or commitment) of each
+    direction, and ``valid_until``: the last ledger height at which the close may
+    settle at once (``None``: never at once, it waits out the challenge period).
+    """
+    return CLOSING_DOMAIN + canonical({"channel": channel_id, "nonce_a": counter_a.nonce, "nonce_b": counter_b.nonce,
+                                       "a": counter_a.message().hex(), "b": counter_b.message().hex(),
+                                       "valid_until": valid_until})
 
 
 def require(condition: bool, reason: str) -> None:

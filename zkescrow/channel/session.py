@@ -17,7 +17,7 @@ repeated update or packet is ignored.  Nothing a peer sends can raise.
 from __future__ import annotations
 
 from zkescrow.errors import ChannelError, ZkEscrowError
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .controller import Packet, StreamController
 from .pricing import PriceSignal
@@ -47,7 +47,7 @@ class Party:
             self.last_packet = canonical({"type": "packet", "packet": packet.to_json()})
             out.append(self.last_packet)
         due = min(self.controller.payment_due(), self.channel.own_share)
-        if due > 0:
+        if due > 0 and not self.channel.closed:          # a party that signed a close pays no more
             out.append(self.channel.pay(due))
             self.controller.paid(due)
         return out

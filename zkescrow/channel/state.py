@@ -13,6 +13,10 @@ the channel id and sender match; the nonce is higher than the sender's latest
 up and B's balance stays in [0, total]; for shielded channels the opening matches
 the commitment, the amount is a whole number of units, and an attached step proof
 continues the chain of proven commitments of that counter.
+
+A party that has signed a cooperative close (``closing``) is frozen: ``pay``,
+``receive`` and ``confirm`` raise ``ChannelClosed`` and change nothing, so the
+counters it closed at are the highest it ever countersigns.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from nacl.signing import SigningKey
 from circuits.crypto.babyjub import SUBORDER
 from circuits.crypto.pedersen import random_blinding
 from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of, require
 from .terms import ChannelTerms
@@ -75,7 +79,7 @@ class Channel:
     """The channel as seen by the holder of ``key`` (party A or B of ``terms``).
 
     ``prover`` (shielded channels) is an object with ``prove(name, inputs)`` and
-    ``verify_many(name, items)`` such as ``zkescrow.escrow.proofs.CircuitKeys``;
+    ``verify_many(name, items)`` such as ``zkescrow.ledger.proofs.CircuitKeys``;
     ``proof_every`` = k attaches a ``channel_update`` proof to every k-th update this
     party sends (0: never; the receiver can always prove a step itself, since it
     knows every opening).
@@ -96,6 +100,8 @@ class Channel:
         #: the peer's state last countersigned by ``receive``
         self.last_received = None
         self._own_signatures: dict[int, str] = {}      # nonce -> this party's signature, until confirmed
+        #: {party: co-signed counter} this party signed a cooperative close at (then terminal), else None
+        self.final: dict | None = None
 
     def _initial(self, sender: str) -> Counter:
         if self.terms.shielded:
@@ -132,6 +138,23 @@ class Channel:
         """{party: latest co-signed counter}: what this party closes with."""
         return {party: c.cosigned for party, c in self.counters.items()}
 
+    @property
+    def closed(self) -> bool:
+        """Whether this party has signed a cooperative close (it takes no further update)."""
+        return self.final is not None
+
+    def freeze(self) -> dict:
+        """Stop taking updates for good; returns the final co-signed counters {party: state} (the same each call)."""
+        if self.final is None:
+            self.final = self.cosigned()
+        return dict(self.final)
+
+    def _require_open(self, action: str) -> None:
+        from zkescrow.errors import ChannelClosed
+        if self.final is not None:
+            raise ChannelClosed(f"cannot {action}: this party signed a cooperative close of the channel at nonces "
+                                f"{self.final[self.terms.party_a].nonce}/{self.final[self.terms.party_b].nonce}")
+
     def opening_of(self, state) -> Opening:
         try:
             return self.counters[state.sender].openings[state.commitment]
@@ -148,6 +171,7 @@ class Channel:
 
     def pay(self, amount: int) -> bytes:
         """Raise this party's counter by ``amount`` and sign it; returns the update message."""
+        self._require_open("pay")
         require(isinstance(amount, int) and not isinstance(amount, bool) and amount > 0,
                 f"a payment is a positive integer, got {amount!r}")
         require(amount <= self.own_share, f"payment of {amount} exceeds this party's share {self.own_share}")
@@ -185,6 +209,7 @@ class Channel:
 
     def confirm(self, receipt: bytes) -> int:
         """Take the peer's countersignature on an update this party sent; returns its nonce."""
+        self._require_open("take a receipt")
         msg = decode(receipt)
         require(msg["type"] == "receipt", f"expected a receipt, got {msg['type']!r}")
         state = parse_state(msg.get("state"), check_subgroup=False)       # our own commitment, if ours at all
@@ -212,6 +237,7 @@ class Channel:
 
         A copy of the update already taken pays 0 and gets its receipt again.
         """
+        self._require_open("countersign an update")
         msg = decode(message)
         require(msg["type"] == "update", f"expected an update, got {msg['type']!r}")
         require(msg.get("channel_id") == self.terms.channel_id, "update for another channel")

@@ -5,7 +5,8 @@ counters (latest and co-signed), the openings a shielded party needs to prove a
 close or settle, and the proof-chain tips — atomically and with mode 0600: the
 file holds the channel salt and the openings, never the signing key.
 ``load_channel(path, key, prover=None)`` rebuilds the ``Channel``.  Save after
-every receipt taken or given (the co-signed counters are what a close needs).
+every receipt taken or given (the co-signed counters are what a close needs) and
+before sending a closing signature (so a reloaded party stays frozen).
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def save_channel(channel: Channel, path: str | Path) -> None:
     data = {"version": VERSION, "terms": channel.terms.to_json(private=True), "address": channel.address,
             "counters": {party: _counter_json(c) for party, c in channel.counters.items()},
             "sent_updates": channel.sent_updates,
-            "own_signatures": {str(n): s for n, s in channel._own_signatures.items()}}
+            "own_signatures": {str(n): s for n, s in channel._own_signatures.items()},
+            "final": None if channel.final is None else {p: st.to_json() for p, st in channel.final.items()}}
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -70,6 +72,10 @@ def load_channel(path: str | Path, key: SigningKey, *, prover=None, proof_every:
             raise MalformedInput("channel file counters are not the two parties'")
         channel.sent_updates = int(data["sent_updates"])
         channel._own_signatures = {int(n): s for n, s in data["own_signatures"].items()}
+        if data.get("final") is not None:               # a party that signed a close stays frozen after a reload
+            channel.final = {party: parse_state(state) for party, state in data["final"].items()}
+            if set(channel.final) != {terms.party_a, terms.party_b}:
+                raise MalformedInput("channel file final counters are not the two parties'")
         return channel
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise MalformedInput(f"{path} is not a channel file: {exc}") from None

@@ -10,22 +10,23 @@ from dataclasses import replace
 
 from nacl.signing import SigningKey
 
-from zkescrow.errors import ChannelError, MalformedInput
-from zkescrow.escrow.transactions import Transaction
+from circuits.escrow.channel_settle import channel_settle_inputs, settlement_note_objects
+from zkescrow.errors import ChannelError, WrongState
+from zkescrow.ledger.transactions import Transaction
 
+from .closing import CLOSE_VALIDITY, Closing, sign_closing
 from .contract import open_signing_bytes
 from .proofs import Opening, ShieldedBalanceProof, closing_message
-from .settle_circuit import channel_settle_inputs, settlement_note_objects
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
 
 
 def channel_record(ledger, channel_id: str) -> dict:
     """The ledger's row for ``channel_id`` (what every observer sees)."""
-    row = ledger.store.one("SELECT * FROM channels WHERE channel_id = ?", channel_id)
+    row = ledger.backend.row("channels", "channel_id", channel_id) if ledger.rulebook.knows("channel_open") else None
     if row is None:
-        raise MalformedInput(f"the ledger has no channel {channel_id[:16]}…")
-    return dict(row)
+        raise WrongState(f"the ledger has no channel {channel_id[:16]}…")
+    return row
 
 
 def locked_in_channels(ledger) -> int:
@@ -62,29 +63,57 @@ def top_up_transaction(terms: ChannelTerms, amount: int, key_a: SigningKey, acco
     return Transaction("channel_top_up", body).signed(key_a), new
 
 
-def closing_signature(channel: Channel) -> str:
-    """This party's consent to settle at once at the latest co-signed counters of both parties."""
-    final = channel.cosigned()
-    return channel.key.sign(closing_message(channel.terms.channel_id, final[channel.terms.party_a],
-                                            final[channel.terms.party_b])).signature.hex()
+def closing_signature(channel: Channel, ledger=None, *, valid_until: int | None = None,
+                      validity: int = CLOSE_VALIDITY) -> bytes:
+    """This party's closing message (bytes) at its latest co-signed counters; its channel is frozen from now on.
 
-
-def cooperative_close_transactions(channel: Channel, peer_signature: str, *, record: dict | None = None,
-                                   prover=None, recipients: tuple | None = None) -> list[Transaction]:
-    """Close and settle at the latest co-signed counters with both closing signatures (no challenge period).
-
-    Shielded channels first post the counters the ledger has not recorded
-    (``record``: the ledger's row), then close, then settle into notes — one block.
+    The close settles at once until ledger height ``valid_until`` (default: the
+    ``ledger``'s height + ``validity``); without a bound it only opens the challenge
+    period.  Send the message to the peer, who passes it to ``settle``.
     """
-    terms, final = channel.terms, channel.cosigned()
-    sigs = {channel.address: closing_signature(channel), channel.peer: peer_signature}
+    if valid_until is None and ledger is not None:
+        valid_until = ledger.height + validity
+    return sign_closing(channel, valid_until).to_bytes()
+
+
+def cooperative_close_transactions(channel: Channel, peer_signature: bytes, *, record: dict | None = None,
+                                   prover=None, recipients: tuple | None = None,
+                                   height: int | None = None) -> list[Transaction]:
+    """Close at the final counters both parties signed (this party signs too, and is frozen from now on).
+
+    It settles in the same block while the peer's bound holds (at ``height`` + 1,
+    the next block, when the ledger height is given); shielded channels first post
+    the counters the ledger has not recorded (``record``: the ledger's row), then
+    close, then settle into notes.  Past the bound the close opens the challenge
+    period (settle with ``settle_after_period``).  If the two parties' final
+    counters differ (a payment was in flight), this party closes unilaterally with
+    its own co-signed counters.
+    """
+    terms = channel.terms
+    peer = Closing.from_bytes(peer_signature)
+    if peer.channel_id != terms.channel_id:
+        raise ChannelError("the closing message is for another channel")
+    own = sign_closing(channel, peer.valid_until)
+    if not own.same_close(peer):
+        return unilateral_transactions(channel, record, prover=prover)
     close = Transaction("channel_cooperative_close", {
-        "channel_id": terms.channel_id, "close_signatures": sigs,
-        "states": {"a": final[terms.party_a].to_json(), "b": final[terms.party_b].to_json()}})
+        "channel_id": terms.channel_id, "close_signatures": {own.signer: own.signature, peer.signer: peer.signature},
+        "valid_until": own.valid_until, "states": {side: state.to_json() for side, state in own.states.items()}})
+    at_once = own.valid_until is not None and (height is None or height + 1 <= own.valid_until)
     if not terms.shielded:
         return [close]
-    txs = counter_transactions(channel, record, prover=prover)
-    return [*txs, close, settle_shielded_transaction(channel, prover, final, recipients=recipients)]
+    txs = [*counter_transactions(channel, record, prover=prover), close]
+    if at_once:
+        final = {terms.party_a: own.states["a"], terms.party_b: own.states["b"]}
+        txs.append(settle_shielded_transaction(channel, prover, final, recipients=recipients))
+    return txs
+
+
+def unilateral_transactions(channel: Channel, record: dict | None = None, *, prover=None) -> list[Transaction]:
+    """Close alone (or, if the channel is already closing, post the counters that beat the ledger's)."""
+    if record is not None and record["status"] == "closing":
+        return counter_transactions(channel, record, prover=prover)
+    return close_transactions(channel, record=record, prover=prover)
 
 
 def close_transactions(channel: Channel, *, record: dict | None = None, prover=None) -> list[Transaction]:
@@ -145,7 +174,7 @@ def settle_shielded_transaction(channel: Channel, prover=None, final: dict | Non
     inputs = channel_settle_inputs(terms, opening.value, opening.blind)
     ciphertexts = ["", ""]
     if recipients is not None:
-        from zkescrow.escrow.note_encryption import encrypt_note
+        from zkescrow.ledger.note_encryption import encrypt_note
         ciphertexts = [encrypt_note(note, key) for note, key in zip(settlement_note_objects(terms, opening.value),
                                                                     recipients)]
     proof, _, _ = (prover or channel.prover).prove("channel_settle", inputs)

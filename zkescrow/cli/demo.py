@@ -44,7 +44,7 @@ def _ledger_tip(data: Path) -> dict | None:
     if not (data / "ledger" / "ledger.sqlite").exists():
         return None
     from zkescrow.errors import ZkEscrowError
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     try:
         ledger = Ledger(data / "ledger", readonly=True)
     except ZkEscrowError:

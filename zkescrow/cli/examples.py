@@ -71,7 +71,7 @@ def _value_commitment(params):
 def _channel_settle(params):
     from circuits.crypto.pedersen import random_blinding
     from circuits.notes import SpendingKey
-    from zkescrow.channel.settle_circuit import channel_settle_inputs
+    from circuits.escrow.channel_settle import channel_settle_inputs
     from zkescrow.channel.terms import ChannelTerms
     terms = ChannelTerms.new("a" * 64, "b" * 64, 0, 700, 300, shielded=True, unit=7,
                              owner_a=SpendingKey.generate().owner, owner_b=SpendingKey.generate().owner)
