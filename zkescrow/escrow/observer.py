@@ -50,7 +50,7 @@ def _sessions(txs: list[dict], services: dict) -> tuple[list, list]:
     shielded = []
     for t, b in releases:
         candidates = [f for f, fb in funders if f["height"] < t["height"] and int(fb["public_amount"]) == 0]
-        shielded.append({"session_id": b["session_id"], "release_txid": t["txid"], "release_height": t["height"],
+        shielded.append({"session_id": _session_hex(b["session_id"]), "release_txid": t["txid"], "release_height": t["height"],
                          "proved_height": b["height"], "mode": int(b["mode"]),
                          "outcome": "released on the enclave's signature" if int(b["mode"]) == 0
                          else "refunded by the driver after the deadline",
@@ -73,6 +73,14 @@ def observe(ledger) -> dict:
 
 def _field(learned: str, detail: str, values=None) -> dict:
     return {"learned": learned, "detail": detail, "values": values if values is not None else []}
+
+
+def _session_hex(value) -> str:
+    """A release's session id (a field element) as the 62 hex digits the demo and the escrow record print."""
+    try:
+        return f"{int(value):062x}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _transparent_fields(sessions: list[dict]) -> dict:
