@@ -280,6 +280,43 @@ def ledger_verify(data_dir, as_json):
                f"tip {info['tip'][:16]}…")
 
 
+@ledger_group.command("headers")
+@DATA_DIR_OPTION
+@click.option("--from", "start", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--to", "end", type=click.IntRange(0), default=None)
+def ledger_headers(data_dir, start, end):
+    """The authority-signed block headers (JSON lines), what a light client such as the enclave follows.
+
+    \b
+    Example:
+      zkescrow ledger headers --from 0 > headers.jsonl
+    """
+    ledger = _open_ledger(data_dir)
+    try:
+        lines = [json.dumps(h.to_json(), sort_keys=True) for h in ledger.headers(start, end)]
+    finally:
+        ledger.close()
+    click.echo("\n".join(lines))
+
+
+@ledger_group.command("proof")
+@DATA_DIR_OPTION
+@click.argument("txid")
+def ledger_proof(data_dir, txid):
+    """An accepted transaction with its signed header and Merkle inclusion proof (JSON).
+
+    \b
+    Example:
+      zkescrow ledger proof 3f9c…e1 > proof.json
+    """
+    ledger = _open_ledger(data_dir)
+    try:
+        proof = ledger.transaction_proof(txid)
+    finally:
+        ledger.close()
+    _echo_json(proof)
+
+
 # --- wallet -------------------------------------------------------------------------------
 
 @click.group("wallet")
