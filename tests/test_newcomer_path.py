@@ -310,7 +310,7 @@ def test_shield_checks_the_balance_before_any_key_setup_or_proof(tmp_path):
 def test_contribute_onto_its_own_input_is_atomic(deposit_key, tmp_path):
     import shutil
 
-    from zkescrow.formats.zkey import read_zkey
+    from zkescrow.groth16.zkey import read_zkey
     key = tmp_path / "k.zkey"
     shutil.copy(deposit_key / "deposit.zkey", key)
     before = key.stat().st_ino
