@@ -50,7 +50,7 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circ
     assert code == 0, err
     observed = json.loads(out)
     assert observed["transparent"]["sessions"][0]["deposit"] == deposit
-    assert observed["shielded"]["sessions"][0]["mode"] == 0
+    assert "mode" not in observed["shielded"]["sessions"][0]                 # a release shows no mode bit
     code, out, err = run(capsys, "compare", "--data-dir", str(tmp_path), "--json")
     assert code == 0, err
     assert json.loads(out)["identities"]["shielded"]["learned"] == "no"
@@ -115,8 +115,8 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
         assert run_["conservation"]["before"] == run_["conservation"]["after"]
     transparent, shielded = report["runs"]
     assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled by the enclave"]
-    assert shielded["observer"]["outcome"]["values"] == ["refunded by the driver after the deadline",
-                                                         "released on the enclave's signature"]
+    assert shielded["observer"]["outcome"]["learned"] == "no"           # no mode bit: refund and release look alike
+    assert len(set(shielded["observer"]["outcome"]["values"])) == 1
     assert report["comparison"]["proofs_made"] == {"transparent": 4, "shielded": 4}
 
 

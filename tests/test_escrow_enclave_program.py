@@ -3,13 +3,15 @@ import json
 import re
 
 import pytest
-from nacl.signing import SigningKey
+from nacl.signing import SigningKey, VerifyKey
 
 from circuits.crypto.eddsa import PublicKey, Signature
 from circuits.notes import release_message
 from enclave_sim import EnclaveSigner, Platform, Vendor
+from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
 from zkescrow.errors import (EnclaveHalted, InvalidSignature, MalformedInput, Refused, RollbackDetected,
                              WrongState)
+from zkescrow.escrow import settlement
 from zkescrow.escrow.actors import Caller, program_image
 from zkescrow.escrow.enclave_program import close_message
 from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, ReadingLog, ocmf_time, parse_reading,
@@ -17,6 +19,7 @@ from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, Read
 
 SID = "c0" * 31
 PRICE, PACKET, DEPOSIT = 7, 10, 700
+CHAIN = "ab" * 32
 
 
 # --- meter records ----------------------------------------------------------------------------
@@ -93,7 +96,7 @@ class Rig:
             "session_id": sid, "mode": mode, "pole_id": "pole-1", "price": PRICE, "deposit": deposit,
             "packet_wh": PACKET, "meter_key": self.meter.public_hex, "car_key": bytes(self.car.verify_key).hex(),
             "pole_owner": "11", "driver_owner": "22", "refund_height": refund_height,
-            "close_height": refund_height - 5})
+            "close_height": refund_height - 5, "chain_id": CHAIN})
 
     def fund(self, sid=SID, deposit=DEPOSIT, refund_height=50):
         return self.enclave.call("fund", sid, {"session_id": sid, "txid": "00", "deposit": deposit,
@@ -135,13 +138,45 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
         rig.enclave.call("close", SID, "a stranger", 6, rig.close_auth(SigningKey.generate()))
     decision = rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
     assert (decision["energy_wh"], decision["pay"], decision["refund"]) == (30, 30 * PRICE, DEPOSIT - 30 * PRICE)
-    key = PublicKey.unpack(bytes.fromhex(rig.enclave.call("eddsa_key")["eddsa_key"]))
-    msg = release_message(int(SID, 16), 30, decision["final_nonce"])
-    assert key.verify_poseidon(msg, Signature.unpack(bytes.fromhex(decision["signature"])))
+    assert (decision["escrow"], decision["chain_id"], decision["payee_owner"]) == ("00", CHAIN, "11")
+    signed = settlement.decision_signing_bytes(decision)
+    VerifyKey(rig.enclave.public_keys.ed25519).verify(PROGRAM_SIGNATURE_DOMAIN + signed,
+                                                      bytes.fromhex(decision["signature"]))
+    pay_note, rest = settlement.decision_notes(decision)
+    assert (pay_note.value, rest.value, pay_note.owner, rest.owner) == (30 * PRICE, DEPOSIT - 30 * PRICE, 11, 22)
+    assert [str(pay_note.commitment), str(rest.commitment)] == [decision["pay_commitment"],
+                                                                decision["refund_commitment"]]
     again = rig.enclave.call("close", SID, "again", 7, rig.close_auth())
-    assert again["signature"] == decision["signature"]                       # idempotent
+    by_pole = rig.enclave.call("decision", SID, rig.meter.sign_message(close_message(SID)))
+    for copy in (again, by_pole):                                            # idempotent, for either party
+        assert {k: copy[k] for k in settlement.DECISION_FIELDS + ("signature",)} == \
+            {k: decision[k] for k in settlement.DECISION_FIELDS + ("signature",)}
+    with pytest.raises(InvalidSignature):
+        rig.enclave.call("decision", SID, SigningKey.generate().sign(close_message(SID)).signature.hex())
     with pytest.raises(WrongState, match="takes no more packets"):
         rig.packet(rig.reading(), 40)
+
+
+def test_shielded_decision_signs_a_release_for_the_funded_note_only(rig):
+    from circuits.notes import EscrowTerms, Note
+    rig.open(mode="shielded")
+    key = PublicKey.unpack(bytes.fromhex(rig.enclave.call("eddsa_key")["eddsa_key"]))
+    terms = EscrowTerms(key, 22, 11, PRICE, int(SID, 16), 50)
+    note = Note.new(DEPOSIT, terms.owner)
+    rig.enclave.call("fund", SID, {"v": DEPOSIT, "rho": str(note.rho), "r": str(note.blind), "a": 0,
+                                   "commitment": str(note.commitment), "position": 3}, 3)
+    rig.packet(rig.reading(BEGIN, 0), 0)
+    rig.packet(rig.reading(), PACKET)
+    decision = rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
+    nf = terms.nullifier(note, 3)
+    assert decision["escrow"] == str(nf) and decision["escrow_note"]["position"] == 3
+    signature = Signature.unpack(bytes.fromhex(decision["release_signature"]))
+    assert key.verify_poseidon(release_message(int(SID, 16), PACKET, decision["final_nonce"], nf), signature)
+    assert not key.verify_poseidon(release_message(int(SID, 16), PACKET, decision["final_nonce"],
+                                                   terms.nullifier(note, 4)), signature)      # another note
+    pay_note, rest = terms.settlement_notes(note, nf, PACKET * PRICE)
+    assert (decision["pay_commitment"], decision["refund_commitment"]) == (str(pay_note.commitment),
+                                                                           str(rest.commitment))
 
 
 def test_receipts_meter_signatures_and_the_deposit_cap(rig):

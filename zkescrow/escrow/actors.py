@@ -162,6 +162,10 @@ class Pole(Caller):
     def end(self) -> str:
         return self._reading(END)
 
+    def close_authorization(self, session_id: str) -> str:
+        """The meter key's signature that lets the pole close a session or fetch its decision."""
+        return self.meter.sign_message(CLOSE_DOMAIN + session_id.encode())
+
 
 class Car(Caller):
     """The driver's side: wallet, pinned attestation expectations, per-session keys."""

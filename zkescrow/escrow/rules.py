@@ -71,8 +71,7 @@ def public_signals(tx: Transaction) -> list[int]:
                 *_fields(b, "nullifiers", 2), *_fields(b, "commitments", 2)]
     if tx.kind == "escrow_release":
         return [_field(b, "root"), _field(b, "nullifier"), _field(b, "pay_commitment"),
-                _field(b, "refund_commitment"), _field(b, "session_id"), _int(b, "height"),
-                _int(b, "mode", high=1), _field(b, "asset"), ext_data_hash(tx.kind, b)]
+                _field(b, "refund_commitment"), _int(b, "height"), _field(b, "asset"), ext_data_hash(tx.kind, b)]
     raise MalformedInput(f"{tx.kind} transactions carry no proof")
 
 
@@ -254,9 +253,7 @@ def _escrow_payout(state: BlockState, tx: Transaction) -> None:
         _reject(f"escrow of session {escrow['session_id']} is already {escrow['status']}")
     authority = b.get("authority")
     if authority == "enclave":
-        key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
-                               (escrow["enclave"],)).fetchone()["signing_key"]
-        _verify(tx, key, PROGRAM_SIGNATURE_DOMAIN)
+        _check_decision(state, escrow, b)
     elif authority == "refund":
         if state.height < escrow["refund_height"]:
             _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
@@ -274,11 +271,34 @@ def _escrow_payout(state: BlockState, tx: Transaction) -> None:
         state.db.execute("UPDATE services SET sessions = sessions + 1 WHERE pole_id = ?", (escrow["pole_id"],))
 
 
+def _check_decision(state: BlockState, escrow, b: dict) -> None:
+    """An enclave payout carries the enclave's signed decision for this escrow, on this chain, and creates
+    exactly the two notes it names (their commitments are in the signed bytes; amounts and owners are not)."""
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
+    from .settlement import signing_bytes
+    digest, signature = b.get("decision_digest"), b.get("decision_signature")
+    if not isinstance(digest, str) or not _HEX64.match(digest) or not isinstance(signature, str) \
+            or not re.fullmatch(r"[0-9a-f]{128}", signature):
+        _reject("an enclave payout carries the decision's digest and the enclave's signature (hex)")
+    key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
+                           (escrow["enclave"],)).fetchone()["signing_key"]
+    genesis = state.db.execute("SELECT hash FROM blocks WHERE height = 0").fetchone()
+    message = signing_bytes(chain_id=genesis["hash"] if genesis else "", session_id=escrow["session_id"],
+                            escrow=escrow["txid"], commitments=_fields(b, "commitments", 2), digest=digest)
+    try:
+        VerifyKey(bytes.fromhex(key)).verify(PROGRAM_SIGNATURE_DOMAIN + message, bytes.fromhex(signature))
+    except BadSignatureError:
+        _reject("the payout is not the enclave's decision for this escrow (signature, escrow, chain or "
+                "output notes differ)")
+
+
 def _escrow_release(state: BlockState, tx: Transaction) -> None:
     b = tx.body
-    if _int(b, "height") > state.height:
-        _reject(f"release proves height {b['height']} but the chain is at {state.height}")
     state.require_known_root(_field(b, "root"))
+    if _int(b, "height") != state.height:           # one public shape: the height is the including block's
+        _reject(f"release proves height {b['height']} but is in block {state.height}")
     state.spend([_field(b, "nullifier")], tx.txid)
     state.add_notes([_field(b, "pay_commitment"), _field(b, "refund_commitment")], b.get("ciphertexts"), tx.txid)
 

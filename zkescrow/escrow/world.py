@@ -122,6 +122,11 @@ class EscrowWorld:
                 record.rejected.append({"label": label, "kind": sizes[txid].kind, "reason": reason})
         return result
 
+    @property
+    def chain_id(self) -> str:
+        """The ledger's chain id: the hash of its genesis block."""
+        return self.ledger.blocks(0, 0)[0]["hash"]
+
     def mine_until(self, height: int) -> None:
         while self.ledger.height < height:
             self.ledger.commit_block()
