@@ -105,7 +105,9 @@ class ShieldedEscrow:
         given release signature, proved by ``wallet`` (default: the car's)."""
         note = self.note if note is None else note
         position = self.position if position is None else position
-        return shielded.release(wallet or session.car.wallet, note, position, self.terms, pole=session.pole_address,
+        wallet = wallet or session.car.wallet
+        wallet.scan()                                   # the proof's Merkle path comes from the wallet's tree
+        return shielded.release(wallet, note, position, self.terms, pole=session.pole_address,
                                 driver=session.driver_address, energy_wh=energy_wh, final_nonce=final_nonce,
                                 signature_hex=signature_hex)
 
