@@ -49,8 +49,8 @@ def mined(world, tx) -> bool:
 def spendable(world, wallet, owned) -> None:
     """The wallet really holds the note ``owned``: it spends exactly that note and the ledger accepts."""
     other = WalletKeys.generate().payment_address
-    assert mined(world, wallet.build_transfer([owned], [(Note.new(owned.note.value, other.owner), other.viewing_public)],
-                                              0, "shielded_transfer", {"recipient": None}))
+    outputs = [(Note.new(owned.note.value, other.owner), other.viewing_public)]
+    assert mined(world, wallet.build_transfer([owned], outputs, 0, "shielded_transfer", {"recipient": None}))
 
 
 def conserved(world) -> None:
