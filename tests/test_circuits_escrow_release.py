@@ -202,3 +202,20 @@ def test_one_signature_releases_one_note(escrow, release_circuit):
                       (n.commitment for n in terms.settlement_notes(twin, forged["nullifier"], 120))))
     with pytest.raises(UnsatisfiedConstraint):
         release_circuit.witness(forged)
+
+
+def test_cached_circuit_keys_are_remade_when_the_circuit_changes(tmp_path):
+    """Ledger keys are cached per circuit and depth, and used only with the R1CS they were made for: a key whose
+    sidecar names another R1CS (as after this circuit's change of public inputs) is set up again."""
+    import json
+
+    from zkescrow.escrow.proofs import CircuitKeys
+    keys = CircuitKeys(tmp_path, DEPTH)
+    keys.proving_key("deposit")
+    zkey, meta = tmp_path / "deposit.zkey", tmp_path / "deposit.json"
+    first = zkey.read_bytes()
+    assert CircuitKeys(tmp_path, DEPTH).proving_key("deposit") is not None and zkey.read_bytes() == first   # reused
+    meta.write_text(json.dumps(dict(json.loads(meta.read_text()), r1cs_sha256="00" * 32)))     # made for another R1CS
+    CircuitKeys(tmp_path, DEPTH).proving_key("deposit")
+    assert zkey.read_bytes() != first
+    assert json.loads(meta.read_text())["r1cs_sha256"] != "00" * 32
