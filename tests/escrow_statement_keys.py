@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 
-from zkescrow.escrow.proofs import CircuitKeys
+from zkescrow.ledger.proofs import CircuitKeys
 
 
 class StatementKeys:

@@ -15,11 +15,11 @@ from circuits.notes import Note, release_message
 from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import StatementFalse, ZkEscrowError
 from zkescrow.escrow import settlement, shielded, transparent
-from zkescrow.escrow.keys import WalletKeys
 from zkescrow.escrow.modes import ShieldedEscrow, TransparentEscrow
-from zkescrow.escrow.note_encryption import encrypt_note
 from zkescrow.escrow.session import ChargingSession
-from zkescrow.escrow.transactions import Transaction, ext_data_hash
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.note_encryption import encrypt_note
+from zkescrow.ledger.transactions import Transaction, ext_data_hash
 
 PRICE, DEPOSIT, ENERGY = 5, 1_500, 90
 PAY = ENERGY * PRICE

@@ -209,7 +209,7 @@ def test_cached_circuit_keys_are_remade_when_the_circuit_changes(tmp_path):
     sidecar names another R1CS (as after this circuit's change of public inputs) is set up again."""
     import json
 
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.proofs import CircuitKeys
     keys = CircuitKeys(tmp_path, DEPTH)
     keys.proving_key("deposit")
     zkey, meta = tmp_path / "deposit.zkey", tmp_path / "deposit.json"

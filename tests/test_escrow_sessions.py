@@ -20,7 +20,7 @@ from circuits.notes import Note
 from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import StatementFalse, UnsatisfiedConstraint, WitnessError
 from zkescrow.escrow import shielded, transparent
-from zkescrow.escrow.ledger import Ledger
+from zkescrow.ledger.ledger import Ledger
 from zkescrow.escrow.scenarios import Faults, run_session
 
 MODES = ("transparent", "shielded")
@@ -138,7 +138,7 @@ def test_over_release_and_second_release_are_rejected(world, mode):
 
 
 def test_escrow_release_double_spend_across_blocks_and_restart(tmp_path):
-    from zkescrow.escrow.transactions import Transaction
+    from zkescrow.ledger.transactions import Transaction
     keys = StatementKeys(8)
     world, car, pole = make_world(tmp_path / "w", keys)
     res = run_session(world, car, pole, "shielded", deposit=DEPOSIT, target_wh=50)
@@ -181,7 +181,7 @@ def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
     """A release proved against a root that left the ledger's root window, or that it never had, is refused."""
     from circuits.crypto.eddsa import PrivateKey
     from circuits.notes import EscrowTerms, release_message
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     world, car, pole = make_world(tmp_path / "w", StatementKeys(8), root_window=2)
     enclave = PrivateKey.generate()
     terms = EscrowTerms(enclave.public_key, car.keys.owner, pole.keys.owner, PRICE, 99, world.ledger.height + 50)

@@ -12,8 +12,9 @@ from circuits.crypto.eddsa import PrivateKey
 from circuits.escrow.escrow_release import EscrowRelease
 from circuits.notes import EscrowTerms, release_message
 from escrow_statement_keys import StatementKeys, make_world
-from zkescrow.escrow import rules, shielded
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.escrow import shielded
+from zkescrow.ledger.extensions import build_rulebook
+from zkescrow.ledger.transactions import Transaction
 
 PRICE, DEPOSIT = 5, 1500
 
@@ -36,10 +37,11 @@ def test_a_release_with_swapped_ciphertexts_is_rejected(tmp_path):
     def release():              # proved for the next block (a release is accepted only at the height it proves)
         return shielded.release(car.wallet, note, position, terms, pole=pole.keys.payment_address,
                                 driver=car.keys.payment_address, energy_wh=40, final_nonce=4, signature_hex=signature)
+    rulebook = build_rulebook(["escrow"])
     for swap in (lambda c: c[::-1], lambda c: ["00" * 16, c[1]]):
         honest = release()
         forged = Transaction("escrow_release", dict(honest.body, ciphertexts=swap(honest.body["ciphertexts"])))
-        assert rules.public_signals(forged)[-1] != rules.public_signals(honest)[-1]
+        assert rulebook.public_signals(forged)[-1] != rulebook.public_signals(honest)[-1]
         result = world.mine(forged)
         assert [reason for _, reason in result.rejected] == ["proof does not verify"]
     assert not world.mine(release()).rejected

@@ -20,7 +20,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .proofs import address_of
 

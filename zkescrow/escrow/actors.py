@@ -26,11 +26,11 @@ from nacl.signing import SigningKey
 from circuits.crypto.eddsa import PublicKey as EddsaPublicKey
 from enclave_sim import (EnclaveSigner, Platform, Policy, ProgramImage, Quote, verify_quote)
 from zkescrow.errors import AttestationError, MalformedInput, WrongState
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.transactions import Transaction
+from zkescrow.ledger.wallet import Wallet
 
-from .keys import WalletKeys
 from .meter import BEGIN, CHARGING, END, MeterKey, MeterReading, ReadingLog, parse_reading, sign_ack
-from .transactions import Transaction
-from .wallet import Wallet
 
 PROGRAM_MODULE = "zkescrow.escrow.enclave_program"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"        # = enclave_program.CLOSE_DOMAIN

@@ -14,8 +14,9 @@ import shutil
 import time
 from pathlib import Path
 
+from zkescrow.ledger.proofs import CircuitKeys
+
 from .observer import FIELDS, observe, table
-from .proofs import CircuitKeys
 from .modes import MODES
 from .scenarios import Faults, run_session
 from .world import EscrowWorld, MeteredKeys

@@ -52,10 +52,10 @@ from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
 from circuits.notes import EscrowTerms, Note, release_message
 from enclave_sim import EnclaveProgram, ecall
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused, WrongState
-from zkescrow.escrow.attestation import endorsement_message
 from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_hex, need_int, need_owner
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
 from zkescrow.escrow.settlement import decision_signing_bytes, transparent_notes
+from zkescrow.ledger.attestation import endorsement_message
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
@@ -117,7 +117,7 @@ class EscrowProgram(EnclaveProgram):
     config = {"program": "zkescrow-escrow", "version": 1, "max_sessions": 1024, "max_packet_wh": 1000,
               "price_bits": 32, "energy_bits": 32}
     measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.escrow.settlement",
-                        "zkescrow.escrow.codec", "zkescrow.escrow.attestation",
+                        "zkescrow.ledger.codec", "zkescrow.ledger.attestation",
                         "circuits.notes", "circuits.crypto.eddsa")
 
     def on_start(self, state):

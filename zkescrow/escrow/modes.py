@@ -23,9 +23,9 @@ from circuits.crypto.eddsa import PublicKey as EddsaPublicKey
 from circuits.escrow.escrow_release import REFUND
 from circuits.notes import EscrowTerms, Note
 from zkescrow.errors import MalformedInput, Refused
+from zkescrow.ledger.transactions import Transaction
 
 from . import settlement, shielded, transparent
-from .transactions import Transaction
 
 
 class EscrowMode(Protocol):

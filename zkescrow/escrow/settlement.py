@@ -40,8 +40,7 @@ import hashlib
 from circuits.crypto.poseidon import poseidon
 from circuits.domains import Domain
 from circuits.notes import Note, SpendingKey, nullifier, output_rho
-
-from .codec import canonical, digest_to_field
+from zkescrow.ledger.codec import canonical, digest_to_field
 
 SETTLEMENT_DOMAIN = b"zkescrow/escrow/settlement-decision/v1\x00"
 ESCROW_ID_DOMAIN = b"zkescrow/escrow/transparent-escrow-id/v1\x00"

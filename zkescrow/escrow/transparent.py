@@ -17,10 +17,10 @@ from __future__ import annotations
 from circuits.escrow.transfer import SpendInput
 from circuits.notes import Note
 from zkescrow.errors import Refused
+from zkescrow.ledger.keys import PaymentAddress
+from zkescrow.ledger.transactions import Transaction
 
 from . import settlement
-from .keys import PaymentAddress
-from .transactions import Transaction
 
 
 def open_escrow(wallet, *, session_id: str, deposit: int, pole_id: str, enclave_id: str, refund_key: str,

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from enclave_sim import EnclaveSigner, Vendor, verify_quote
 from zkescrow.errors import TransactionRejected
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.wallet import Wallet
 
 from .actors import Car, EnclaveHost, Pole, enclave_policy
-from .keys import WalletKeys
-from .ledger import Ledger
-from .wallet import Wallet
 
 
 class MeteredKeys:
