@@ -231,3 +231,21 @@ def test_one_release_signature_pays_one_escrow_note(tmp_path):
     assert pole.wallet.balance() == PAY                          # once, not twice
     assert car.wallet.balance() == before - PAY
     conserved(world)
+
+
+# --- issue 13, leak 4: one public shape for a release and a refund -------------------------------------------
+
+def test_a_release_is_accepted_only_in_the_block_whose_height_it_proves(tmp_path):
+    """The public height is the including block's, so it says nothing about the deadline or the path taken."""
+    world, car, pole, session, before = charged(tmp_path, "shielded")
+    early = session.escrow.settlement(session, session.decision)          # proved for the next block
+    world.ledger.commit_block()                                           # ...which passes without it
+    assert "proves height" in world.mine(early).rejected[0][1]
+    on_time = session.escrow.settlement(session, session.decision)
+    assert on_time.body["height"] == world.ledger.height + 1
+    assert set(on_time.body) == {"root", "nullifier", "pay_commitment", "refund_commitment", "height", "asset",
+                                 "ciphertexts", "proof"}                  # no mode, no session id
+    assert mined(world, on_time)
+    refund_body = refund_after_deadline(world, session).body              # a refund has the same fields
+    assert set(refund_body) == set(on_time.body)
+    conserved(world)
