@@ -284,11 +284,14 @@ class EscrowProgram(EnclaveProgram):
         return self._decision(s)
 
     def _decide(self, s: SessionRecord, energy: int, pay: int) -> Decision:
-        """The signed decision: the escrow it settles, the split, both output notes and both signatures."""
+        """The signed decision: the escrow it settles, the split, both output notes and both signatures.
+
+        Its chain id is the one in the program's measured config when that names one, else the session's.
+        """
         refund = s.deposit - pay
         common = dict(session_id=s.session_id, mode=s.mode, energy_wh=energy, pay=pay, refund=refund,
                       payee_owner=s.pole_owner, driver_owner=s.driver_owner, final_nonce=s.nonce,
-                      chain_id=s.chain_id, price=s.price)
+                      chain_id=self.config.get("chain_id") or s.chain_id, price=s.price)
         if s.mode == "transparent":
             escrow, salt = str(s.funding["txid"]), secrets.randbits(248)
             notes = transparent_notes(escrow, pay=pay, refund=refund, payee_owner=s.pole_owner,
