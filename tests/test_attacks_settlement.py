@@ -35,6 +35,7 @@ def charged(tmp_path, mode):
     session.attest()
     session.open()
     session.fund()
+    session.confirm()
     session.stream()
     session.close()
     assert session.decision["pay"] == PAY and session.pole_decision["pay"] == PAY
@@ -205,6 +206,7 @@ def test_one_release_signature_pays_one_escrow_note(tmp_path):
     twin_tx, twin = shielded.fund_escrow(car.wallet, session.escrow.terms, DEPOSIT, bytes(BoxKey.generate().public_key))
     assert mined(world, twin_tx)
     twin_position = shielded.locate(world.ledger, twin.commitment)
+    session.confirm()
     session.stream()
     session.close()
     d = session.pole_decision

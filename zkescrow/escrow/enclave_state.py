@@ -4,7 +4,7 @@ Measured with the escrow enclave program (it is in the program's ``measured_modu
 these classes are what the enclave keeps between ecalls and seals with its monotonic
 counter.  A record's phase moves
 
-    created ──fund──▶ funded ──packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
+    created ──fund──▶ funded ──(pole confirms) packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
        │                                                          │
        └──────────────── refund height reached ───────────────────┴──▶ expired
 
@@ -22,7 +22,7 @@ from zkescrow.errors import MalformedInput, SealingError
 from zkescrow.escrow.meter import ReadingLog
 from zkescrow.escrow.settlement import DECISION_FIELDS
 
-SESSION_RECORD_VERSION = 2
+SESSION_RECORD_VERSION = 3
 FIELD_BOUND = 1 << 254
 
 
@@ -128,7 +128,6 @@ class SessionRecord:
     driver_owner: int
     refund_height: int
     close_height: int
-    chain_id: str = ""                  # the ledger the session settles on (hex genesis hash)
     phase: Phase = Phase.CREATED
     delivered_wh: int = 0
     paid_wh: int = 0
@@ -138,6 +137,11 @@ class SessionRecord:
     funding: dict | None = None
     close_reason: str | None = None
     decision: Decision | None = None
+    offer_id: str = ""                  # the pole's offer the terms come from
+    offer_hash: str = ""
+    operator: str = ""                  # the pole's registered operator key (confirms the ticket)
+    opened_height: int = 0              # the enclave's header tip when the session opened
+    confirmed: bool = False             # the pole confirmed the ticket: packets may flow
 
     def __post_init__(self):
         if self.meter is None:
@@ -148,7 +152,14 @@ class SessionRecord:
         return {"session_id": self.session_id, "mode": self.mode, "state": self.phase.value,
                 "deposit": self.deposit, "price": self.price, "delivered_wh": self.delivered_wh,
                 "paid_wh": self.paid_wh, "page": self.page, "refund_height": self.refund_height,
-                "close_reason": self.close_reason}
+                "close_height": self.close_height, "close_reason": self.close_reason, "confirmed": self.confirmed,
+                "offer_hash": self.offer_hash}
+
+    def ticket(self, chain_id: str) -> dict:
+        """The terms the pole confirms before it delivers (``offer.ticket_bytes``)."""
+        return {"session_id": self.session_id, "offer_hash": self.offer_hash, "mode": self.mode,
+                "deposit": self.deposit, "refund_height": self.refund_height, "close_height": self.close_height,
+                "car_key": self.car_key, "chain_id": chain_id}
 
     # --- sealed encoding ---------------------------------------------------------------------
 
@@ -157,11 +168,12 @@ class SessionRecord:
                 "pole_id": self.pole_id, "price": self.price, "deposit": self.deposit, "packet_wh": self.packet_wh,
                 "meter_key": self.meter_key, "car_key": self.car_key, "pole_owner": str(self.pole_owner),
                 "driver_owner": str(self.driver_owner), "refund_height": self.refund_height,
-                "close_height": self.close_height, "chain_id": self.chain_id, "phase": self.phase.value,
-                "delivered_wh": self.delivered_wh,
+                "close_height": self.close_height, "phase": self.phase.value, "delivered_wh": self.delivered_wh,
                 "paid_wh": self.paid_wh, "page": self.page, "nonce": self.nonce, "meter": self.meter.to_dict(),
                 "funding": self.funding, "close_reason": self.close_reason,
-                "decision": None if self.decision is None else self.decision.to_dict()}
+                "decision": None if self.decision is None else self.decision.to_dict(),
+                "offer_id": self.offer_id, "offer_hash": self.offer_hash,
+                "operator": self.operator, "opened_height": self.opened_height, "confirmed": self.confirmed}
 
     @classmethod
     def from_sealed(cls, data: dict) -> "SessionRecord":
@@ -173,7 +185,8 @@ class SessionRecord:
         decision = data["decision"]
         return cls(data["session_id"], data["mode"], data["pole_id"], data["price"], data["deposit"],
                    data["packet_wh"], data["meter_key"], data["car_key"], int(data["pole_owner"]),
-                   int(data["driver_owner"]), data["refund_height"], data["close_height"], data["chain_id"],
-                   Phase(data["phase"]), data["delivered_wh"], data["paid_wh"], data["page"], data["nonce"],
+                   int(data["driver_owner"]), data["refund_height"], data["close_height"], Phase(data["phase"]),
+                   data["delivered_wh"], data["paid_wh"], data["page"], data["nonce"],
                    ReadingLog.from_dict(data["meter"]), data["funding"], data["close_reason"],
-                   None if decision is None else Decision.from_dict(decision))
+                   None if decision is None else Decision.from_dict(decision),
+                   data["offer_id"], data["offer_hash"], data["operator"], data["opened_height"], data["confirmed"])

@@ -21,19 +21,15 @@ to one ledger's rulebook; a ledger lists it as the extension ``"escrow"``.
 """
 from __future__ import annotations
 
-import re
-
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from circuits.notes import MAX_VALUE
 from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
-from zkescrow.ledger.rules import (_address, _field, _fields, _int, _reject, _spend_common, _verify,
+from zkescrow.ledger import parse
+from zkescrow.ledger.rules import (VALUE_MAX, _address, _field, _fields, _int, _reject, _spend_common, _verify,
                                    transfer_signals)
 
 from .settlement import signing_bytes
-
-_HEX = re.compile(r"[0-9a-f]+")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS escrows (
@@ -53,11 +49,11 @@ CREATE TABLE IF NOT EXISTS escrows (
 
 def _escrow_open(state, tx) -> None:
     b = tx.body
-    deposit = -_int(b, "public_amount", low=-MAX_VALUE, high=-1)
-    session, pole, enclave = b.get("session_id"), b.get("pole_id"), b.get("enclave")
+    deposit = -_int(b, "public_amount", low=-VALUE_MAX, high=-1)
+    session = parse.text(b.get("session_id"), "session_id", max_len=80)
+    pole = parse.text(b.get("pole_id"), "pole_id", max_len=64)
+    enclave = parse.hex_string(b.get("enclave"), "enclave", length=64)
     refund_key, refund_height = _address(b, "refund_key"), _int(b, "refund_height", high=2**62)
-    if not isinstance(session, str) or not 0 < len(session) <= 80:
-        _reject("session_id must be a short string")
     if state.db.execute("SELECT 1 FROM escrows WHERE session_id = ?", (session,)).fetchone():
         _reject(f"session {session} already has an escrow")
     if not state.db.execute("SELECT 1 FROM services WHERE pole_id = ?", (pole,)).fetchone():
@@ -75,9 +71,10 @@ def _escrow_open(state, tx) -> None:
 
 def _escrow_payout(state, tx) -> None:
     b = tx.body
-    escrow = state.db.execute("SELECT * FROM escrows WHERE session_id = ?", (b.get("session_id"),)).fetchone()
+    session = parse.text(b.get("session_id"), "session_id", max_len=80)
+    escrow = state.db.execute("SELECT * FROM escrows WHERE session_id = ?", (session,)).fetchone()
     if escrow is None:
-        _reject(f"no escrow for session {b.get('session_id')!r}")
+        _reject(f"no escrow for session {session!r}")
     if escrow["status"] != "open":
         _reject(f"escrow of session {escrow['session_id']} is already {escrow['status']}")
     authority = b.get("authority")
@@ -86,7 +83,7 @@ def _escrow_payout(state, tx) -> None:
     elif authority == "refund":
         if state.height < escrow["refund_height"]:
             _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
-        _verify(tx, escrow["refund_key"])
+        _verify(state, tx, escrow["refund_key"])
     else:
         _reject("authority must be 'enclave' or 'refund'")
     if _int(b, "public_amount") != escrow["balance"]:
@@ -103,15 +100,12 @@ def _escrow_payout(state, tx) -> None:
 def _check_decision(state, escrow, b: dict) -> None:
     """An enclave payout carries the enclave's signed decision for this escrow, on this chain, and creates
     exactly the two notes it names (their commitments are in the signed bytes; amounts and owners are not)."""
-    digest, signature = b.get("decision_digest"), b.get("decision_signature")
-    if not isinstance(digest, str) or len(digest) != 64 or not _HEX.fullmatch(digest) \
-            or not isinstance(signature, str) or len(signature) != 128 or not _HEX.fullmatch(signature):
-        _reject("an enclave payout carries the decision's digest and the enclave's signature (hex)")
+    digest = parse.hex_string(b.get("decision_digest"), "decision_digest", length=64)
+    signature = parse.hex_string(b.get("decision_signature"), "decision_signature", length=128)
     key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
                            (escrow["enclave"],)).fetchone()["signing_key"]
-    genesis = state.db.execute("SELECT hash FROM blocks WHERE height = 0").fetchone()     # the chain id
-    message = signing_bytes(chain_id=genesis["hash"] if genesis else "", session_id=escrow["session_id"],
-                            escrow=escrow["txid"], commitments=_fields(b, "commitments", 2), digest=digest)
+    message = signing_bytes(chain_id=state.chain_id, session_id=escrow["session_id"], escrow=escrow["txid"],
+                            commitments=_fields(b, "commitments", 2), digest=digest)
     try:
         VerifyKey(bytes.fromhex(key)).verify(PROGRAM_SIGNATURE_DOMAIN + message, bytes.fromhex(signature))
     except BadSignatureError:
