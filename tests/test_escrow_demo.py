@@ -54,10 +54,9 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(readme_walk, t
     assert code == 0, err
     observed = json.loads(out)
     assert observed["transparent"]["sessions"][0]["deposit"] == deposit
-    assert observed["shielded"]["sessions"][0]["mode"] == 0
-    for mode in ("transparent", "shielded"):        # the same session ids as the demo printed
-        sid = observed[mode]["sessions"][0]["session_id"]
-        assert any(f"session {sid[:12]}… opened in the enclave" in line for line in lines), sid
+    assert "mode" not in observed["shielded"]["sessions"][0]                 # a release shows no mode bit
+    sid = observed["transparent"]["sessions"][0]["session_id"]               # the same session id as the demo printed
+    assert any(f"session {sid[:12]}… opened in the enclave" in line for line in lines), sid
     code, out, err = run(capsys, "compare", "--data-dir", str(data), "--json")
     assert code == 0, err
     assert json.loads(out)["identities"]["shielded"]["learned"] == "no"
@@ -124,8 +123,8 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
         assert run_["conservation"]["before"] == run_["conservation"]["after"]
     transparent, shielded = report["runs"]
     assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled by the enclave"]
-    assert shielded["observer"]["outcome"]["values"] == ["refunded by the driver after the deadline",
-                                                         "released on the enclave's signature"]
+    assert shielded["observer"]["outcome"]["learned"] == "no"           # no mode bit: refund and release look alike
+    assert len(set(shielded["observer"]["outcome"]["values"])) == 1
     assert report["comparison"]["proofs_made"] == {"transparent": 4, "shielded": 4}
 
 
