@@ -1,5 +1,6 @@
 """The demo with real Groth16 proofs, its JSON report, and the compare/observe/ledger/wallet commands."""
 import json
+import re
 import shutil
 
 import pytest
@@ -9,6 +10,7 @@ from escrow_fixtures import ESCROW_DEPTH
 from zkescrow.cli.demo import REPORT_NAME, write_report
 from zkescrow.cli.main import main
 from zkescrow.escrow.demo import DEPOSIT_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.privacy.observer import observe
 
 
 def run(capsys, *args):
@@ -22,7 +24,7 @@ def run(capsys, *args):
 def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circuit_keys, capsys):
     lines = []
     report = run_demo(tmp_path, sessions=1, depth=ESCROW_DEPTH, keys=circuit_keys, log=lines.append,
-                      save_wallets=True)
+                      save_wallets=True, observe=observe)
     transparent, shielded = report["runs"]
     deposit = DEPOSIT_WH * PRICE_PER_WH
     for run_ in (transparent, shielded):
@@ -33,11 +35,20 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circ
         assert run_["attestation"]["verified"] and len(run_["attestation"]["measurement"]) == 64
     assert transparent["proofs"]["by_circuit"] == {"transfer": 3}
     assert shielded["proofs"]["by_circuit"] == {"transfer": 2, "escrow_release": 1}
+    # what the observer infers from the ledger (the adversary of zkescrow.privacy), checked against what happened
+    funding = {r["mode"]: next(t for t in r["session_results"][0]["transactions"] if t["label"].startswith("deposit"))
+               for r in (transparent, shielded)}
+    settled = {r["mode"]: next(t for t in r["session_results"][0]["transactions"]
+                               if t["label"].startswith("settlement")) for r in (transparent, shielded)}
     assert transparent["observer"]["deposit_amount"]["values"] == [deposit]
-    assert transparent["observer"]["deposit_amount"]["learned"] == "yes"
-    assert shielded["observer"]["deposit_amount"]["learned"] == "no"
-    assert shielded["observer"]["identities"]["learned"] == "no"
-    assert transparent["observer"]["timeouts"]["learned"] == "yes" and shielded["observer"]["timeouts"]["learned"] == "no"
+    assert transparent["observer"]["linked_transactions"]["values"] == [funding["transparent"]["txid"]]
+    assert transparent["observer"]["identities"]["values"][0][1] == "pole-berlin-01"
+    assert transparent["observer"]["timeouts"]["learned"] == "yes"
+    # one driver, one release: the only funding candidate that fits is the real one, and the deadline rule follows
+    assert shielded["observer"]["linked_transactions"]["values"] == [funding["shielded"]["txid"]]
+    assert shielded["observer"]["timeouts"]["values"] == [funding["shielded"]["height"] + 11]
+    assert shielded["observer"]["outcome"]["values"] == ["released (public mode bit)"]
+    assert shielded["observer"]["timing"]["values"] == [settled["shielded"]["height"]]
     comparison = report["comparison"]
     assert comparison["deposit_amount"]["transparent"]["learned"] == "yes"
     assert comparison["value_conserved"] == {"transparent": True, "shielded": True}
@@ -50,10 +61,10 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circ
     assert code == 0, err
     observed = json.loads(out)
     assert observed["transparent"]["sessions"][0]["deposit"] == deposit
-    assert observed["shielded"]["sessions"][0]["mode"] == 0
+    assert observed["shielded"]["sessions"][0]["funding_txid"] == funding["shielded"]["txid"]
     code, out, err = run(capsys, "compare", "--data-dir", str(tmp_path), "--json")
     assert code == 0, err
-    assert json.loads(out)["identities"]["shielded"]["learned"] == "no"
+    assert json.loads(out)["timeouts"]["shielded"]["learned"] == "yes"
     code, out, _ = run(capsys, "compare", "--data-dir", str(tmp_path))
     assert code == 0 and "what" not in out.splitlines()[0] and "transparent" in out
     code, out, _ = run(capsys, "ledger", "show", "--data-dir", str(tmp_path))
@@ -106,7 +117,8 @@ def test_ledger_and_wallet_commands(tmp_path, escrow_keys_dir, capsys):
 
 def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
     from escrow_statement_keys import StatementKeys
-    report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone")
+    report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone",
+                      observe=observe)
     for run_ in report["runs"]:
         first, second = run_["session_results"]
         assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, DEPOSIT_WH * PRICE_PER_WH)
@@ -114,9 +126,10 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
         assert run_["paid"] == 120 * PRICE_PER_WH
         assert run_["conservation"]["before"] == run_["conservation"]["after"]
     transparent, shielded = report["runs"]
-    assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled by the enclave"]
-    assert shielded["observer"]["outcome"]["values"] == ["refunded by the driver after the deadline",
-                                                         "released on the enclave's signature"]
+    assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled"]
+    assert shielded["observer"]["outcome"]["values"] == ["refunded (public mode bit)", "released (public mode bit)"]
+    deadline = int(re.search(r"refund height (\d+)", shielded["session_results"][0]["events"][0]).group(1))
+    assert shielded["observer"]["timeouts"]["values"][0] == deadline        # a refund proves its deadline
     assert report["comparison"]["proofs_made"] == {"transparent": 4, "shielded": 4}
 
 

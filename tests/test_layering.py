@@ -1,7 +1,7 @@
 """The layering of the guide, read from the source with `ast`, and the CLI's lean start-up.
 
     zkescrow.bn254 <- zkescrow.r1cs + zkescrow.formats <- circuits <- zkescrow.groth16
-        <- zkescrow.escrow / zkescrow.channel <- zkescrow.cli
+        <- zkescrow.escrow / zkescrow.channel <- zkescrow.privacy <- zkescrow.cli
 
 A module may import its own layer and the layers below it (and zkescrow.errors, which every layer
 shares) at module level.  enclave_sim depends only on the standard library, the crypto libraries
@@ -34,7 +34,8 @@ RANK = {
     "enclave_sim": 5,               # beside the protocol layers: usable by escrow, channel and the CLI
     "zkescrow.escrow": 6,
     "zkescrow.channel": 6,
-    "zkescrow.cli": 7,
+    "zkescrow.privacy": 7,          # measures escrow and channels as an attacker would: above both
+    "zkescrow.cli": 8,
 }
 
 #: what enclave_sim may import besides itself and the standard library.

@@ -56,12 +56,13 @@ def write_report(report: dict, path: Path) -> None:
               help="Write the participants' wallet key files to DATA_DIR/wallets for `zkescrow wallet`.")
 @channel_options
 def demo(mode, sessions, depth, data_dir, json_path, fault, save_wallets, channel=False, v2g=False, price_signal=None):
-    """Run EV-charging sessions through the escrow enclave and print what an observer learns.
+    """Run EV-charging sessions through the escrow enclave and print what an observer infers.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
     enclave's quote, deposits, charges in 10 Wh packets with signed meter readings,
-    and the enclave settles; pole and driver receive shielded notes.  Transparent
-    escrow makes the deposit public; shielded escrow hides amounts and parties.
+    and the enclave settles; pole and driver receive shielded notes.  The report
+    shows what an observer of the public ledger infers in each mode (for scores
+    against the truth on a population, see `zkescrow simulate` and `privacy-eval`).
     The first run makes the circuits' keys (tens of seconds) and caches them in
     DATA_DIR/keys.
 
@@ -84,8 +85,9 @@ def demo(mode, sessions, depth, data_dir, json_path, fault, save_wallets, channe
     data = Path(data_dir)
     if depth != 20:
         click.echo(f"Merkle depth {depth} (the design uses 20; smaller trees make smaller, faster proofs)")
+    from zkescrow.privacy.observer import observe
     report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo, save_wallets=save_wallets,
-                      fault=fault)
+                      fault=fault, observe=observe)
     write_report(report, data / REPORT_NAME)
     click.echo("")
     click.echo(format_comparison(report))

@@ -34,6 +34,8 @@ COMMANDS = {
     "verify": "zkescrow.cli.prove:verify",
     "export": "zkescrow.cli.prove:export",
     "bench": "zkescrow.cli.bench:bench",
+    "simulate": "zkescrow.cli.privacy:simulate_cmd",
+    "privacy-eval": "zkescrow.cli.privacy:privacy_eval_cmd",
 }
 
 

@@ -10,6 +10,8 @@ total value (accounts + shielded pool + open escrows) equals the genesis supply.
 from __future__ import annotations
 
 import importlib
+import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,7 +122,7 @@ class Ledger:
                 else:
                     rejected.append((tx.txid, reason))
                     db.execute("INSERT INTO rejected(txid, kind, height, reason) VALUES (?, ?, ?, ?)",
-                               (tx.txid, tx.kind, height, reason))
+                               public_rejection(tx, height, reason))
             tx_root = digest([tx.txid for tx in accepted]).hex()
             block_hash = digest({"height": height, "prev": prev, "tx_root": tx_root}).hex()
             db.execute("INSERT INTO blocks(height, prev_hash, hash, tx_root, n_txs) VALUES (?, ?, ?, ?, ?)",
@@ -274,6 +276,23 @@ class Ledger:
             if block["prev_hash"] != prev or block["tx_root"] != tx_root or block["hash"] != expected:
                 raise MalformedInput(f"block {block['height']} does not match its hash chain")
             prev = block["hash"]
+
+
+#: Kinds whose rejection must not be linkable to anything on the ledger (their txid and the nullifiers or
+#: commitments a reason names would tie a failed double release to the original).
+UNLINKABLE_REJECTIONS = {"shielded_transfer", "escrow_release"}
+_LONG_NUMBER = re.compile(r"[0-9]{12,}|[0-9a-f]{16,}")
+
+
+def public_rejection(tx: Transaction, height: int, reason: str) -> tuple:
+    """The row the public ``rejected`` table keeps: (txid, kind, height, reason).
+
+    The submitter gets the full reason in the block result; the table keeps no long
+    numbers (nullifier or commitment prefixes, hashes) in the reason, and for shielded
+    kinds a random id instead of the txid (a replay has the original's txid).
+    """
+    txid = secrets.token_hex(32) if tx.kind in UNLINKABLE_REJECTIONS else tx.txid
+    return txid, tx.kind, height, _LONG_NUMBER.sub("…", reason)
 
 
 def _json(tx: Transaction) -> str:

@@ -16,9 +16,11 @@ from zkescrow.errors import (InvalidSignature, MalformedInput, MerkleTreeFull, T
 
 from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
 
+from .note_encryption import CIPHERTEXT_HEX_LENGTH
 from .transactions import Transaction, ext_data_hash
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_CIPHERTEXT = re.compile(f"^[0-9a-f]{{{CIPHERTEXT_HEX_LENGTH}}}$")
 #: Circuit proved by each kind that carries a proof.
 CIRCUIT_OF = {"shield": "deposit", "shielded_transfer": "transfer", "escrow_open": "transfer",
               "escrow_payout": "transfer", "escrow_release": "escrow_release"}
@@ -129,8 +131,9 @@ class BlockState:
 
     def add_notes(self, commitments: list[int], ciphertexts, txid: str) -> None:
         if not isinstance(ciphertexts, list) or len(ciphertexts) != len(commitments) or \
-                not all(isinstance(c, str) for c in ciphertexts):
-            _reject(f"expected {len(commitments)} note ciphertexts (hex strings)")
+                not all(isinstance(c, str) and _CIPHERTEXT.match(c) for c in ciphertexts):
+            _reject(f"expected {len(commitments)} note ciphertexts of {CIPHERTEXT_HEX_LENGTH} hex digits each "
+                    f"(one length for every note, so that no length tells a value)")
         for cm, ct in zip(commitments, ciphertexts):
             try:
                 position = self.frontier.append(cm)
