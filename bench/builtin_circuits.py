@@ -56,7 +56,7 @@ def honest_inputs(depth: int) -> dict:
                                     mode=RELEASE, energy_wh=40, final_nonce=9, signature=signature,
                                     depth=depth).inputs
     old, new = ChannelState(100, random_blinding(), 4), ChannelState(130, random_blinding(), 5)
-    from zkescrow.channel.settle_circuit import channel_settle_inputs
+    from circuits.escrow.channel_settle import channel_settle_inputs
     from zkescrow.channel.terms import ChannelTerms
     channel = ChannelTerms.new("a" * 64, "b" * 64, 0, 700, 300, shielded=True, unit=7,
                                owner_a=alice.owner, owner_b=bob.owner)

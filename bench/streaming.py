@@ -136,7 +136,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--keys-dir", default=None, help="cache of circuit keys (default: a temporary dir)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.proofs import CircuitKeys
     keys = CircuitKeys(Path(args.keys_dir or tempfile.mkdtemp(prefix="bench-streaming-")), 4)
 
     signed = bench_updates(False, args.updates)

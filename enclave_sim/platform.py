@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from zkescrow.errors import MalformedInput, SealingError
+from zkescrow.errors import MalformedInput, SealingError, WrongState
 
 from .identity import EnclaveIdentity
 from .measurement import ProgramImage
@@ -63,7 +63,7 @@ class Platform:
         """Manufacture a platform in ``directory`` (which must hold none yet) and have ``vendor`` certify it."""
         d = Path(directory)
         if (d / "platform.json").exists():
-            raise MalformedInput(f"{d} already holds a platform; open it with Platform.open")
+            raise WrongState(f"{d} already holds a platform; open it with Platform.open")
         d.mkdir(parents=True, exist_ok=True)
         fuses = os.urandom(32)
         platform_id = os.urandom(PLATFORM_ID_BYTES)
@@ -89,7 +89,7 @@ class Platform:
             if info.get("format") != _FORMAT or len(fuses) != 32 or len(platform_id) != PLATFORM_ID_BYTES:
                 raise ValueError("unknown format")
         except FileNotFoundError as exc:
-            raise MalformedInput(f"{d} holds no platform ({Path(exc.filename).name} missing)") from None
+            raise WrongState(f"{d} holds no platform ({Path(exc.filename).name} missing)") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedInput(f"platform directory {d} is corrupt: {exc}") from None
         aead = AESGCM(_derive(fuses, b"attestation-key"))

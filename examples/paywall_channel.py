@@ -23,7 +23,7 @@ from nacl.signing import SigningKey  # noqa: E402
 
 from zkescrow.channel import api  # noqa: E402
 from zkescrow.errors import ZkEscrowError  # noqa: E402
-from zkescrow.escrow.ledger import Ledger  # noqa: E402
+from zkescrow.ledger.ledger import Ledger  # noqa: E402
 
 PRICE = 25
 
@@ -83,10 +83,10 @@ def main(argv=None) -> dict:
     client, server = api.address_of(client_key), api.address_of(server_key)
     prover = None
     if args.shielded:
-        from zkescrow.escrow.proofs import CircuitKeys
+        from zkescrow.ledger.proofs import CircuitKeys
         prover = CircuitKeys(Path(args.keys_dir) if args.keys_dir else data_dir / "keys", 4)
     ledger = Ledger.create(data_dir / "ledger", {client: 10_000, server: 0}, depth=4, keys=prover,
-                           extensions=("zkescrow.channel.adjudicator",))
+                           extensions=("channel",))
     terms = api.new_channel(client_key, server, ledger.nonce(client), 1_000, shielded=args.shielded, unit=PRICE)
     ledger.submit(api.open_transaction(terms, client_key, ledger.nonce(client), server_key))
     ledger.commit_block()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from groth16_fixtures import _build_once
-from zkescrow.escrow.proofs import CircuitKeys
+from zkescrow.ledger.proofs import CircuitKeys
 
 #: Merkle depth of the test ledgers: small circuits, same statements.
 ESCROW_DEPTH = 4

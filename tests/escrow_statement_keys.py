@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 
-from zkescrow.escrow.proofs import CircuitKeys
+from zkescrow.ledger.proofs import CircuitKeys
 
 
 class StatementKeys:
@@ -50,7 +50,7 @@ class StatementKeys:
 def make_world(directory, keys, *, driver_funds: int = 10_000_000, shield: int = 2_000_000, price: int = 5,
                log=None, **options):
     """A world with one pole (``price`` per Wh), a car that verified the enclave and shielded ``shield``."""
-    from zkescrow.escrow.session import EscrowWorld
+    from zkescrow.escrow.world import EscrowWorld
     world = EscrowWorld.create(directory, keys, depth=keys.depth, funds={"driver": driver_funds, "operator": 0},
                                log=log, **options)
     pole = world.add_pole("pole-1", "operator", price)

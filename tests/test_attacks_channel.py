@@ -18,17 +18,17 @@ from zkescrow.channel import transactions as T
 from zkescrow.channel.closing import CLOSE_VALIDITY, Closing
 from zkescrow.channel.contract import escrow_account
 from zkescrow.channel.proofs import address_of
-from zkescrow.channel.settle_circuit import settlement_notes
+from circuits.escrow.channel_settle import settlement_notes
 from zkescrow.channel.state import Channel
 from zkescrow.errors import ChannelClosed
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.transactions import Transaction
 
 from test_channel_shielded import shared_keys_dir
 
 CAR, POLE = SigningKey(bytes([41]) * 32), SigningKey(bytes([42]) * 32)
 A, B = address_of(CAR), address_of(POLE)
-EXT = ("zkescrow.channel.adjudicator",)
+EXT = ("channel",)
 UNIT = 500
 PERIOD = 3
 
@@ -184,7 +184,7 @@ def test_shielded_closing_signature_is_terminal():
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.proofs import CircuitKeys
     return CircuitKeys(shared_keys_dir(tmp_path_factory), depth=4)
 
 

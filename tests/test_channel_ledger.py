@@ -14,13 +14,13 @@ from zkescrow.channel import transactions as T
 from zkescrow.channel.contract import escrow_account
 from zkescrow.channel.proofs import address_of
 from zkescrow.channel.state import Channel
-from zkescrow.escrow.ledger import Ledger
+from zkescrow.ledger.ledger import Ledger
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.transactions import Transaction
 
 CAR, POLE, OTHER = (SigningKey(bytes([i]) * 32) for i in (11, 12, 13))
 A, B = address_of(CAR), address_of(POLE)
-EXT = ("zkescrow.channel.adjudicator",)
+EXT = ("channel",)
 
 
 def new_ledger(path, **balances):

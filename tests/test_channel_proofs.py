@@ -12,7 +12,7 @@ from zkescrow.channel.pricing import PriceSignal
 from zkescrow.channel.proofs import BalanceProof, address_of, closing_message
 from zkescrow.channel.state import Channel
 from zkescrow.channel.terms import channel_id_for
-from zkescrow.errors import ChannelError, MalformedInput
+from zkescrow.errors import ChannelError, MalformedInput, Refused
 
 CAR, POLE, OTHER = (SigningKey(bytes([i]) * 32) for i in (41, 42, 43))
 A, B = address_of(CAR), address_of(POLE)
@@ -144,7 +144,7 @@ def test_price_signal_layout_and_window():
          "valid_until": 200})
     assert verify_with_cryptography(address_of(grid), signal.signature, message)
     signal.verify(address_of(grid), 150)
-    with pytest.raises(MalformedInput, match="valid in"):
+    with pytest.raises(Refused, match="valid in"):
         signal.verify(address_of(grid), 200)
     tampered = PriceSignal(address_of(grid), 3, 1, 1, 100, 200, signal.signature)
     with pytest.raises(Exception, match="does not verify"):

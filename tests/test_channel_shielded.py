@@ -17,14 +17,14 @@ from circuits.notes import NATIVE_ASSET, note_commitment
 from zkescrow.channel import api
 from zkescrow.channel import transactions as T
 from zkescrow.channel.proofs import Opening, ShieldedBalanceProof, StepProof, address_of
-from zkescrow.channel.settle_circuit import settlement_notes
+from circuits.escrow.channel_settle import settlement_notes
 from zkescrow.channel.state import Channel
 from zkescrow.channel.terms import NOTE_A, NOTE_B, settlement_blind, settlement_rho
 from zkescrow.errors import ChannelError, MalformedInput
-from zkescrow.escrow.keys import WalletKeys
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.proofs import CircuitKeys
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.proofs import CircuitKeys
+from zkescrow.ledger.transactions import Transaction
 
 CAR, POLE = SigningKey(bytes([21]) * 32), SigningKey(bytes([22]) * 32)
 A, B = address_of(CAR), address_of(POLE)
@@ -32,7 +32,7 @@ WALLET_A, WALLET_B = WalletKeys(bytes([31]) * 32), WalletKeys(bytes([32]) * 32)
 OWNER_A, OWNER_B = WALLET_A.owner, WALLET_B.owner
 RECIPIENTS = (WALLET_A.payment_address.viewing_public, WALLET_B.payment_address.viewing_public)
 UNIT = 500
-EXT = ("zkescrow.channel.adjudicator",)
+EXT = ("channel",)
 
 
 #: The circuits the channel tests prove with (set up once per test run, shared by the xdist workers).
@@ -43,7 +43,6 @@ def shared_keys_dir(tmp_path_factory) -> "Path":
     """A keys directory all xdist workers of this run share, its keys made once under a file lock."""
     import fcntl
     import os
-    import zkescrow.channel.adjudicator  # noqa: F401  (registers channel_settle)
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent
@@ -239,7 +238,7 @@ def test_shielded_stale_close_loses_and_settles_into_notes(tmp_path, keys):
     value = ledger.total_value()
     assert T.locked_in_channels(ledger) == 0 and value["shielded"] == terms.total and value["total"] == 150_000
     assert amounts_in(ledger, balance_b, terms.total - balance_b, 6 * UNIT, 2 * UNIT) == []
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     for wallet_keys, value in ((WALLET_A, terms.total - balance_b), (WALLET_B, balance_b)):
         wallet = Wallet(wallet_keys, ledger, keys)
         found = wallet.scan()
@@ -318,7 +317,7 @@ def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
     import secrets
 
     from zkescrow.channel.funding import open_from_notes_transaction
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     from zkescrow.channel.terms import ChannelTerms
     ledger = Ledger.create(tmp_path, {WALLET_A.address: 20 * UNIT}, depth=4, keys=keys, extensions=EXT)
     wallet = Wallet(WALLET_A, ledger, keys)

@@ -47,8 +47,15 @@ def test_registry_api(registered):
         registry.get("nope")
 
 
-def test_string_targets_are_imported_lazily():
-    registry.register("lazy", f"{__name__}:Affordable", {"bits": 8})
+def test_function_targets_are_resolved_on_first_use():
+    calls = []
+
+    def load():                 # a built-in entry imports its circuit module here
+        calls.append(1)
+        return Affordable
+
+    registry.register("lazy", load, {"bits": 8})
+    assert calls == []
     try:
         assert isinstance(registry.get("lazy"), Affordable)
     finally:

@@ -11,7 +11,7 @@ import pytest
 
 from enclave_sim import EnclaveProgram, EnclaveSigner, Platform, ProgramImage, Vendor, ecall
 from enclave_sim.measurement import DOMAIN, canonical_bytes, normalize_source
-from zkescrow.errors import MalformedInput
+from zkescrow.errors import MalformedInput, WrongState
 
 KVSTORE_FILE = Path(__file__).resolve().parent.parent / "enclave_sim" / "examples" / "kvstore.py"
 
@@ -153,7 +153,7 @@ def test_simulator_implements_the_backend_interfaces(tmp_path, vendor):
 def test_platform_key_material_is_sealed_to_its_fuses(tmp_path, vendor):
     from zkescrow.errors import SealingError
     platform = Platform.create(tmp_path / "p", vendor)
-    with pytest.raises(MalformedInput, match="already holds a platform"):
+    with pytest.raises(WrongState, match="already holds a platform"):
         Platform.create(tmp_path / "p", vendor)
     secret = platform._attestation_key.private_numbers().private_value.to_bytes(32, "big")
     for path in (tmp_path / "p").iterdir():
@@ -162,5 +162,5 @@ def test_platform_key_material_is_sealed_to_its_fuses(tmp_path, vendor):
     (tmp_path / "p" / "fuses.bin").write_bytes(bytes(32))          # another chip's fuses
     with pytest.raises(SealingError, match="does not unseal on this platform"):
         Platform.open(tmp_path / "p")
-    with pytest.raises(MalformedInput, match="holds no platform"):
+    with pytest.raises(WrongState, match="holds no platform"):
         Platform.open(tmp_path / "nothing")

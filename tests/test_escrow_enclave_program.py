@@ -8,7 +8,8 @@ from nacl.signing import SigningKey
 from circuits.crypto.eddsa import PublicKey, Signature
 from circuits.notes import release_message
 from enclave_sim import EnclaveSigner, Platform, Vendor
-from zkescrow.errors import EnclaveHalted, InvalidSignature, MalformedInput, RollbackDetected, WitnessError
+from zkescrow.errors import (EnclaveHalted, InvalidSignature, MalformedInput, Refused, RollbackDetected,
+                             WrongState)
 from zkescrow.escrow.actors import Caller, program_image
 from zkescrow.escrow.enclave_program import close_message
 from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, ReadingLog, ocmf_time, parse_reading,
@@ -51,17 +52,17 @@ def test_ocmf_record_rejects_another_key_a_changed_payload_and_floats():
 def test_reading_log_pagination_and_monotone_register():
     log = ReadingLog("pole-1", SID)
     r = lambda page, rv, kind=CHARGING, t=page_time: MeterReading("SIM-1", "pole-1", SID, page, rv, kind, t(page))  # noqa: E731
-    with pytest.raises(MalformedInput, match="begin record"):
+    with pytest.raises(Refused, match="begin record"):
         log.check(r(1, 100))
     assert log.accept(r(1, 100, BEGIN)) == 0
     assert log.accept(r(2, 110)) == 10 and log.delivered_wh == 10
-    with pytest.raises(MalformedInput, match="pagination jumps"):
+    with pytest.raises(Refused, match="pagination jumps"):
         log.check(r(4, 120))
-    with pytest.raises(MalformedInput, match="goes backwards"):
+    with pytest.raises(Refused, match="goes backwards"):
         log.check(r(3, 105))
-    with pytest.raises(MalformedInput, match="another|not this session"):
+    with pytest.raises(Refused, match="another|not this session"):
         log.check(MeterReading("SIM-1", "pole-2", SID, 3, 120, CHARGING, 9))
-    with pytest.raises(MalformedInput, match="meter SIM-9"):
+    with pytest.raises(Refused, match="meter SIM-9"):
         log.check(MeterReading("SIM-9", "pole-1", SID, 3, 120, CHARGING, 9))
     assert ReadingLog.from_dict(log.to_dict()).to_dict() == log.to_dict()
 
@@ -119,10 +120,10 @@ def rig(tmp_path):
 
 def test_session_lifecycle_release_signature_and_one_payout(rig):
     rig.open()
-    with pytest.raises(MalformedInput, match="not awaiting funding|takes no more packets"):
+    with pytest.raises(WrongState, match="not awaiting funding|takes no more packets"):
         rig.packet(rig.reading(BEGIN, 0), 0)
     rig.page, rig.register = 0, 5_000
-    with pytest.raises(MalformedInput, match="does not match"):
+    with pytest.raises(Refused, match="does not match"):
         rig.enclave.call("fund", SID, {"session_id": SID, "deposit": DEPOSIT + 1, "refund_height": 50,
                                        "status": "open"}, 3)
     rig.fund()
@@ -139,7 +140,7 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
     assert key.verify_poseidon(msg, Signature.unpack(bytes.fromhex(decision["signature"])))
     again = rig.enclave.call("close", SID, "again", 7, rig.close_auth())
     assert again["signature"] == decision["signature"]                       # idempotent
-    with pytest.raises(MalformedInput, match="takes no more packets"):
+    with pytest.raises(WrongState, match="takes no more packets"):
         rig.packet(rig.reading(), 40)
 
 
@@ -162,11 +163,11 @@ def test_receipts_meter_signatures_and_the_deposit_cap(rig):
     rig.packet(rig.reading(), 2 * PACKET)
     verdict = rig.enclave.call("authorize_next", SID, 2 * PACKET, 4)
     assert not verdict["go"] and verdict["reason"] == "deposit exhausted"
-    with pytest.raises(WitnessError, match="exceeds the deposit"):
+    with pytest.raises(Refused, match="exceeds the deposit"):
         rig.packet(rig.reading(), 3 * PACKET)
     rig.page -= 1
     rig.register -= PACKET
-    with pytest.raises(MalformedInput, match="exceeds the agreed"):
+    with pytest.raises(Refused, match="exceeds the agreed"):
         rig.packet(rig.reading(delta=3 * PACKET), 5 * PACKET)
 
 
@@ -175,10 +176,10 @@ def test_nothing_is_signed_after_the_refund_height(rig):
     rig.fund(refund_height=20)
     rig.packet(rig.reading(BEGIN, 0), 0)
     assert not rig.enclave.call("authorize_next", SID, 0, 15)["go"]            # past the close height
-    with pytest.raises(WitnessError, match="signs nothing more"):
+    with pytest.raises(Refused, match="signs nothing more"):
         rig.enclave.call("close", SID, "late", 20, rig.close_auth())
     assert rig.enclave.call("status", SID)["state"] == "expired"
-    with pytest.raises(MalformedInput, match="expired"):
+    with pytest.raises(WrongState, match="expired"):
         rig.enclave.call("close", SID, "late", 10, rig.close_auth())
 
 
@@ -211,12 +212,12 @@ def test_anchor_mismatch_halts_the_enclave(rig):
 
 
 def test_bad_terms_are_refused(rig):
-    with pytest.raises(MalformedInput, match="does not cover one packet"):
+    with pytest.raises(Refused, match="does not cover one packet"):
         rig.open(deposit=PACKET * PRICE - 1)
     with pytest.raises(MalformedInput, match="session_id"):
         rig.open("xyz")
     rig.open()
-    with pytest.raises(MalformedInput, match="already exists"):
+    with pytest.raises(WrongState, match="already exists"):
         rig.open()
 
 
@@ -249,3 +250,23 @@ def test_answers_are_sealed_to_the_caller_so_the_host_reads_nothing(rig):
     assert b"deposit" not in relayed[0] and b"deposit" not in relayed[1] and str(DEPOSIT).encode() not in outside_hex
     with pytest.raises(MalformedInput, match="does not open"):
         Caller().open_reply(sealed)
+
+
+def test_session_records_round_trip_their_sealed_encoding_and_refuse_other_versions(rig):
+    from zkescrow.errors import SealingError
+    from zkescrow.escrow.enclave_state import SESSION_RECORD_VERSION, Phase, SessionRecord
+    rig.open()
+    rig.fund()
+    rig.packet(rig.reading(BEGIN, 0), 0)
+    rig.packet(rig.reading(), PACKET)
+    rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
+    rig.relaunch()                                   # the state comes back through from_sealed
+    assert rig.enclave.call("status", SID)["state"] == "closing"
+    record = SessionRecord(SID, "shielded", "pole-1", PRICE, DEPOSIT, PACKET, "ab" * 32, "cd" * 32, 7, 8, 50, 40)
+    record.phase, record.paid_wh = Phase.STREAMING, PACKET
+    sealed = json.loads(json.dumps(record.to_sealed()))
+    assert sealed["version"] == SESSION_RECORD_VERSION
+    assert SessionRecord.from_sealed(sealed).to_sealed() == sealed
+    for version in (None, SESSION_RECORD_VERSION + 1, str(SESSION_RECORD_VERSION)):
+        with pytest.raises(SealingError, match="version"):
+            SessionRecord.from_sealed(dict(sealed, version=version))

@@ -12,10 +12,10 @@ from circuits.notes import Note
 from escrow_fixtures import *  # noqa: F401,F403
 from escrow_fixtures import ESCROW_DEPTH
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow.keys import WalletKeys
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.transactions import Transaction
-from zkescrow.escrow.wallet import OwnedNote, Wallet
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.transactions import Transaction
+from zkescrow.ledger.wallet import OwnedNote, Wallet
 
 
 def transfer(keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:
@@ -126,9 +126,9 @@ def test_shielded_pool_double_spend_stale_root_and_restart(tmp_path, people, cir
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys
-    from zkescrow.escrow.keys import WalletKeys
-    from zkescrow.escrow.ledger import Ledger
-    from zkescrow.escrow.transactions import Transaction
+    from zkescrow.ledger.keys import WalletKeys
+    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.transactions import Transaction
     people = [WalletKeys(bytes([i]) * 32) for i in range(4)]
     ledger = Ledger(sys.argv[1])
     nonces = [ledger.nonce(p.address) for p in people]

@@ -20,8 +20,8 @@ from circuits.notes import Note
 from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import StatementFalse, UnsatisfiedConstraint, WitnessError
 from zkescrow.escrow import shielded, transparent
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.session import Faults, run_session
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.escrow.scenarios import Faults, run_session
 
 MODES = ("transparent", "shielded")
 PRICE, PACKET = 5, 10
@@ -138,7 +138,7 @@ def test_over_release_and_second_release_are_rejected(world, mode):
 
 
 def test_escrow_release_double_spend_across_blocks_and_restart(tmp_path):
-    from zkescrow.escrow.transactions import Transaction
+    from zkescrow.ledger.transactions import Transaction
     keys = StatementKeys(8)
     world, car, pole = make_world(tmp_path / "w", keys)
     res = run_session(world, car, pole, "shielded", deposit=DEPOSIT, target_wh=50)
@@ -166,22 +166,22 @@ def test_escrow_release_double_spend_across_blocks_and_restart(tmp_path):
 
 def _escrow_note_of(world, car, res):
     from circuits.notes import EscrowTerms
-    sealed = world.host.enclave._program.sessions[res.session_id]      # the enclave's view (test inspection)
-    f = sealed["funding"]
-    terms = EscrowTerms(car.enclave_eddsa_key, int(sealed["driver_owner"]), int(sealed["pole_owner"]), sealed["price"],
-                        int(res.session_id, 16), sealed["refund_height"])
+    record = world.host.enclave._program.sessions[res.session_id]      # the enclave's view (test inspection)
+    f = record.funding
+    terms = EscrowTerms(car.enclave_eddsa_key, record.driver_owner, record.pole_owner, record.price,
+                        int(res.session_id, 16), record.refund_height)
     return Note(f["v"], terms.owner, int(f["rho"]), int(f["r"]), f["a"]), terms
 
 
 def _release_signature(world, res):
-    return world.host.enclave._program.sessions[res.session_id]["decision"]["signature"]
+    return world.host.enclave._program.sessions[res.session_id].decision.signature
 
 
 def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
     """A release proved against a root that left the ledger's root window, or that it never had, is refused."""
     from circuits.crypto.eddsa import PrivateKey
     from circuits.notes import EscrowTerms, release_message
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     world, car, pole = make_world(tmp_path / "w", StatementKeys(8), root_window=2)
     enclave = PrivateKey.generate()
     terms = EscrowTerms(enclave.public_key, car.keys.owner, pole.keys.owner, PRICE, 99, world.ledger.height + 50)
@@ -266,9 +266,9 @@ def test_tampered_enclave_is_rejected_and_the_car_never_deposits(tmp_path):
     from enclave_sim import ProgramImage
     from zkescrow.errors import AttestationError
     from zkescrow.escrow.actors import PROGRAM_MODULE, program_image
-    from zkescrow.escrow.session import EscrowWorld
+    from zkescrow.escrow.world import EscrowWorld
     genuine = program_image()
-    source = Path(genuine.origin).read_bytes().replace(b"if delivered * s[\"price\"] > s[\"deposit\"]:",
+    source = Path(genuine.origin).read_bytes().replace(b"if delivered * s.price > s.deposit:",
                                                        b"if False:")
     assert source != Path(genuine.origin).read_bytes()
     tampered = ProgramImage.from_source(source, origin="tampered_escrow.py")
@@ -322,7 +322,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, sys.argv[2])
     from escrow_statement_keys import StatementKeys, make_world
-    from zkescrow.escrow.session import run_session
+    from zkescrow.escrow.scenarios import run_session
     world, car, pole = make_world(sys.argv[1], StatementKeys(12), shield=5_000_000)
     print("ready", flush=True)
     k = 0
@@ -349,3 +349,36 @@ def test_sigkill_during_escrow_sessions_leaves_a_consistent_ledger(tmp_path):
     assert sum(b["n_txs"] for b in ledger.blocks(0)) == len(ledger.transactions(0))
     open_escrows = ledger.store.one("SELECT COALESCE(SUM(balance), 0) AS v FROM escrows WHERE status = 'open'")["v"]
     assert open_escrows == ledger.total_value()["escrow"]
+
+
+def test_a_session_runs_phase_by_phase_and_the_enclave_refuses_a_phase_out_of_order(world):
+    from zkescrow.errors import MalformedInput, WrongState
+    from zkescrow.escrow.modes import ESCROW_MODES, ShieldedEscrow, TransparentEscrow, escrow_mode
+    from zkescrow.escrow.session import ChargingSession
+    assert ESCROW_MODES == {"transparent": TransparentEscrow, "shielded": ShieldedEscrow}
+    with pytest.raises(MalformedInput, match="mode must be one of"):
+        escrow_mode("hybrid")
+    world, car, pole = world
+    driver_before = car.wallet.balance()
+    session = ChargingSession(world, car, pole, "shielded", deposit=DEPOSIT, target_wh=40)
+    assert isinstance(session.escrow, ShieldedEscrow)
+    assert session.discover()["price_per_wh"] == PRICE
+    session.attest()
+    session.open()
+    with pytest.raises(WrongState, match="not awaiting funding|takes no more packets"):
+        world.call(car, "packet", session.session_id, pole.begin(session.session_id), "00" * 64,
+                   world.ledger.height)
+    session.fund()
+    with pytest.raises(WrongState, match="not awaiting funding"):     # funding twice
+        world.call(car, "fund", session.session_id, {}, world.ledger.height)
+    session.stream()
+    decision = session.close()
+    assert (decision["energy_wh"], decision["pay"]) == (40, 40 * PRICE)
+    session.settle()
+    session.finish()
+    assert session.result.outcome == "settled"
+    delta, earned = settle_balances(car, pole, driver_before)
+    assert earned == 40 * PRICE and delta == -40 * PRICE
+    with pytest.raises(WrongState, match="no session"):
+        world.call(car, "status", "ab" * 31)
+    check_conserved(world)

@@ -1,13 +1,15 @@
 """The layering of the guide, read from the source with `ast`, and the CLI's lean start-up.
 
     zkescrow.bn254 <- zkescrow.r1cs + zkescrow.formats <- circuits <- zkescrow.groth16
-        <- zkescrow.escrow / zkescrow.channel <- zkescrow.privacy <- zkescrow.cli
+        <- zkescrow.ledger <- zkescrow.escrow | zkescrow.channel (peers) <- zkescrow.privacy <- zkescrow.cli
 
 A module may import its own layer and the layers below it (and zkescrow.errors, which every layer
 shares) at module level.  enclave_sim depends only on the standard library, the crypto libraries
-(cryptography, PyNaCl) and zkescrow.errors; only the escrow protocol, channels and the CLI may use it.
-Imports inside functions, and "module:Attr" strings imported later by a registry, are allowed to reach
-anywhere (they load on demand); `upward_function_imports` lists those that go up, for review.
+(cryptography, PyNaCl) and zkescrow.errors; only the ledger and the layers above it may use it.
+The escrow and the channels are peers: neither imports the other, at any level.  Imports inside
+functions may reach up (they load on demand; `upward_function_imports` lists them for review), but
+the ledger reaches up only from its extension registry (``zkescrow.ledger.extensions``).  No module
+is named by a string: no import_module/__import__ of a string literal, no "module:Attr" registry.
 """
 from __future__ import annotations
 
@@ -31,12 +33,18 @@ RANK = {
     "zkescrow.formats": 2,
     "circuits": 3,
     "zkescrow.groth16": 4,
-    "enclave_sim": 5,               # beside the protocol layers: usable by escrow, channel and the CLI
-    "zkescrow.escrow": 6,
-    "zkescrow.channel": 6,
-    "zkescrow.privacy": 7,          # measures escrow and channels as an attacker would: above both
-    "zkescrow.cli": 8,
+    "enclave_sim": 5,               # beside the protocol layers: usable by the ledger and above
+    "zkescrow.ledger": 6,
+    "zkescrow.escrow": 7,
+    "zkescrow.channel": 7,
+    "zkescrow.privacy": 8,          # measures escrow and channels as an attacker would: above both
+    "zkescrow.cli": 9,
 }
+
+#: peer layers: they share a rank and never import each other.
+PEERS = ("zkescrow.escrow", "zkescrow.channel")
+#: the only ledger module that may import (inside functions) the extensions above it.
+EXTENSION_REGISTRY = "zkescrow.ledger.extensions"
 
 #: what enclave_sim may import besides itself and the standard library.
 ENCLAVE_SIM_ALLOWED = ("cryptography", "nacl", "zkescrow.errors")
@@ -103,14 +111,28 @@ def imports(path: Path):
             visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
 
     visit(tree, False)
-    # "package.module:Attr" strings are imported later with importlib (registries, lazy commands): lazy imports
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and LAZY_TARGET.match(node.value):
-            found.append((node.value.partition(":")[0], node.lineno, False))
     return found
 
 
+#: a "package.module:Attr" string: what a registry would hand to importlib later.
 LAZY_TARGET = re.compile(r"^(zkescrow|circuits|enclave_sim)(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
+STRING_IMPORTERS = ("import_module", "__import__")
+
+
+def string_named_imports(source: str, filename: str = "<source>") -> list[tuple[int, str]]:
+    """(line, what) for every module named by a string: import_module/__import__ called with a string
+    literal, and "module:Attr" strings (a registry that imports them later hides the edge)."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename=filename)):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            arg = node.args[0]
+            if name in STRING_IMPORTERS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.append((node.lineno, f"{name}({arg.value!r})"))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and LAZY_TARGET.match(node.value):
+            found.append((node.lineno, f"registry string {node.value!r}"))
+    return found
 
 
 def source_files():
@@ -134,7 +156,9 @@ def violation(importer: str, target: str) -> str | None:
         return None
     if RANK[theirs] > RANK[own]:
         return f"{own} (layer {RANK[own]}) imports {theirs} (layer {RANK[theirs]})"
-    if theirs == "enclave_sim" and RANK[own] < RANK["zkescrow.escrow"]:
+    if own in PEERS and theirs in PEERS and own != theirs:
+        return f"{own} and {theirs} are peers: neither imports the other"
+    if theirs == "enclave_sim" and RANK[own] < RANK["zkescrow.ledger"]:
         return f"{own} may not depend on the simulated enclave"
     return None
 
@@ -171,6 +195,36 @@ def upward_function_imports() -> list[str]:
             if not module_level and (why := violation(importer, target))]
 
 
+def test_peers_never_import_each_other_even_lazily():
+    """escrow and channel stand side by side on the ledger: no import between them, not even in a function."""
+    bad = [f"{path}:{line}: {importer} -> {target}" for path, line, importer, target, _ in ALL_IMPORTS
+           if layer_of(importer) in PEERS and layer_of(target) in PEERS and layer_of(importer) != layer_of(target)]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_ledger_reaches_up_only_from_its_extension_registry():
+    bad = [f"{path}:{line}: {importer} -> {target}" for path, line, importer, target, _ in ALL_IMPORTS
+           if layer_of(importer) == "zkescrow.ledger" and importer != EXTENSION_REGISTRY
+           and violation(importer, target)]
+    assert not bad, "the ledger imports the layers above it:\n" + "\n".join(bad)
+    registry = [target for _, _, importer, target, _ in ALL_IMPORTS if importer == EXTENSION_REGISTRY]
+    assert {layer_of(t) for t in registry} >= set(PEERS), "the registry names every extension by a plain import"
+
+
+def test_no_module_is_named_by_a_string():
+    bad = [f"{path.relative_to(ROOT)}:{line}: {what}" for path in source_files()
+           for line, what in string_named_imports(path.read_text(encoding="utf-8"), str(path))]
+    assert not bad, "modules named by strings hide import edges:\n" + "\n".join(bad)
+
+
+def test_the_string_import_check_sees_them():
+    assert string_named_imports("import importlib\nimportlib.import_module('zkescrow.channel')")
+    assert string_named_imports("from importlib import import_module\nimport_module('os')")
+    assert string_named_imports("__import__('zkescrow.escrow.rules')")
+    assert string_named_imports("CIRCUITS = {'x': 'zkescrow.channel.settle:ChannelSettle'}")
+    assert string_named_imports("from zkescrow.channel import adjudicator\nname = 'zkescrow.channel'") == []
+
+
 def test_enclave_sim_reaches_zkescrow_only_through_errors():
     bad = [f"{path}:{line}: {target}" for path, line, importer, target, _ in ALL_IMPORTS
            if importer.startswith("enclave_sim") and target.split(".")[0] in ("zkescrow", "circuits")
@@ -181,14 +235,14 @@ def test_enclave_sim_reaches_zkescrow_only_through_errors():
 def test_the_checker_sees_violations(tmp_path):
     """The checker itself: an upward import is flagged, a downward one is not."""
     assert violation("zkescrow.bn254.curve", "zkescrow.groth16.prove")
-    assert violation("circuits.dsl.system", "zkescrow.escrow.ledger")
+    assert violation("circuits.dsl.system", "zkescrow.ledger.ledger")
     assert violation("zkescrow.groth16.prove", "zkescrow.cli.main")
     assert violation("enclave_sim.quote", "gmpy2")
     assert violation("enclave_sim.quote", "zkescrow.bn254")
     assert violation("zkescrow.groth16.setup", "enclave_sim")
     assert violation("zkescrow.cli.prove", "zkescrow.groth16.verify") is None
     assert violation("enclave_sim.quote", "cryptography.x509") is None
-    assert violation("zkescrow.escrow.ledger", "enclave_sim.quote") is None
+    assert violation("zkescrow.ledger.ledger", "enclave_sim.quote") is None
     assert violation("zkescrow.formats.zkey", "zkescrow.errors") is None
 
 

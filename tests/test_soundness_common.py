@@ -313,7 +313,7 @@ def channel_statement(paid_old=70, packets=10, direction=0, nonce=5):
 
 def settle_statement(balance=350):
     """A shielded channel of 700 + 300 at 7 per unit, settled with B's balance at ``balance``."""
-    from zkescrow.channel.settle_circuit import channel_settle_inputs
+    from circuits.escrow.channel_settle import channel_settle_inputs
     from zkescrow.channel.terms import ChannelTerms
     terms = ChannelTerms.new("a" * 64, "b" * 64, 0, 700, 300, shielded=True, unit=7,
                              owner_a=SpendingKey.generate().owner, owner_b=SpendingKey.generate().owner)
@@ -339,8 +339,6 @@ def honest_cases(pool, escrow):
 # --- generic checks over every circuit ---------------------------------------------------------
 
 def _registered():
-    from zkescrow.channel.settle_circuit import register
-    register()                                 # channel_settle lives with the channel code
     return list_circuits()
 
 

@@ -391,7 +391,7 @@ def test_value_commitment_openings_are_unique():
     assert any("Num2Bits" in o for o in failing(circuit, forge(circuit, negative)))
 
 
-# --- channel_settle (zkescrow/channel/settle_circuit.py) -----------------------------------------
+# --- channel_settle (circuits/escrow/channel_settle.py) -----------------------------------------
 
 def _settle_notes(terms, inputs, balance, owner_b=None):
     from zkescrow.channel.terms import settlement_blind, settlement_rho

@@ -12,8 +12,9 @@ from circuits.crypto.eddsa import PrivateKey
 from circuits.escrow.escrow_release import EscrowRelease
 from circuits.notes import EscrowTerms, release_message
 from escrow_statement_keys import StatementKeys, make_world
-from zkescrow.escrow import rules, shielded
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.escrow import shielded
+from zkescrow.ledger.extensions import build_rulebook
+from zkescrow.ledger.transactions import Transaction
 
 PRICE, DEPOSIT = 5, 1500
 
@@ -38,8 +39,9 @@ def test_a_release_with_swapped_ciphertexts_is_rejected(tmp_path):
     body = release.body
     swapped = Transaction("escrow_release", dict(body, ciphertexts=body["ciphertexts"][::-1]))
     garbage = Transaction("escrow_release", dict(body, ciphertexts=["00" * 16, body["ciphertexts"][1]]))
+    rulebook = build_rulebook(["escrow"])
     for forged in (swapped, garbage):
-        assert rules.public_signals(forged)[-1] != rules.public_signals(release)[-1]
+        assert rulebook.public_signals(forged)[-1] != rulebook.public_signals(release)[-1]
         result = world.mine(forged)
         assert [reason for _, reason in result.rejected] == ["proof does not verify"]
     assert not world.mine(release).rejected

@@ -2,9 +2,17 @@
 
 One class per kind of failure, so callers can catch exactly what they mean
 (the habit of pyca/cryptography's ``InvalidSignature``).  Messages say what was
-wrong in words a user can act on.  The CLI turns any ``ZkEscrowError`` into one
-line on stderr: exit 2 for malformed input, exit 1 for a well-formed statement
-that is false (see ``StatementFalse``).
+wrong in words a user can act on.  Four meanings a caller can tell apart:
+
+* ``MalformedInput``: the bytes cannot be parsed or have the wrong shape;
+* ``StatementFalse``: a well-formed statement does not hold (an invalid proof, a bad quote);
+* ``Refused``: a well-formed request that a party's policy refuses (the enclave will not
+  sign beyond the deposit or past the deadline; a channel update that breaks the rules);
+* ``WrongState``: a well-formed request in the wrong protocol state (wrong phase, unknown
+  session, already closed); ``TransactionRejected`` is the ledger's refusal of a transaction.
+
+The CLI turns any ``ZkEscrowError`` into one line on stderr and the exit code that
+``exit_code`` gives; ``EXIT_CODES`` below is the one table of that mapping.
 """
 
 
@@ -74,8 +82,18 @@ class TransactionRejected(ZkEscrowError):
     """A ledger transaction that breaks a ledger rule; the message is the reason."""
 
 
-class ChannelError(ZkEscrowError):
-    """A payment-channel update or close that breaks the channel's rules."""
+# --- refusals and protocol state (CLI exit 1) ------------------------------------------
+
+class Refused(ZkEscrowError):
+    """A well-formed request that a party's policy refuses (beyond the deposit, past the deadline, over a bound)."""
+
+
+class WrongState(ZkEscrowError):
+    """A well-formed request in the wrong protocol state (wrong phase, unknown session, already closed)."""
+
+
+class ChannelError(Refused):
+    """A payment-channel update or close that breaks the channel's rules: the receiving party refuses it."""
 
 
 class ChannelClosed(ChannelError):
@@ -96,3 +114,34 @@ class MerkleTreeFull(ZkEscrowError):
 
 class InvalidSetup(StatementFalse):
     """A Groth16 proving key that does not follow from its circuit, ptau and recorded contributions."""
+
+
+class SafetyViolation(ZkEscrowError):
+    """An attack or fault that the protocol must stop went through (a scenario found a bug; never expected)."""
+
+
+# --- the CLI's exit codes ------------------------------------------------------------------
+
+#: Exception type -> CLI exit code, the one table every ``zkescrow`` command uses (through
+#: ``zkescrow.cli.main``).  The first class in this order that the exception is an instance of
+#: wins, so subclasses come before their bases.  Exit 2: the input is malformed (or the tool
+#: cannot act on it: unopenable sealed state, a halted enclave, a full tree); exit 1: the input is
+#: well-formed but what it states or asks for does not hold (false statement, refusal, wrong state,
+#: rejected transaction).
+EXIT_CODES: tuple[tuple[type, int], ...] = (
+    (MalformedInput, 2),
+    (StatementFalse, 1),
+    (Refused, 1),
+    (WrongState, 1),
+    (TransactionRejected, 1),
+    (SafetyViolation, 1),
+    (ZkEscrowError, 2),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The CLI exit code of a ``ZkEscrowError`` (see ``EXIT_CODES``); 2 for anything else."""
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 2

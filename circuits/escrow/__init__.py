@@ -4,6 +4,7 @@
     transfer          2-in-2-out join-split with a public amount (shield, transfer, unshield)
     escrow_release    spend an escrow note into a pole payment and a driver refund
     channel_update    move a Pedersen-committed channel balance by k packets
+    channel_settle    pay a closed shielded channel out into two notes without revealing the split
     value_commitment  a Pedersen commitment opens to a 64-bit value
 
 Each module holds the circuit (a ``Circuit`` subclass) and a witness builder that

@@ -1,8 +1,8 @@
 """The on-ledger channel contract: open, top up, close (cooperative or unilateral), counters, settle.
 
-Importing this module teaches the ledger (``zkescrow.escrow.rules``) the channel
-transaction kinds; a ledger created with ``extensions=("zkescrow.channel.adjudicator",)``
-imports it whenever it is opened.  A channel's deposits sit in the ledger account
+``install(rulebook)`` teaches one ledger's rulebook the channel transaction kinds
+and the ``channels`` table; a ledger created with ``extensions=("channel",)`` runs it
+whenever it is opened (``zkescrow.ledger.extensions``), other ledgers never see them.  A channel's deposits sit in the ledger account
 ``channel:<id>`` (``contract.escrow_account``), which only these handlers move, so
 they count in the ledger's conservation check like any balance; ``channels.locked``
 records the same amount.  Times are block heights.
@@ -51,12 +51,12 @@ import json
 
 from circuits.crypto.pedersen import commit
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow import rules
+from zkescrow.ledger import rules
 
 from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state, release
+from .funding import install as install_funding
 from .opening import _open, _top_up
 from .proofs import StepProof, closing_message
-from .settle_circuit import register as _register_settle_circuit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels (
@@ -314,21 +314,17 @@ def _settle_shielded(state, tx) -> None:
     _set(state, channel["channel_id"], locked=0, status="settled", settled_txid=tx.txid)
 
 
-def _register() -> None:
-    _register_settle_circuit()
-    rules.register_kind("channel_open", _open, schema=SCHEMA)
-    rules.register_kind("channel_top_up", _top_up)
-    rules.register_kind("channel_close", _close)
-    rules.register_kind("channel_counter", _counter)
-    rules.register_kind("channel_counter_shielded", _counter_shielded, circuit="channel_update",
-                        public_signals=_step_signals)
-    rules.register_kind("channel_cooperative_close", _cooperative_close)
-    rules.register_kind("channel_settle", _settle)
-    rules.register_kind("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
-                        public_signals=_settle_signals)
-    from .funding import register as register_funding
-    register_funding(lambda state, tx: _open(state, tx, from_notes=True))
-
-
-if "channel_open" not in rules.HANDLERS:
-    _register()
+def install(rulebook) -> None:
+    """Add the channel kinds and their table to one ledger's ``rulebook``."""
+    rulebook.add_schema(SCHEMA)
+    rulebook.add("channel_open", _open)
+    rulebook.add("channel_top_up", _top_up)
+    rulebook.add("channel_close", _close)
+    rulebook.add("channel_counter", _counter)
+    rulebook.add("channel_counter_shielded", _counter_shielded, circuit="channel_update",
+                 public_signals=_step_signals)
+    rulebook.add("channel_cooperative_close", _cooperative_close)
+    rulebook.add("channel_settle", _settle)
+    rulebook.add("channel_settle_shielded", _settle_shielded, circuit="channel_settle",
+                 public_signals=_settle_signals)
+    install_funding(rulebook, lambda state, tx: _open(state, tx, from_notes=True))

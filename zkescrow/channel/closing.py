@@ -22,7 +22,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .proofs import _hex, _int, _load, closing_message
 from .state import Channel, parse_state

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof
 

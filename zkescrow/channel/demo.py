@@ -15,9 +15,12 @@ import math
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from nacl.signing import SigningKey
+
+from zkescrow.errors import SafetyViolation, TransactionRejected
 
 from .controller import StreamController
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
@@ -38,6 +41,19 @@ def default_schedule(packets: int, v2g: bool) -> list[dict]:
     return schedule
 
 
+@dataclass
+class _Demo:
+    """What the demo set up: the ledger, its keys, the channel's terms, the parties and their wallets."""
+
+    ledger: object
+    keys: object
+    terms: object
+    parties: dict
+    wallets: dict
+    car: str
+    pole: str
+
+
 def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out=None, shielded: bool = False,
                      packets: int = 40, proof_every: int = 10, pay_ahead: bool = False) -> dict:
     """Stream a charging session over a channel and settle it; prints progress to ``out``; returns a summary.
@@ -45,12 +61,6 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     The first three keyword arguments are the stable interface (``zkescrow demo --channel``);
     the rest have defaults.
     """
-    from zkescrow.escrow.ledger import Ledger
-    from zkescrow.escrow.proofs import CircuitKeys
-
-    from . import api
-    from .transactions import channel_record, locked_in_channels
-
     out = out or sys.stdout
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -58,16 +68,33 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     if ledger_dir.exists():
         shutil.rmtree(ledger_dir)                # the demo's own ledger, rebuilt each run
     schedule = load_schedule(price_signal_path) if price_signal_path else default_schedule(packets, v2g)
-    car_key, pole_key, grid_key = SigningKey.generate(), SigningKey.generate(), SigningKey.generate()
-    car, pole, grid = address_of(car_key), address_of(pole_key), address_of(grid_key)
+    grid_key = SigningKey.generate()
+    demo = _open(data_dir, ledger_dir, schedule, packets, address_of(grid_key), out, shielded=shielded,
+                 proof_every=proof_every, pay_ahead=pay_ahead)
+    stats = _stream(demo.parties, schedule, grid_key, packets, out)
+    summary = _settle(demo, stats, out, started, shielded=shielded, pay_ahead=pay_ahead)
+    demo.ledger.close()
+    return summary
+
+
+def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, grid: str, out, *,
+          shielded: bool, proof_every: int, pay_ahead: bool) -> _Demo:
+    """A fresh ledger with the channel extension, and the car's channel to the pole opened on it."""
+    from zkescrow.ledger.keys import WalletKeys
+    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.proofs import CircuitKeys
+
+    from . import api
+
+    car_key, pole_key = SigningKey.generate(), SigningKey.generate()
+    car, pole = address_of(car_key), address_of(pole_key)
     keys = CircuitKeys(data_dir / "keys", 4, log=lambda m: print(f"  {m}", file=out)) if shielded else None
     ledger = Ledger.create(ledger_dir, {car: 1_000_000, pole: 500_000}, depth=4, keys=keys,
-                           extensions=("zkescrow.channel.adjudicator",))
+                           extensions=("channel",))
     max_price = max(e["price_per_wh"] for e in schedule) * PACKET_WH
     deposit_a = max_price * packets + max_price
     deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
-    from zkescrow.escrow.keys import WalletKeys
     wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
                             shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
@@ -83,18 +110,27 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
         "pole": Party(Channel(terms, pole_key, prover=keys, proof_every=proof_every),
                       StreamController(False, grid_key=grid, packet_wh=PACKET_WH, pay_ahead=pay_ahead)),
     }
-    stats = _stream(parties, schedule, grid_key, packets, out)
-    car_party, pole_party = parties["car"], parties["pole"]
+    return _Demo(ledger, keys, terms, parties, wallets, car, pole)
+
+
+def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pay_ahead: bool) -> dict:
+    """Close cooperatively, settle on the ledger, print the outcome; the demo's summary."""
+    from . import api
+    from .transactions import channel_record, locked_in_channels
+
+    ledger, keys, terms, car, pole = demo.ledger, demo.keys, demo.terms, demo.car, demo.pole
+    car_party, pole_party = demo.parties["car"], demo.parties["pole"]
     verified = pole_party.channel.verify_backlog() + car_party.channel.verify_backlog() if shielded else 0
     before = {"car": ledger.balance(car), "pole": ledger.balance(pole)}
-    recipients = tuple(wallets[w].payment_address.viewing_public for w in ("car", "pole"))
-    txs = api.settle(car_party.channel, ledger=ledger, peer_signature=api.closing_signature(pole_party.channel, ledger),
+    recipients = tuple(demo.wallets[w].payment_address.viewing_public for w in ("car", "pole"))
+    txs = api.settle(car_party.channel, ledger=ledger,
+                     peer_signature=api.closing_signature(pole_party.channel, ledger),
                      prover=keys, recipients=recipients)
     for tx in txs:
         ledger.submit(tx)
     closed = ledger.commit_block()
     if closed.rejected:
-        raise AssertionError(f"settlement rejected: {closed.rejected[0][1]}")
+        raise TransactionRejected(f"settlement rejected: {closed.rejected[0][1]}")
     record = channel_record(ledger, terms.channel_id)
     balance_b = car_party.channel.balance
     summary = {
@@ -104,29 +140,34 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
         "settled_height": closed.height, "status": record["status"], "ledger_before": before,
         "ledger_after": {"car": ledger.balance(car), "pole": ledger.balance(pole)},
         "settlement_notes": [str(c) for _, c, _ in ledger.commitments()],
-        "ledger_value": ledger.total_value(), "locked_in_channels": locked_in_channels(ledger), "seconds": round(time.perf_counter() - started, 2),
+        "ledger_value": ledger.total_value(), "locked_in_channels": locked_in_channels(ledger),
+        "seconds": round(time.perf_counter() - started, 2),
     }
     print(f"closed cooperatively in block {closed.height}: pole's share {balance_b:,} µEUR of "
           f"{terms.total:,}{' (known to car and pole only)' if shielded else ''} ({len(txs)} tx, "
           f"{closed.proofs_verified} proofs checked by the ledger)", file=out)
     if shielded:
-        from zkescrow.escrow.wallet import Wallet
-        found = {}
-        for name, wallet_keys in wallets.items():
-            wallet = Wallet(wallet_keys, ledger, keys)
-            wallet.scan()
-            found[name] = wallet.balance()
-        summary["wallet_balances"] = found
-        print(f"  ledger saw commitments only; settled into notes {summary['settlement_notes'][0][:12]}… "
-              f"(car) and {summary['settlement_notes'][1][:12]}… (pole); {verified} step proofs batch-verified "
-              f"off-ledger", file=out)
-        print(f"  wallets scanned the ledger: car's notes {found['car']:,} µEUR, pole's notes {found['pole']:,} µEUR",
-              file=out)
+        _report_wallets(demo, summary, verified, out)
     else:
         print(f"  ledger balances: car {before['car']:,} → {summary['ledger_after']['car']:,}, pole "
               f"{before['pole']:,} → {summary['ledger_after']['pole']:,}", file=out)
-    ledger.close()
     return summary
+
+
+def _report_wallets(demo: _Demo, summary: dict, verified: int, out) -> None:
+    """Scan the settlement notes into each party's wallet and print what they found."""
+    from zkescrow.ledger.wallet import Wallet
+    found = {}
+    for name, wallet_keys in demo.wallets.items():
+        wallet = Wallet(wallet_keys, demo.ledger, demo.keys)
+        wallet.scan()
+        found[name] = wallet.balance()
+    summary["wallet_balances"] = found
+    print(f"  ledger saw commitments only; settled into notes {summary['settlement_notes'][0][:12]}… "
+          f"(car) and {summary['settlement_notes'][1][:12]}… (pole); {verified} step proofs batch-verified "
+          f"off-ledger", file=out)
+    print(f"  wallets scanned the ledger: car's notes {found['car']:,} µEUR, pole's notes {found['pole']:,} µEUR",
+          file=out)
 
 
 def _stream(parties: dict, schedule: list[dict], grid_key: SigningKey, packets: int, out) -> dict:
@@ -182,7 +223,7 @@ def _stream(parties: dict, schedule: list[dict], grid_key: SigningKey, packets: 
         print(("\n" if tty else "") + line, file=out)
     rejected = [r for p in parties.values() for r in p.rejected]
     if rejected:
-        raise AssertionError(f"a message was refused during the demo: {rejected[0]}")
+        raise SafetyViolation(f"a message was refused during the demo: {rejected[0]}")
     return {"packets": released, "wh_charged": parties["car"].controller.wh_metered,
             "wh_fed_back": parties["pole"].controller.wh_metered, "max_exposure": max_exposure,
             "packet_price_max": max(e["price_per_wh"] for e in schedule) * PACKET_WH}

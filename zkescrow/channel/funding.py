@@ -11,34 +11,29 @@ from __future__ import annotations
 
 from nacl.signing import SigningKey
 
-from circuits.notes import MAX_VALUE, Note, to_field
-from zkescrow.escrow import rules
-from zkescrow.escrow import transactions as ledger_tx
-from zkescrow.escrow.transactions import Transaction, ext_data_hash
+from circuits.notes import Note
+from zkescrow.ledger.rules import transfer_signals
+from zkescrow.ledger.transactions import Transaction
 
 from .terms import ChannelTerms
 
 KIND = "channel_open_from_notes"
-#: Body fields the transfer proof binds (through ext_data_hash), as EXT_FIELDS does for the escrow kinds.
+#: Body fields the transfer proof binds (through ext_data_hash).
 BOUND_FIELDS = ("ciphertexts", "channel_id", "party_a", "party_b", "deposit_a", "deposit_b", "challenge_period",
                 "shielded", "nonce", "terms_id", "payout_terms")
 
 
 def _signals(tx) -> list[int]:
-    b = tx.body
-    amount = rules._int(b, "public_amount", low=-MAX_VALUE)
-    return [rules._field(b, "root"), to_field(amount), rules._field(b, "asset"), ext_data_hash(tx.kind, b),
-            *rules._fields(b, "nullifiers", 2), *rules._fields(b, "commitments", 2)]
+    return transfer_signals(tx, BOUND_FIELDS)
 
 
-def register(handler) -> None:
-    """Teach the ledger ``channel_open_from_notes`` (called by ``adjudicator``)."""
-    ledger_tx.EXT_FIELDS.setdefault(KIND, BOUND_FIELDS)
-    rules.register_kind(KIND, handler, circuit="transfer", public_signals=_signals)
+def install(rulebook, handler) -> None:
+    """Teach ``rulebook`` ``channel_open_from_notes`` (called by ``adjudicator.install``)."""
+    rulebook.add(KIND, handler, circuit="transfer", public_signals=_signals)
 
 
 def open_from_notes_transaction(terms: ChannelTerms, open_nonce: int, wallet, key_b: SigningKey) -> Transaction:
-    """A's ``wallet`` (``zkescrow.escrow.wallet.Wallet``) funds ``terms.deposit_a`` from its notes; B signs.
+    """A's ``wallet`` (``zkescrow.ledger.wallet.Wallet``) funds ``terms.deposit_a`` from its notes; B signs.
 
     ``terms`` come from ``ChannelTerms.new(a, b, open_nonce, ...)`` with any fresh
     ``open_nonce`` (A needs no transparent account).  Change goes back to A's wallet.
@@ -54,7 +49,7 @@ def open_from_notes_transaction(terms: ChannelTerms, open_nonce: int, wallet, ke
               "shielded": terms.shielded, "nonce": open_nonce,
               "terms_id": str(terms.terms_id) if terms.shielded else None,
               "payout_terms": str(terms.payout_terms) if terms.shielded else None}
-    tx = wallet.build_transfer(spends, outputs, -deposit, KIND, fields)
+    tx = wallet.build_transfer(spends, outputs, -deposit, KIND, fields, bound=BOUND_FIELDS)
     body = dict(tx.body)
     body["b_signature"] = key_b.sign(open_signing_bytes(body)).signature.hex()
     return Transaction(KIND, body)

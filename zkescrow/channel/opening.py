@@ -8,7 +8,7 @@ over the body (``open_signing_bytes``), which B also gives for a shielded channe
 from __future__ import annotations
 
 from circuits.crypto.pedersen import commit
-from zkescrow.escrow import rules
+from zkescrow.ledger import rules
 
 from .contract import _channel, _int, _point, _reject, _set, lock, open_signing_bytes
 from .terms import channel_id_for

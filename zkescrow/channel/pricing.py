@@ -19,8 +19,8 @@ from pathlib import Path
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from zkescrow.errors import InvalidSignature, MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.errors import InvalidSignature, MalformedInput, Refused
+from zkescrow.ledger.codec import canonical
 
 from .proofs import address_of
 
@@ -61,7 +61,7 @@ class PriceSignal:
         return replace(self, signature=key.sign(self.message()).signature.hex())
 
     def verify(self, issuer: str, now: int) -> None:
-        """Raise InvalidSignature/MalformedInput unless ``issuer`` signed this and ``now`` is in its window."""
+        """Raise InvalidSignature/Refused unless ``issuer`` signed this and ``now`` is in its window."""
         if self.issuer != issuer:
             raise InvalidSignature(f"price signal by {self.issuer[:16]}…, expected {issuer[:16]}…")
         try:
@@ -69,7 +69,7 @@ class PriceSignal:
         except (BadSignatureError, ValueError) as exc:
             raise InvalidSignature(f"price signal {self.seq} does not verify") from exc
         if not self.valid_from <= now < self.valid_until:
-            raise MalformedInput(f"price signal {self.seq} is valid in [{self.valid_from}, {self.valid_until}), "
+            raise Refused(f"price signal {self.seq} is valid in [{self.valid_from}, {self.valid_until}), "
                                  f"not at {now}")
 
     def to_json(self) -> dict:

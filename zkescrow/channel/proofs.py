@@ -45,7 +45,7 @@ from nacl.signing import SigningKey, VerifyKey
 from circuits.crypto.babyjub import Point
 from circuits.crypto.pedersen import commit
 from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 DOMAIN = b"zkescrow-channel-v1/balance-proof\x00"
 SHIELDED_DOMAIN = b"zkescrow-channel-v1/shielded-balance-proof\x00"

@@ -17,7 +17,7 @@ repeated update or packet is ignored.  Nothing a peer sends can raise.
 from __future__ import annotations
 
 from zkescrow.errors import ChannelError, ZkEscrowError
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .controller import Packet, StreamController
 from .pricing import PriceSignal

@@ -28,7 +28,7 @@ from nacl.signing import SigningKey
 from circuits.crypto.babyjub import SUBORDER
 from circuits.crypto.pedersen import random_blinding
 from zkescrow.errors import ChannelError, InvalidSignature, MalformedInput
-from zkescrow.escrow.codec import canonical
+from zkescrow.ledger.codec import canonical
 
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of, require
 from .terms import ChannelTerms
@@ -79,7 +79,7 @@ class Channel:
     """The channel as seen by the holder of ``key`` (party A or B of ``terms``).
 
     ``prover`` (shielded channels) is an object with ``prove(name, inputs)`` and
-    ``verify_many(name, items)`` such as ``zkescrow.escrow.proofs.CircuitKeys``;
+    ``verify_many(name, items)`` such as ``zkescrow.ledger.proofs.CircuitKeys``;
     ``proof_every`` = k attaches a ``channel_update`` proof to every k-th update this
     party sends (0: never; the receiver can always prove a step itself, since it
     knows every opening).

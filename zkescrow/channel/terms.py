@@ -19,29 +19,17 @@ from dataclasses import dataclass, replace
 
 from circuits.crypto.poseidon import poseidon
 from circuits.domains import Domain
+from circuits.escrow.channel_settle import NOTE_A, NOTE_B, settlement_blind, settlement_rho  # noqa: F401
 from circuits.escrow.channel_update import PRICE_BITS
 from circuits.escrow.channel_update import channel_id as _terms_hash
 from circuits.notes import MAX_VALUE, random_field_element
 from zkescrow.errors import MalformedInput
-from zkescrow.escrow.codec import digest
-
-#: Index of each party's settlement note.
-NOTE_A, NOTE_B = 0, 1
+from zkescrow.ledger.codec import digest
 
 
 def channel_id_for(party_a: str, party_b: str, open_nonce: int) -> str:
     """The ledger id of the channel A opens to B with its account nonce ``open_nonce``."""
     return digest({"a": party_a, "b": party_b, "nonce": open_nonce}).hex()
-
-
-def settlement_rho(terms_id: int, j: int) -> int:
-    """ρ of settlement note j (0: A, 1: B) = H(RHO, terms_id, j)."""
-    return poseidon([Domain.RHO, terms_id, j])
-
-
-def settlement_blind(salt: int, terms_id: int, j: int) -> int:
-    """Blinding of settlement note j = H(RHO, salt, terms_id, j): known only to the parties."""
-    return poseidon([Domain.RHO, salt, terms_id, j])
 
 
 @dataclass(frozen=True)

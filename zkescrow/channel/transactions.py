@@ -10,23 +10,23 @@ from dataclasses import replace
 
 from nacl.signing import SigningKey
 
-from zkescrow.errors import ChannelError, MalformedInput
-from zkescrow.escrow.transactions import Transaction
+from circuits.escrow.channel_settle import channel_settle_inputs, settlement_note_objects
+from zkescrow.errors import ChannelError, WrongState
+from zkescrow.ledger.transactions import Transaction
 
 from .closing import CLOSE_VALIDITY, Closing, sign_closing
 from .contract import open_signing_bytes
 from .proofs import Opening, ShieldedBalanceProof, closing_message
-from .settle_circuit import channel_settle_inputs, settlement_note_objects
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
 
 
 def channel_record(ledger, channel_id: str) -> dict:
     """The ledger's row for ``channel_id`` (what every observer sees)."""
-    row = ledger.store.one("SELECT * FROM channels WHERE channel_id = ?", channel_id)
+    row = ledger.backend.row("channels", "channel_id", channel_id) if ledger.rulebook.knows("channel_open") else None
     if row is None:
-        raise MalformedInput(f"the ledger has no channel {channel_id[:16]}…")
-    return dict(row)
+        raise WrongState(f"the ledger has no channel {channel_id[:16]}…")
+    return row
 
 
 def locked_in_channels(ledger) -> int:
@@ -172,7 +172,7 @@ def settle_shielded_transaction(channel: Channel, prover=None, final: dict | Non
             final[party] = ShieldedBalanceProof(terms.channel_id, party, record[f"nonce_{side}"], point)
     opening = channel.combined_opening(final)
     inputs = channel_settle_inputs(terms, opening.value, opening.blind)
-    from zkescrow.escrow.note_encryption import dummy_ciphertext, encrypt_note
+    from zkescrow.ledger.note_encryption import dummy_ciphertext, encrypt_note
     ciphertexts = [dummy_ciphertext(), dummy_ciphertext()]       # every note carries one, all of one length
     if recipients is not None:
         ciphertexts = [encrypt_note(note, key) for note, key in zip(settlement_note_objects(terms, opening.value),

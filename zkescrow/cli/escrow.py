@@ -21,8 +21,8 @@ def _ledger_dir(data_dir) -> Path:
 
 
 def _open_ledger(data_dir, *, with_keys: bool = False):
-    from zkescrow.escrow.ledger import Ledger
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.proofs import CircuitKeys
     from zkescrow.errors import MalformedInput
     path = _ledger_dir(data_dir)
     if not (path / "ledger.sqlite").exists():
@@ -43,7 +43,7 @@ def _wallet_path(data_dir, name: str) -> Path:
 
 def _load_keys(data_dir, name: str):
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.keys import WalletKeys
+    from zkescrow.ledger.keys import WalletKeys
     path = _wallet_path(data_dir, name)
     if not path.exists():
         raise MalformedInput(f"no wallet {name!r} in {path.parent} (zkescrow wallet new {name})")
@@ -55,12 +55,12 @@ def _echo_json(obj) -> None:
 
 
 def _commit(ledger, tx) -> None:
-    """Submit and commit; a rejection is a false statement (exit 1) with the ledger's reason."""
-    from zkescrow.errors import StatementFalse
+    """Submit and commit; a rejection is TransactionRejected (exit 1) with the ledger's reason."""
+    from zkescrow.errors import TransactionRejected
     ledger.submit(tx)
     result = ledger.commit_block()
     if result.rejected:
-        raise StatementFalse(f"{tx.kind} rejected by the ledger: {result.rejected[0][1]}")
+        raise TransactionRejected(f"{tx.kind} rejected by the ledger: {result.rejected[0][1]}")
     click.echo(f"block {result.height}: {tx.kind} {tx.txid[:16]}… ({tx.size:,} bytes)")
 
 
@@ -174,8 +174,8 @@ def ledger_init(data_dir, depth, funds):
       zkescrow ledger init --depth 20 --fund alice=1000000 --fund bob=0
     """
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.keys import WalletKeys
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.keys import WalletKeys
+    from zkescrow.ledger.ledger import Ledger
     accounts = {}
     for item in funds:
         name, sep, amount = item.partition("=")
@@ -278,7 +278,7 @@ def wallet_new(data_dir, name):
       zkescrow wallet new alice
     """
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.keys import WalletKeys
+    from zkescrow.ledger.keys import WalletKeys
     path = _wallet_path(data_dir, name)
     if path.exists():
         raise MalformedInput(f"wallet {name} already exists ({path})")
@@ -301,7 +301,7 @@ def wallet_balance(data_dir, name, as_json):
     Example:
       zkescrow wallet balance alice
     """
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     keys = _load_keys(data_dir, name)
     ledger = _open_ledger(data_dir)
     wallet = Wallet(keys, ledger, None)
@@ -328,7 +328,7 @@ def wallet_shield(data_dir, name, amount):
     Example:
       zkescrow wallet shield alice 500
     """
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.wallet import Wallet
     keys = _load_keys(data_dir, name)
     ledger = _open_ledger(data_dir, with_keys=True)
     try:
@@ -352,9 +352,9 @@ def wallet_send(data_dir, name, amount, to, transparent):
       zkescrow wallet send alice 150 --to bob
     """
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.keys import PaymentAddress
-    from zkescrow.escrow.transactions import Transaction
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.keys import PaymentAddress
+    from zkescrow.ledger.transactions import Transaction
+    from zkescrow.ledger.wallet import Wallet
     keys = _load_keys(data_dir, name)
     account = payment = None
     if to.startswith("zkpay:"):

@@ -1,6 +1,6 @@
-"""The escrow protocol: the ledger, notes and wallets, the escrow enclave program, and the two escrow modes.
+"""The escrow protocol: the escrow enclave program, the two escrow modes and the charging sessions.
 
-Modules: ``ledger`` (the public chain, SQLite), ``rules`` (what each transaction
-must satisfy), ``transactions`` (kinds and encoding), ``proofs`` (circuit keys),
-``attestation`` (enclave registration).  Importing this package imports none of them.
+It stands on ``zkescrow.ledger`` (chain, notes, wallets, keys) as a peer of ``zkescrow.channel``;
+``ledger_rules`` is its ledger extension (escrow_open, escrow_payout, escrow_release), installed
+into a ledger's rulebook under the registry name "escrow".  Importing this package imports none of its modules.
 """

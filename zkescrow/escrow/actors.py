@@ -25,12 +25,12 @@ from nacl.signing import SigningKey
 
 from circuits.crypto.eddsa import PublicKey as EddsaPublicKey
 from enclave_sim import (EnclaveSigner, Platform, Policy, ProgramImage, Quote, verify_quote)
-from zkescrow.errors import AttestationError, MalformedInput
+from zkescrow.errors import AttestationError, MalformedInput, WrongState
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.transactions import Transaction
+from zkescrow.ledger.wallet import Wallet
 
-from .keys import WalletKeys
 from .meter import BEGIN, CHARGING, END, MeterKey, MeterReading, ReadingLog, parse_reading, sign_ack
-from .transactions import Transaction
-from .wallet import Wallet
 
 PROGRAM_MODULE = "zkescrow.escrow.enclave_program"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"        # = enclave_program.CLOSE_DOMAIN
@@ -99,7 +99,7 @@ class EnclaveHost:
     def transport(self, request: bytes) -> bytes:
         """Deliver one secure-channel request to the enclave (what the host's network stack does)."""
         if self.enclave is None:
-            raise MalformedInput("the enclave is not running")
+            raise WrongState("the enclave is not running")
         return self.enclave.handle(request)
 
     def registration(self, ledger) -> Transaction:
@@ -227,7 +227,7 @@ class Car(Caller):
     def receipt(self, reading: str, meter_key_hex: str) -> str:
         """Check the meter's reading (signature, pagination, monotone register) and sign the receipt.
 
-        MalformedInput / InvalidSignature when the reading is not acceptable: the car then pays nothing more.
+        MalformedInput / InvalidSignature / Refused when the reading is not acceptable: the car then pays nothing more.
         """
         parsed = parse_reading(reading, meter_key_hex)
         self.meter_log.check(parsed)

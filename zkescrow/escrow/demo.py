@@ -16,9 +16,12 @@ import shutil
 import time
 from pathlib import Path
 
+from zkescrow.ledger.proofs import CircuitKeys
+
 from .forwarding import EarningsForwarder
-from .proofs import CircuitKeys
-from .session import MODES, EscrowWorld, Faults, MeteredKeys, run_session
+from .modes import MODES
+from .scenarios import Faults, run_session
+from .world import EscrowWorld, MeteredKeys
 
 DEMO_MARKER = "MADE_BY_ZKESCROW_DEMO"
 PRICE_PER_WH = 500            # base units (µEUR) per Wh: €0.50/kWh
@@ -68,28 +71,8 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
         log(f"[{time.perf_counter() - start:7.1f}s] {message}")
 
     prepare_data_dir(data_dir)
-    if keys is None:
-        keys = CircuitKeys(data_dir / "keys", depth, log=say)
-        for name in ("deposit", "transfer", "escrow_release"):
-            t = time.perf_counter()
-            keys.proving_key(name)
-            say(f"circuit keys: {name} (depth {depth}) ready in {time.perf_counter() - t:.1f}s")
-    metered = MeteredKeys(keys)
-    say(f"ledger in {data_dir / 'ledger'} (Merkle depth {depth}); launching the escrow enclave")
-    world = EscrowWorld.create(data_dir, metered, depth=depth,
-                               funds={"driver": DRIVER_FUNDS, "operator": 0, "operator-2": 0},
-                               log=lambda m: say(m), packet_wh=PACKET_WH)
-    if not world.enclave_registered:
-        raise AssertionError("the ledger rejected the genuine escrow enclave")
-    world.add_pole("pole-berlin-01", "operator", PRICE_PER_WH)
-    world.add_pole("pole-berlin-02", "operator-2", PRICE_PER_WH + 50)
-    if save_wallets:
-        wallets = data_dir / "wallets"
-        wallets.mkdir(parents=True, exist_ok=True)
-        named = dict(world.people, **{pole_id: p.keys for pole_id, p in world.poles.items()})
-        for name, person in named.items():
-            person.save(wallets / f"{name}.json")
-        say(f"wallets of {', '.join(sorted(named))} saved in {wallets} (readable by you only)")
+    metered = MeteredKeys(keys if keys is not None else _circuit_keys(data_dir, depth, say))
+    world = _demo_world(data_dir, metered, depth, say, save_wallets)
     car = world.car("driver")
     choice = car.discover()[0]
     say(f"car discovers {len(car.discover())} poles and picks {choice['pole_id']} "
@@ -106,20 +89,7 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
     for mode in modes:
         say(f"=== {mode} escrow: {sessions} session(s) ===")
         mark, before = metered.snapshot(), world.ledger.total_value()
-        results = []
-        forwarder = EarningsForwarder("batched")
-        for k in range(sessions):
-            target = [200, 120, 260, 80][k % 4]
-            faults = FAULTS[fault] if k == 0 else None
-            results.append(run_session(world, car, pole, mode, deposit=deposit, target_wh=target, faults=faults))
-            r = results[-1]
-            if not world.host.running:
-                say(f"the operator relaunches the escrow enclave (sealed state, counter {world.restart_enclave()})")
-            say(f"session {k + 1}: {r.energy_wh} Wh, pole paid {r.paid:,}, driver refunded {r.refunded:,} ({r.outcome})")
-            if onward and k == 0:
-                forwarder.earned(pole.pole_id, r.paid, world.ledger.height)
-        if onward and results:
-            _forward_earnings(world, pole, forwarder, results[-1])
+        results = _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say)
         after = world.ledger.total_value()
         runs.append(_mode_report(mode, results, metered.since(mark), before, after, attestation, depth))
     if observe is not None:
@@ -132,6 +102,55 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
     if len(runs) == 1:
         return runs[0]
     return {"runs": runs, "comparison": comparison(runs)}
+
+
+def _circuit_keys(data_dir: Path, depth: int, say) -> CircuitKeys:
+    keys = CircuitKeys(data_dir / "keys", depth, log=say)
+    for name in ("deposit", "transfer", "escrow_release"):
+        t = time.perf_counter()
+        keys.proving_key(name)
+        say(f"circuit keys: {name} (depth {depth}) ready in {time.perf_counter() - t:.1f}s")
+    return keys
+
+
+def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wallets: bool) -> EscrowWorld:
+    """A fresh ledger with the enclave registered, two poles, and (optionally) everyone's wallet files saved."""
+    say(f"ledger in {data_dir / 'ledger'} (Merkle depth {depth}); launching the escrow enclave")
+    world = EscrowWorld.create(data_dir, metered, depth=depth,
+                               funds={"driver": DRIVER_FUNDS, "operator": 0, "operator-2": 0},
+                               log=lambda m: say(m), packet_wh=PACKET_WH)
+    if not world.enclave_registered:
+        from zkescrow.errors import TransactionRejected
+        raise TransactionRejected("the ledger rejected the genuine escrow enclave")
+    world.add_pole("pole-berlin-01", "operator", PRICE_PER_WH)
+    world.add_pole("pole-berlin-02", "operator-2", PRICE_PER_WH + 50)
+    if save_wallets:
+        wallets = data_dir / "wallets"
+        wallets.mkdir(parents=True, exist_ok=True)
+        named = dict(world.people, **{pole_id: p.keys for pole_id, p in world.poles.items()})
+        for name, person in named.items():
+            person.save(wallets / f"{name}.json")
+        say(f"wallets of {', '.join(sorted(named))} saved in {wallets} (readable by you only)")
+    return world
+
+
+def _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say) -> list:
+    """``sessions`` sessions in ``mode`` (the first one with ``fault``); the pole forwards its first earnings."""
+    results = []
+    forwarder = EarningsForwarder("batched")
+    for k in range(sessions):
+        target = [200, 120, 260, 80][k % 4]
+        faults = FAULTS[fault] if k == 0 else None
+        results.append(run_session(world, car, pole, mode, deposit=deposit, target_wh=target, faults=faults))
+        r = results[-1]
+        if not world.host.running:
+            say(f"the operator relaunches the escrow enclave (sealed state, counter {world.restart_enclave()})")
+        say(f"session {k + 1}: {r.energy_wh} Wh, pole paid {r.paid:,}, driver refunded {r.refunded:,} ({r.outcome})")
+        if onward and k == 0:
+            forwarder.earned(pole.pole_id, r.paid, world.ledger.height)
+    if onward and results:
+        _forward_earnings(world, pole, forwarder, results[-1])
+    return results
 
 
 def _forward_earnings(world, pole, forwarder, record) -> None:

@@ -4,13 +4,12 @@ It runs inside an attested enclave (``enclave_sim``); its source and the helper
 modules in ``measured_modules`` are its MRENCLAVE, so a car that verified the
 quote knows exactly these rules decide its deposit.  Per session it keeps the
 terms (price, deposit, deadline, who gets paid), the pole meter's signed readings
-and the car's signed receipts, and finally signs one settlement:
+and the car's signed receipts, and finally signs one settlement.  Each session is a
+typed ``SessionRecord`` (``enclave_state``: its phases, fields and versioned sealed
+encoding).
 
-    created ──fund──▶ funded ──packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
-       │                                                          │
-       └──────────────── refund height reached: the enclave signs nothing more ──▶ expired
-
-Rules it enforces, whatever its host says:
+Rules it enforces, whatever its host says (a broken rule raises ``Refused``; a call in the
+wrong phase ``WrongState``; unparsable arguments ``MalformedInput``):
   * a packet counts only with a meter reading signed by the pole's registered meter key
     (pagination +1, register never backwards) *and* the car's receipt for it;
   * paid = energy · price ≤ deposit, always (so a release never exceeds the deposit);
@@ -49,27 +48,15 @@ from nacl.signing import VerifyKey
 from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
 from circuits.notes import EscrowTerms, Note, note_commitment, release_message
 from enclave_sim import EnclaveProgram, ecall
-from zkescrow.errors import InvalidSignature, MalformedInput, WitnessError
-from zkescrow.escrow.attestation import endorsement_message
+from zkescrow.errors import InvalidSignature, MalformedInput, Refused, WrongState
+from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_hex, need_int, need_owner
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
-from zkescrow.escrow.transactions import Transaction
+from zkescrow.ledger.attestation import endorsement_message
+from zkescrow.ledger.transactions import Transaction
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
 MODES = ("transparent", "shielded")
-OPEN_STATES = ("created", "funded", "streaming")
-
-
-def _need_int(value, name, low=0, high=(1 << 64) - 1):
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise MalformedInput(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return value
-
-
-def _need_hex(value, name, length=64):
-    if not isinstance(value, str) or len(value) != length or any(c not in "0123456789abcdef" for c in value):
-        raise MalformedInput(f"{name} must be {length} lowercase hex digits")
-    return value
 
 
 def private_ecall(function):
@@ -84,7 +71,7 @@ def private_ecall(function):
         result = function(self, *args, **kwargs)
         if reply_key is None:
             return result
-        box = SealedBox(BoxPublicKey(bytes.fromhex(_need_hex(reply_key, "reply_key"))))
+        box = SealedBox(BoxPublicKey(bytes.fromhex(need_hex(reply_key, "reply_key"))))
         return {"sealed": box.encrypt(json.dumps(result, sort_keys=True).encode()).hex()}
     return ecall(wrapper)
 
@@ -94,38 +81,62 @@ def close_message(session_id: str) -> bytes:
     return CLOSE_DOMAIN + session_id.encode()
 
 
+def read_terms(terms, config) -> SessionRecord:
+    """A new session's record from the terms a caller sent; MalformedInput / Refused for bad terms."""
+    if not isinstance(terms, dict):
+        raise MalformedInput("session terms are an object")
+    sid = need_hex(terms.get("session_id"), "session_id", 62)
+    mode = terms.get("mode")
+    if mode not in MODES:
+        raise MalformedInput(f"mode must be one of {MODES}")
+    price = need_int(terms.get("price"), "price", 1, (1 << config["price_bits"]) - 1)
+    deposit = need_int(terms.get("deposit"), "deposit", 1)
+    packet = need_int(terms.get("packet_wh"), "packet_wh", 1, config["max_packet_wh"])
+    if deposit < packet * price:
+        raise Refused(f"deposit {deposit} does not cover one packet of {packet} Wh at {price} per Wh")
+    record = SessionRecord(
+        session_id=sid, mode=mode, pole_id=str(terms.get("pole_id")), price=price, deposit=deposit,
+        packet_wh=packet, meter_key=need_hex(terms.get("meter_key"), "meter_key"),
+        car_key=need_hex(terms.get("car_key"), "car_key"),
+        pole_owner=need_owner(terms.get("pole_owner", -1), "pole_owner"),
+        driver_owner=need_owner(terms.get("driver_owner", -1), "driver_owner"),
+        refund_height=need_int(terms.get("refund_height"), "refund_height", 1, (1 << 62)),
+        close_height=need_int(terms.get("close_height"), "close_height", 1, (1 << 62)))
+    if record.close_height >= record.refund_height:
+        raise Refused("sessions must close before the refund height")
+    return record
+
+
 class EscrowProgram(EnclaveProgram):
     """Charging-session escrow (see the module docstring)."""
 
     config = {"program": "zkescrow-escrow", "version": 1, "max_sessions": 1024, "max_packet_wh": 1000,
               "price_bits": 32, "energy_bits": 32}
-    measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.transactions", "zkescrow.escrow.codec",
-                        "zkescrow.escrow.attestation",
+    measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.ledger.transactions",
+                        "zkescrow.ledger.codec", "zkescrow.ledger.attestation",
                         "circuits.notes", "circuits.crypto.eddsa")
 
     def on_start(self, state):
-        self.sessions = dict(state["sessions"]) if state else {}
+        sealed = state["sessions"] if state else {}
+        self.sessions = {sid: SessionRecord.from_sealed(data) for sid, data in sealed.items()}
         seed = hashlib.sha256(EDDSA_DOMAIN + bytes(self.ctx.signing_key)).digest()
         self._eddsa = EddsaPrivateKey(seed)
 
     def _commit(self) -> int:
-        return self.ctx.save_state({"sessions": self.sessions})
+        return self.ctx.save_state({"sessions": {sid: s.to_sealed() for sid, s in self.sessions.items()}})
 
-    def _session(self, session_id):
+    def _session(self, session_id) -> SessionRecord:
         s = self.sessions.get(session_id)
         if s is None:
-            raise MalformedInput(f"no session {str(session_id)[:16]}… in this enclave")
+            raise WrongState(f"no session {str(session_id)[:16]}… in this enclave")
         return s
 
-    def _terms(self, s) -> EscrowTerms:
-        return EscrowTerms(self._eddsa.public_key, int(s["driver_owner"]), int(s["pole_owner"]), s["price"],
-                           int(s["session_id"], 16), s["refund_height"])
+    def _terms(self, s: SessionRecord) -> EscrowTerms:
+        return EscrowTerms(self._eddsa.public_key, s.driver_owner, s.pole_owner, s.price, int(s.session_id, 16),
+                           s.refund_height)
 
-    def _view(self, s) -> dict:
-        out = {k: s[k] for k in ("session_id", "mode", "state", "deposit", "price", "delivered_wh", "paid_wh",
-                                 "page", "refund_height", "close_reason")}
-        out["counter"] = self.ctx.counter
-        return out
+    def _view(self, s: SessionRecord) -> dict:
+        return dict(s.view(), counter=self.ctx.counter)
 
     # --- keys and registration -------------------------------------------------------------
 
@@ -138,7 +149,7 @@ class EscrowProgram(EnclaveProgram):
     @ecall
     def resume(self, anchored_counter: int) -> dict:
         """After a restart: halt unless the counter equals the copy anchored outside the platform."""
-        self.ctx.check_anchor(_need_int(anchored_counter, "anchored counter"))
+        self.ctx.check_anchor(need_int(anchored_counter, "anchored counter"))
         return {"counter": self.ctx.counter, "sessions": len(self.sessions)}
 
     # --- session lifecycle -----------------------------------------------------------------
@@ -146,35 +157,12 @@ class EscrowProgram(EnclaveProgram):
     @private_ecall
     def open_session(self, terms: dict) -> dict:
         """Record a session's terms; returns the escrow owner field a shielded deposit must be locked to."""
-        if not isinstance(terms, dict):
-            raise MalformedInput("session terms are an object")
-        sid = _need_hex(terms.get("session_id"), "session_id", 62)
-        if sid in self.sessions:
-            raise MalformedInput(f"session {sid[:16]}… already exists")
+        s = read_terms(terms, self.config)
+        if s.session_id in self.sessions:
+            raise WrongState(f"session {s.session_id[:16]}… already exists")
         if len(self.sessions) >= self.config["max_sessions"]:
-            raise MalformedInput("the enclave holds its maximum number of sessions")
-        mode = terms.get("mode")
-        if mode not in MODES:
-            raise MalformedInput(f"mode must be one of {MODES}")
-        price = _need_int(terms.get("price"), "price", 1, (1 << self.config["price_bits"]) - 1)
-        deposit = _need_int(terms.get("deposit"), "deposit", 1)
-        packet = _need_int(terms.get("packet_wh"), "packet_wh", 1, self.config["max_packet_wh"])
-        if deposit < packet * price:
-            raise MalformedInput(f"deposit {deposit} does not cover one packet of {packet} Wh at {price} per Wh")
-        s = {"session_id": sid, "mode": mode, "pole_id": str(terms.get("pole_id")), "price": price,
-             "deposit": deposit, "packet_wh": packet,
-             "meter_key": _need_hex(terms.get("meter_key"), "meter_key"),
-             "car_key": _need_hex(terms.get("car_key"), "car_key"),
-             "pole_owner": str(_need_int(int(terms.get("pole_owner", -1)), "pole_owner", 0, (1 << 254) - 1)),
-             "driver_owner": str(_need_int(int(terms.get("driver_owner", -1)), "driver_owner", 0, (1 << 254) - 1)),
-             "refund_height": _need_int(terms.get("refund_height"), "refund_height", 1, (1 << 62)),
-             "close_height": _need_int(terms.get("close_height"), "close_height", 1, (1 << 62)),
-             "state": "created", "delivered_wh": 0, "paid_wh": 0, "page": None, "nonce": 0,
-             "meter": ReadingLog(str(terms.get("pole_id")), sid).to_dict(), "funding": None,
-             "close_reason": None, "decision": None, "payout_txid": None}
-        if s["close_height"] >= s["refund_height"]:
-            raise MalformedInput("sessions must close before the refund height")
-        self.sessions[sid] = s
+            raise Refused("the enclave holds its maximum number of sessions")
+        self.sessions[s.session_id] = s
         self._commit()
         view = self._view(s)
         view["escrow_owner"] = str(self._terms(s).owner)
@@ -189,50 +177,56 @@ class EscrowProgram(EnclaveProgram):
         checks that the note is locked to its own key with these terms and holds the deposit.
         """
         s = self._session(session_id)
-        if s["state"] != "created":
-            raise MalformedInput(f"session is {s['state']}, not awaiting funding")
+        if s.phase is not Phase.CREATED:
+            raise WrongState(f"session is {s.phase.value}, not awaiting funding")
         self._check_deadline(s, height)
-        if s["mode"] == "transparent":
-            if evidence.get("status") != "open" or evidence.get("deposit") != s["deposit"] \
-                    or evidence.get("refund_height") != s["refund_height"] or evidence.get("session_id") != sid_of(s):
-                raise MalformedInput("the ledger's escrow does not match the session terms")
-            s["funding"] = {"txid": evidence.get("txid")}
-        else:
-            note = Note(int(evidence["v"]), self._terms(s).owner, int(evidence["rho"]), int(evidence["r"]),
-                        int(evidence.get("a", 0)))
-            if note.value != s["deposit"]:
-                raise MalformedInput(f"escrow note holds {note.value}, the terms say {s['deposit']}")
-            if str(note.commitment) != str(evidence.get("commitment")):
-                raise MalformedInput("escrow note opening does not match its commitment (wrong owner or terms)")
-            s["funding"] = {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
-                            "commitment": str(note.commitment), "position": evidence.get("position")}
-        s["state"] = "funded"
+        if not isinstance(evidence, dict):
+            raise MalformedInput("funding evidence is an object")
+        s.funding = self._transparent_funding(s, evidence) if s.mode == "transparent" \
+            else self._note_funding(s, evidence)
+        s.phase = Phase.FUNDED
         self._commit()
         return self._view(s)
+
+    @staticmethod
+    def _transparent_funding(s: SessionRecord, evidence: dict) -> dict:
+        if evidence.get("status") != "open" or evidence.get("deposit") != s.deposit \
+                or evidence.get("refund_height") != s.refund_height or evidence.get("session_id") != s.session_id:
+            raise Refused("the ledger's escrow does not match the session terms")
+        return {"txid": evidence.get("txid")}
+
+    def _note_funding(self, s: SessionRecord, evidence: dict) -> dict:
+        note = Note(int(evidence["v"]), self._terms(s).owner, int(evidence["rho"]), int(evidence["r"]),
+                    int(evidence.get("a", 0)))
+        if note.value != s.deposit:
+            raise Refused(f"escrow note holds {note.value}, the terms say {s.deposit}")
+        if str(note.commitment) != str(evidence.get("commitment")):
+            raise Refused("escrow note opening does not match its commitment (wrong owner or terms)")
+        return {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
+                "commitment": str(note.commitment), "position": evidence.get("position")}
 
     @private_ecall
     def packet(self, session_id: str, reading: str, receipt: str, height: int) -> dict:
         """One energy packet: the meter's signed reading and the car's signed receipt for it."""
         s = self._session(session_id)
-        if s["state"] not in ("funded", "streaming"):
-            raise MalformedInput(f"session is {s['state']}: it takes no more packets")
+        if not s.phase.takes_packets:
+            raise WrongState(f"session is {s.phase.value}: it takes no more packets")
         self._check_deadline(s, height)
-        parsed = parse_reading(reading, s["meter_key"])
-        log = ReadingLog.from_dict(s["meter"])
+        parsed = parse_reading(reading, s.meter_key)
+        log = ReadingLog.from_dict(s.meter.to_dict())
         log.check(parsed)
         delivered = parsed.register_wh - (log.start_wh if log.start_wh is not None else parsed.register_wh)
-        if delivered - s["delivered_wh"] > s["packet_wh"]:
-            raise MalformedInput(f"a packet of {delivered - s['delivered_wh']} Wh exceeds the agreed "
-                                 f"{s['packet_wh']} Wh")
-        if delivered * s["price"] > s["deposit"]:
-            raise WitnessError(f"{delivered} Wh at {s['price']} per Wh exceeds the deposit {s['deposit']}")
-        verify_ack(s["car_key"], session_id, parsed.page, delivered, receipt)
+        if delivered - s.delivered_wh > s.packet_wh:
+            raise Refused(f"a packet of {delivered - s.delivered_wh} Wh exceeds the agreed {s.packet_wh} Wh")
+        if delivered * s.price > s.deposit:
+            raise Refused(f"{delivered} Wh at {s.price} per Wh exceeds the deposit {s.deposit}")
+        verify_ack(s.car_key, session_id, parsed.page, delivered, receipt)
         log.accept(parsed)
-        s["meter"] = log.to_dict()
-        s["delivered_wh"] = s["paid_wh"] = delivered
-        s["page"] = parsed.page
-        s["nonce"] += 1
-        s["state"] = "streaming"
+        s.meter = log
+        s.delivered_wh = s.paid_wh = delivered
+        s.page = parsed.page
+        s.nonce += 1
+        s.phase = Phase.STREAMING
         self._commit()
         return self._view(s)
 
@@ -242,15 +236,15 @@ class EscrowProgram(EnclaveProgram):
         stays within the deposit and the session's time."""
         s = self._session(session_id)
         go, reason = True, "next packet covered by the deposit"
-        if s["state"] not in ("funded", "streaming"):
-            go, reason = False, f"session is {s['state']}"
-        elif height >= s["close_height"]:
+        if not s.phase.takes_packets:
+            go, reason = False, f"session is {s.phase.value}"
+        elif height >= s.close_height:
             go, reason = False, "session time is over"
-        elif delivered_wh > s["paid_wh"]:
-            go, reason = False, f"{delivered_wh - s['paid_wh']} Wh delivered without a receipt from the car"
-        elif (s["paid_wh"] + s["packet_wh"]) * s["price"] > s["deposit"]:
+        elif delivered_wh > s.paid_wh:
+            go, reason = False, f"{delivered_wh - s.paid_wh} Wh delivered without a receipt from the car"
+        elif (s.paid_wh + s.packet_wh) * s.price > s.deposit:
             go, reason = False, "deposit exhausted"
-        return {"go": go, "reason": reason, "paid_wh": s["paid_wh"], "counter": self.ctx.counter}
+        return {"go": go, "reason": reason, "paid_wh": s.paid_wh, "counter": self.ctx.counter}
 
     @private_ecall
     def close(self, session_id: str, reason: str, height: int, authorization: str) -> dict:
@@ -260,7 +254,7 @@ class EscrowProgram(EnclaveProgram):
         the pole's meter key — only the session's parties may end it.
         """
         s = self._session(session_id)
-        for key in (s["car_key"], s["meter_key"]):
+        for key in (s.car_key, s.meter_key):
             try:
                 VerifyKey(bytes.fromhex(key)).verify(close_message(session_id), bytes.fromhex(str(authorization)))
                 break
@@ -268,27 +262,25 @@ class EscrowProgram(EnclaveProgram):
                 continue
         else:
             raise InvalidSignature("closing a session needs a signature by the car's or the pole's key")
-        if s["state"] == "closing":
+        if s.phase is Phase.CLOSING:
             return self._decision(s)
-        if s["state"] not in ("funded", "streaming"):
-            raise MalformedInput(f"session is {s['state']}: nothing to close")
+        if not s.phase.takes_packets:
+            raise WrongState(f"session is {s.phase.value}: nothing to close")
         self._check_deadline(s, height)
-        energy = s["paid_wh"]
-        pay = energy * s["price"]
-        if pay > s["deposit"]:                     # unreachable by the packet rule; kept as the invariant
-            raise WitnessError("release would exceed the deposit")
-        msg = release_message(int(session_id, 16), energy, s["nonce"])
-        sig = self._eddsa.sign_poseidon(msg)
-        s["decision"] = {"energy_wh": energy, "pay": pay, "refund": s["deposit"] - pay, "final_nonce": s["nonce"],
-                         "signature": sig.pack().hex()}
-        s["state"], s["close_reason"] = "closing", str(reason)[:80]
+        energy = s.paid_wh
+        pay = energy * s.price
+        if pay > s.deposit:                     # unreachable by the packet rule; kept as the invariant
+            raise Refused("release would exceed the deposit")
+        sig = self._eddsa.sign_poseidon(release_message(int(session_id, 16), energy, s.nonce))
+        s.decision = Decision(energy, pay, s.deposit - pay, s.nonce, sig.pack().hex())
+        s.phase, s.close_reason = Phase.CLOSING, str(reason)[:80]
         self._commit()
         return self._decision(s)
 
-    def _decision(self, s) -> dict:
-        out = dict(self._view(s), **s["decision"])
-        if s["mode"] == "shielded":
-            out["escrow_note"] = s["funding"]
+    def _decision(self, s: SessionRecord) -> dict:
+        out = dict(self._view(s), **s.decision.to_dict())
+        if s.mode == "shielded":
+            out["escrow_note"] = s.funding
         return out
 
     @private_ecall
@@ -299,26 +291,26 @@ class EscrowProgram(EnclaveProgram):
         the enclave recomputes their commitments, so it signs only the split it decided.
         """
         s = self._session(session_id)
-        if s["mode"] != "transparent" or s["state"] not in ("closing", "settled"):
-            raise MalformedInput("only a closed transparent session has a payout to sign")
+        if s.mode != "transparent" or s.phase not in (Phase.CLOSING, Phase.SETTLED):
+            raise WrongState("only a closed transparent session has a payout to sign")
         self._check_deadline(s, height)
         t = Transaction.from_json(tx)
         b = t.body
-        if s["payout_txid"] not in (None, t.txid):
-            raise MalformedInput("this session's payout is already signed (one settlement per session)")
-        if t.kind != "escrow_payout" or b.get("session_id") != sid_of(s) or b.get("authority") != "enclave":
-            raise MalformedInput("not an enclave payout for this session")
-        if b.get("public_amount") != s["deposit"]:
-            raise MalformedInput("the payout must release exactly the deposit")
-        d = s["decision"]
+        if s.payout_txid not in (None, t.txid):
+            raise WrongState("this session's payout is already signed (one settlement per session)")
+        if t.kind != "escrow_payout" or b.get("session_id") != s.session_id or b.get("authority") != "enclave":
+            raise Refused("not an enclave payout for this session")
+        if b.get("public_amount") != s.deposit:
+            raise Refused("the payout must release exactly the deposit")
         if not isinstance(openings, list) or len(openings) != 2:
             raise MalformedInput("give the openings of both output notes")
-        expected = [(d["pay"], s["pole_owner"]), (d["refund"], s["driver_owner"])]
+        d = s.decision
+        expected = [(d.pay, s.pole_owner), (d.refund, s.driver_owner)]
         for k, (o, (value, owner)) in enumerate(zip(openings, expected)):
             cm = note_commitment(int(o["v"]), int(o["a"]), int(o["o"]), int(o["rho"]), int(o["r"]))
-            if int(o["v"]) != value or str(o["o"]) != owner or str(cm) != str(b.get("commitments", [None] * 2)[k]):
-                raise WitnessError(f"payout output {k} does not pay {value} to the agreed party")
-        s["payout_txid"], s["state"] = t.txid, "settled"
+            if int(o["v"]) != value or int(o["o"]) != owner or str(cm) != str(b.get("commitments", [None] * 2)[k]):
+                raise Refused(f"payout output {k} does not pay {value} to the agreed party")
+        s.payout_txid, s.phase = t.txid, Phase.SETTLED
         self._commit()
         return {"signature": self.ctx.sign(t.signing_bytes()).hex(), "counter": self.ctx.counter}
 
@@ -326,8 +318,8 @@ class EscrowProgram(EnclaveProgram):
     def settled(self, session_id: str) -> dict:
         """Mark a shielded session settled (its release is on the ledger); idempotent."""
         s = self._session(session_id)
-        if s["state"] == "closing":
-            s["state"] = "settled"
+        if s.phase is Phase.CLOSING:
+            s.phase = Phase.SETTLED
             self._commit()
         return self._view(s)
 
@@ -335,18 +327,14 @@ class EscrowProgram(EnclaveProgram):
     def status(self, session_id: str) -> dict:
         return self._view(self._session(session_id))
 
-    def _check_deadline(self, s, height) -> None:
-        _need_int(height, "height")
-        if height >= s["refund_height"]:
-            if s["state"] in OPEN_STATES or s["state"] == "closing":
-                s["state"] = "expired"
+    def _check_deadline(self, s: SessionRecord, height) -> None:
+        need_int(height, "height")
+        if height >= s.refund_height:
+            if s.phase.before_settlement:
+                s.phase = Phase.EXPIRED
                 self._commit()
-            raise WitnessError(f"refund height {s['refund_height']} reached: the enclave signs nothing more "
-                               f"for this session (the driver refunds without it)")
-
-
-def sid_of(s) -> str:
-    return s["session_id"]
+            raise Refused(f"refund height {s.refund_height} reached: the enclave signs nothing more "
+                          f"for this session (the driver refunds without it)")
 
 
 PROGRAM = EscrowProgram

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from zkescrow.errors import InvalidSignature, MalformedInput
+from zkescrow.errors import InvalidSignature, MalformedInput, Refused
 
 PREFIX = "OCMF"
 SIGNATURE_ALGORITHM = "ED25519"
@@ -153,27 +153,27 @@ class ReadingLog:
         return 0 if self.start_wh is None else self.register_wh - self.start_wh
 
     def check(self, reading: MeterReading) -> int:
-        """Raise MalformedInput unless ``reading`` is the next valid record; returns the energy it adds (Wh)."""
+        """Raise Refused unless ``reading`` is the next valid record; returns the energy it adds (Wh)."""
         if reading.pole_id != self.pole_id or reading.session_id != self.session_id:
-            raise MalformedInput(f"reading is for pole {reading.pole_id} session {reading.session_id[:12]}…, "
+            raise Refused(f"reading is for pole {reading.pole_id} session {reading.session_id[:12]}…, "
                                  f"not this session")
         if self.meter_serial is not None and reading.meter_serial != self.meter_serial:
-            raise MalformedInput(f"reading comes from meter {reading.meter_serial}, not {self.meter_serial}")
+            raise Refused(f"reading comes from meter {reading.meter_serial}, not {self.meter_serial}")
         if self.ended:
-            raise MalformedInput("the meter already ended this transaction (TX=E)")
+            raise Refused("the meter already ended this transaction (TX=E)")
         if self.page is None:
             if reading.kind != BEGIN:
-                raise MalformedInput("the first reading of a session must be a begin record (TX=B)")
+                raise Refused("the first reading of a session must be a begin record (TX=B)")
         else:
             if reading.page != self.page + 1:
-                raise MalformedInput(f"pagination jumps from T{self.page} to T{reading.page} (must be +1)")
+                raise Refused(f"pagination jumps from T{self.page} to T{reading.page} (must be +1)")
             if reading.kind == BEGIN:
-                raise MalformedInput("a second begin record (TX=B) in one session")
+                raise Refused("a second begin record (TX=B) in one session")
             if reading.register_wh < self.register_wh:
-                raise MalformedInput(f"meter register goes backwards: {reading.register_wh} Wh after "
+                raise Refused(f"meter register goes backwards: {reading.register_wh} Wh after "
                                      f"{self.register_wh} Wh")
             if reading.time_ms < self.time_ms:
-                raise MalformedInput("meter time goes backwards")
+                raise Refused("meter time goes backwards")
         return reading.register_wh - (self.register_wh if self.register_wh is not None else reading.register_wh)
 
     def accept(self, reading: MeterReading) -> int:

@@ -1,53 +1,29 @@
-"""One EV-charging session end to end, in either escrow mode, with optional faults.
+"""One EV-charging session end to end, as an object with one method per phase.
 
-``EscrowWorld`` is everything the session needs: the ledger (and its circuit keys),
-the TEE vendor and the enclave host, registered poles.  ``run_session`` plays one
-session through the escrow enclave program:
+``ChargingSession`` plays one session through the escrow enclave program in an
+``EscrowWorld`` (``world``), with an escrow mode strategy (``modes``):
 
-    terms → enclave (open) → deposit on the ledger → enclave (fund)
-          → packets: pole asks "may I deliver?", meter signs, car checks and receipts, enclave records
-          → enclave closes and signs → settlement on the ledger → pole and driver find their notes
+    discover   the pole's entry in the ledger's service registry (its price and meter key)
+    attest     the car verifies the enclave; the pole opens its own secure channel
+    open       the car sends the terms; the enclave records them
+    fund       deposit on the ledger (by the mode); the enclave checks it
+    stream     packets: pole asks "may I deliver?", meter signs, car checks and receipts, enclave records
+    close      the enclave decides the split and signs it
+    settle     settlement on the ledger (by the mode), or, with no enclave, the driver's refund
+               after the deadline; then pole and driver find their notes
 
-Faults (``Faults``) make a party misbehave or fail at a given packet; the session
-must still end with no value lost or created.
+``run`` calls the phases in this order.  The packet loop offers hooks (``interrupt``,
+``pole_stops``, ``deliver``, ``car_receipts``, ``reading_refused``, ``after_packet``) that
+do nothing here; fault injection and attacks (``scenarios``) override them from outside.
 """
 from __future__ import annotations
 
-import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from circuits.escrow.escrow_release import REFUND
-from circuits.notes import EscrowTerms, Note
-from enclave_sim import EnclaveSigner, Vendor, verify_quote
-from zkescrow.errors import InvalidSignature, MalformedInput, StatementFalse, ZkEscrowError
+from zkescrow.errors import InvalidSignature, MalformedInput, Refused, TransactionRejected, WrongState
 
-from . import shielded, transparent
-from .actors import Car, EnclaveHost, Pole, enclave_policy
-from .keys import WalletKeys
-from .ledger import Ledger
-from .wallet import Wallet
-
-MODES = ("transparent", "shielded")
-
-
-@dataclass
-class Faults:
-    """What goes wrong in a session (None / False: nothing)."""
-
-    pole_stops_after: int | None = None       # the pole delivers only this many packets
-    car_stops_after: int | None = None        # the car receipts only this many packets
-    forged_reading_at: int | None = None      # packet k's reading is not signed by the registered meter key
-    backwards_reading_at: int | None = None   # packet k's reading shows the register going backwards
-    enclave_crash_at: int | None = None       # the host crashes after packet k and restarts from sealed state
-    enclave_silent_after: int | None = None   # the enclave is gone after packet k: it never settles
-    over_release: bool = False                # someone tries to settle for more than the deposit
-    double_release: bool = False              # someone tries to settle the session a second time
-
-    def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in vars(self).items() if v not in (None, False)]
-        return ", ".join(parts) or "none"
+from .modes import EscrowMode, escrow_mode
+from .world import new_session_id
 
 
 @dataclass
@@ -72,355 +48,201 @@ class SessionResult:
         return dict(vars(self))
 
 
-class MeteredKeys:
-    """Circuit keys that record every proof made and every batch verified (for reports)."""
+class ChargingSession:
+    """One charging session of ``car`` at ``pole`` (see the module docstring)."""
 
-    def __init__(self, keys):
-        self.inner = keys
-        self.depth = keys.depth
-        self.proofs: list[tuple[str, float]] = []
-        self.verifications: list[tuple[str, int, float]] = []
-        self.log = None
+    def __init__(self, world, car, pole, mode: str | EscrowMode, *, deposit: int, target_wh: int):
+        self.world, self.car, self.pole = world, car, pole
+        self.escrow = escrow_mode(mode) if isinstance(mode, str) or mode is None else mode
+        self.deposit, self.target_wh = deposit, target_wh
+        self.session_id, self.session_value = new_session_id()
+        self.result = SessionResult(self.escrow.name, self.session_id, pole.pole_id, deposit, 0)
+        self.service: dict | None = None
+        self.terms: dict | None = None
+        self.opened: dict | None = None
+        self.refund_height: int | None = None
+        self.packets = 0
+        self.stop_reason = "driver stop (target reached)"
+        self.decision: dict | None = None
+        self.settlement = None
 
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
+    # --- shorthands ------------------------------------------------------------------------
 
-    def prove(self, name: str, inputs: dict):
-        proof, public, seconds = self.inner.prove(name, inputs)
-        self.proofs.append((name, seconds))
-        if self.log is not None:
-            self.log(f"          proof: {name} (depth {self.depth}) in {seconds:.1f}s")
-        return proof, public, seconds
+    @property
+    def price(self) -> int:
+        return self.service["price_per_wh"]
 
-    def verify_many(self, name: str, items: list) -> list[bool]:
-        start = time.perf_counter()
-        verdicts = self.inner.verify_many(name, items)
-        self.verifications.append((name, len(items), time.perf_counter() - start))
-        return verdicts
+    @property
+    def pole_address(self):
+        return self.pole.keys.payment_address
 
-    def snapshot(self) -> tuple[int, int]:
-        return len(self.proofs), len(self.verifications)
+    @property
+    def driver_address(self):
+        return self.car.keys.payment_address
 
-    def since(self, mark: tuple[int, int]) -> dict:
-        proofs, verifications = self.proofs[mark[0]:], self.verifications[mark[1]:]
-        by_circuit: dict[str, int] = {}
-        for name, _ in proofs:
-            by_circuit[name] = by_circuit.get(name, 0) + 1
-        return {"count": len(proofs), "by_circuit": by_circuit,
-                "prove_s": round(sum(s for _, s in proofs), 3),
-                "verified": sum(n for _, n, _ in verifications),
-                "verify_s": round(sum(s for _, _, s in verifications), 3)}
+    def event(self, text: str) -> None:
+        self.result.events.append(text)
+        self.world.log(f"          {text}")
 
+    def run(self) -> SessionResult:
+        """All phases in order; returns what happened."""
+        self.discover()
+        self.attest()
+        self.open()
+        self.fund()
+        self.stream()
+        self.close()
+        self.settle()
+        self.finish()
+        return self.result
 
-class EscrowWorld:
-    """Ledger, TEE vendor, enclave host and poles of one run (see the module docstring)."""
+    # --- phases ----------------------------------------------------------------------------
 
-    def __init__(self, data_dir: Path, ledger: Ledger, keys: MeteredKeys, vendor, signer, host: EnclaveHost, *,
-                 log=None, packet_wh: int = 10, refund_delay: int = 12, settle_window: int = 4):
-        self.data_dir = data_dir
-        self.ledger = ledger
-        self.keys = keys
-        self.vendor = vendor
-        self.signer = signer
-        self.host = host
-        self.log = log or (lambda message: None)
-        self.packet_wh = packet_wh
-        self.refund_delay = refund_delay
-        self.settle_window = settle_window
-        self.poles: dict[str, Pole] = {}
-        self.anchor = 0                      # the enclave's counter as last seen by its clients
-        self.people: dict[str, WalletKeys] = {}
-        if self.keys.log is None:
-            self.keys.log = self.log
+    def discover(self) -> dict:
+        """The pole's registry entry: the price and meter key come from the ledger, not from the pole."""
+        service = next((s for s in self.world.ledger.services() if s["pole_id"] == self.pole.pole_id), None)
+        if service is None:
+            raise WrongState(f"pole {self.pole.pole_id} is not in the ledger's service registry")
+        self.service = service
+        self.result.price_per_wh = service["price_per_wh"]
+        return service
 
-    @classmethod
-    def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
-               program_image=None, root_window: int = 100, **options) -> "EscrowWorld":
-        """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
+    def attest(self) -> None:
+        """Both parties hold a secure channel to the attested enclave (the car verifies it first if it has not)."""
+        if self.car.channel is None:
+            self.car.verify_enclave(self.world.host)
+        if self.pole.channel is None:
+            self.world.connect_pole(self.pole)
 
-        ``program_image``: the build the host actually runs (default: the genuine escrow program).
-        """
-        data_dir = Path(data_dir)
-        people = {name: WalletKeys.generate() for name in funds}
-        vendor, signer = Vendor.create(), EnclaveSigner.generate()
-        policy = enclave_policy(vendor, signer.mrsigner)
-        keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
-        ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
-                               keys=keys, enclave_policy=policy, root_window=root_window)
-        host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image)
-        world = cls(data_dir, ledger, keys, vendor, signer, host, log=log, **options)
-        world.people = people
-        result = world.mine(host.registration(ledger), label="register enclave")
-        world.enclave_registered = not result.rejected
-        return world
+    def open(self) -> dict:
+        world, car = self.world, self.car
+        self.refund_height = world.ledger.height + world.refund_delay
+        self.terms = {"session_id": self.session_id, "mode": self.escrow.name, "pole_id": self.pole.pole_id,
+                      "price": self.price, "deposit": self.deposit, "packet_wh": world.packet_wh,
+                      "meter_key": self.service["meter_key"], "car_key": car.new_session_key(),
+                      "pole_owner": str(self.pole_address.owner), "driver_owner": str(self.driver_address.owner),
+                      "refund_height": self.refund_height, "close_height": self.refund_height - world.settle_window}
+        self.opened = world.call(car, "open_session", self.terms)
+        self.event(f"session {self.session_id[:12]}… opened in the enclave: deposit {self.deposit:,}, "
+                   f"{self.price} per Wh, refund height {self.refund_height}")
+        return self.opened
 
-    # --- the chain -------------------------------------------------------------------------
+    def fund(self) -> None:
+        self.car.wallet.scan()
+        evidence = self.escrow.deposit(self)
+        self.world.call(self.car, "fund", self.session_id, evidence, self.world.ledger.height)
+        self.event("enclave confirms the deposit: charging may start")
 
-    def mine(self, *txs, label: str = "", record: SessionResult | None = None):
-        """Submit ``txs`` and commit one block; log and record what happened."""
-        for tx in txs:
-            self.ledger.submit(tx)
-        result = self.ledger.commit_block()
-        sizes = {tx.txid: tx for tx in txs}
-        for txid in result.accepted:
-            tx = sizes[txid]
-            self.log(f"block {result.height:>3}  + {tx.kind:<17} {tx.size:>6,} B  {label}")
-            if record is not None:
-                record.transactions.append({"label": label, "txid": txid, "kind": tx.kind, "size": tx.size,
-                                            "height": result.height})
-        for txid, reason in result.rejected:
-            self.log(f"block {result.height:>3}  ✗ {sizes[txid].kind:<17} rejected: {reason}  {label}")
-            if record is not None:
-                record.rejected.append({"label": label, "kind": sizes[txid].kind, "reason": reason})
-        return result
+    def stream(self) -> None:
+        """Packets until the target, a stop, or a refusal; then the receipted energy as the enclave counts it."""
+        world, car, sid = self.world, self.car, self.session_id
+        car.start_metering(self.pole.pole_id, sid)
+        begin = self.pole.begin(sid)
+        world.call(car, "packet", sid, begin, car.receipt(begin, self.service["meter_key"]), world.ledger.height)
+        while self.result.delivered_wh < self.target_wh and self.step():
+            pass
+        status = world.call(car, "status", sid) if world.host.running else None
+        if status is not None:
+            self.result.energy_wh = status["paid_wh"]
+        self.event(f"charging over ({self.stop_reason}): {self.result.delivered_wh} Wh delivered in "
+                   f"{self.packets} packets" + ("" if status is None else f", {status['paid_wh']} Wh receipted"))
 
-    def mine_until(self, height: int) -> None:
-        while self.ledger.height < height:
-            self.ledger.commit_block()
-
-    # --- parties ---------------------------------------------------------------------------
-
-    def add_pole(self, pole_id: str, operator: str, price_per_wh: int, **kw) -> Pole:
-        operator_keys = self.people[operator]
-        pole = Pole(pole_id, operator_keys, price_per_wh, **kw)
-        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address)),
-                           label=f"register {pole_id} at {price_per_wh} per Wh")
-        if result.rejected:
-            raise MalformedInput(f"pole registration rejected: {result.rejected[0][1]}")
-        pole.wallet = Wallet(pole.keys, self.ledger, self.keys)
-        self.poles[pole_id] = pole
-        return pole
-
-    def connect_pole(self, pole: Pole) -> None:
-        """The pole verifies the enclave with its own nonce and opens a secure channel."""
-        nonce = secrets.token_bytes(32)
-        verified = verify_quote(self.host.enclave.attest(nonce), None, enclave_policy(self.vendor, self.signer.mrsigner),
-                                nonce)
-        pole.channel = verified.channel()
-
-    def car(self, name: str) -> Car:
-        return Car(self.people[name], self.ledger, self.keys, vendor=self.vendor, signer_mrsigner=self.signer.mrsigner)
-
-    def call(self, party, method: str, *args):
-        """An ecall by ``party`` over its secure channel through the host, the answer sealed to the party;
-        remembers the enclave's counter (the anchor)."""
-        result = party.open_reply(party.channel.call(self.host.transport, method, *args,
-                                                     reply_key=party.reply_public_hex))
-        if isinstance(result, dict) and isinstance(result.get("counter"), int):
-            self.anchor = max(self.anchor, result["counter"])
-        return result
-
-    def restart_enclave(self) -> int:
-        """Crash recovery: relaunch from the sealed state, then check the counter against the clients' anchor."""
-        self.host.launch()
-        return self.host.enclave.call("resume", self.anchor)["counter"]
-
-
-def new_session_id() -> tuple[str, int]:
-    """A random session id: 62 hex digits (the ledger's string) = a 248-bit field element (the circuits')."""
-    value = secrets.randbits(248)
-    return f"{value:062x}", value
-
-
-def run_session(world: EscrowWorld, car: Car, pole: Pole, mode: str, *, deposit: int, target_wh: int,
-                faults: Faults | None = None) -> SessionResult:
-    """Play one charging session (see the module docstring); returns what happened."""
-    if mode not in MODES:
-        raise MalformedInput(f"mode must be one of {MODES}")
-    faults = faults or Faults()
-    ledger, log = world.ledger, world.log
-    service = next(s for s in ledger.services() if s["pole_id"] == pole.pole_id)
-    sid, sid_value = new_session_id()
-    price, packet = service["price_per_wh"], world.packet_wh
-    res = SessionResult(mode, sid, pole.pole_id, deposit, price, faults=faults.describe())
-
-    def event(text: str) -> None:
-        res.events.append(text)
-        log(f"          {text}")
-
-    refund_height = ledger.height + world.refund_delay
-    pole_pay, driver_pay = pole.keys.payment_address, car.keys.payment_address
-    terms = {"session_id": sid, "mode": mode, "pole_id": pole.pole_id, "price": price, "deposit": deposit,
-             "packet_wh": packet, "meter_key": service["meter_key"], "car_key": car.new_session_key(),
-             "pole_owner": str(pole_pay.owner), "driver_owner": str(driver_pay.owner),
-             "refund_height": refund_height, "close_height": refund_height - world.settle_window}
-    opened = world.call(car, "open_session", terms)
-    event(f"session {sid[:12]}… opened in the enclave: deposit {deposit:,}, {price} per Wh, "
-          f"refund height {refund_height}")
-
-    # --- deposit -------------------------------------------------------------------------------
-    car.wallet.scan()
-    escrow_terms = note = position = None
-    if mode == "transparent":
-        tx = transparent.open_escrow(car.wallet, session_id=sid, deposit=deposit, pole_id=pole.pole_id,
-                                     enclave_id=car.enclave_record["enclave_id"], refund_key=terms["car_key"],
-                                     refund_height=refund_height)
-        world.mine(tx, label=f"deposit {deposit:,} into the public escrow", record=res)
-        evidence = transparent.funding_evidence(ledger, sid)
-    else:
-        escrow_terms = EscrowTerms(car.enclave_eddsa_key, driver_pay.owner, pole_pay.owner, price, sid_value,
-                                   refund_height)
-        if str(escrow_terms.owner) != opened["escrow_owner"]:
-            raise MalformedInput("the enclave computes a different escrow owner for these terms")
-        tx, note = shielded.fund_escrow(car.wallet, escrow_terms, deposit, car.verified.keys.x25519)
-        world.mine(tx, label=f"deposit {deposit:,} as an escrow note (looks like any payment)", record=res)
-        position = shielded.locate(ledger, note.commitment)
-        evidence = {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
-                    "commitment": str(note.commitment), "position": position}
-    world.call(car, "fund", sid, evidence, ledger.height)
-    event("enclave confirms the deposit: charging may start")
-
-    # --- charging ------------------------------------------------------------------------------
-    if pole.channel is None:
-        world.connect_pole(pole)
-    car.start_metering(pole.pole_id, sid)
-    begin = pole.begin(sid)
-    world.call(car, "packet", sid, begin, car.receipt(begin, service["meter_key"]), ledger.height)
-    packets, silent, reason = 0, False, "driver stop (target reached)"
-    while res.delivered_wh < target_wh:
-        if faults.enclave_silent_after is not None and packets >= faults.enclave_silent_after:
-            world.host.crash()
-            silent, reason = True, "enclave gone"
-            event(f"after {packets} packets the enclave disappears and never comes back")
-            break
-        go = world.call(pole, "authorize_next", sid, res.delivered_wh, ledger.height)
-        if not go["go"]:
-            reason = go["reason"]
-            event(f"pole stops: {go['reason']}")
-            break
-        if faults.pole_stops_after is not None and packets >= faults.pole_stops_after:
-            reason = "pole stopped delivering"
-            event(f"pole stops delivering after {packets} packets; the car closes the session")
-            break
-        k = packets + 1
-        reading = pole.deliver(packet, forged=k == faults.forged_reading_at,
-                               backwards=k == faults.backwards_reading_at)
-        packets += 1
-        if k != faults.backwards_reading_at:
-            res.delivered_wh += packet
-        if faults.car_stops_after is not None and packets > faults.car_stops_after:
-            event(f"car sends no receipt for packet {k}")
-            continue
+    def step(self) -> bool:
+        """One packet; False when charging stops (``stop_reason`` says why)."""
+        world, sid, res = self.world, self.session_id, self.result
+        stop = self.interrupt()
+        if stop is None:
+            go = world.call(self.pole, "authorize_next", sid, res.delivered_wh, world.ledger.height)
+            if not go["go"]:
+                self.event(f"pole stops: {go['reason']}")
+                stop = go["reason"]
+        stop = stop or self.pole_stops()
+        if stop is not None:
+            self.stop_reason = stop
+            return False
+        k = self.packets + 1
+        reading, counts = self.deliver(k)
+        self.packets += 1
+        if counts:
+            res.delivered_wh += world.packet_wh
+        if not self.car_receipts(k):
+            return True
         try:
-            receipt = car.receipt(reading, service["meter_key"])
-        except (MalformedInput, InvalidSignature) as exc:
-            event(f"car refuses packet {k}: {exc}")
-            try:                                 # the pole's host pushes it anyway: the enclave must refuse too
-                world.call(pole, "packet", sid, reading, "00" * 64, ledger.height)
-                raise AssertionError("the enclave accepted a reading the car refused")
-            except ZkEscrowError as exc2:
-                event(f"enclave refuses it too: {exc2}")
-            reason = "bad meter reading"
-            break
-        world.call(car, "packet", sid, reading, receipt, ledger.height)
-        if faults.enclave_crash_at == packets:
-            world.host.crash()
-            counter = world.restart_enclave()
-            event(f"enclave crashed after packet {k}; restarted from sealed state at counter {counter}")
-    status = None if silent else world.call(car, "status", sid)
-    if status is not None:
-        res.energy_wh = status["paid_wh"]
-    event(f"charging over ({reason}): {res.delivered_wh} Wh delivered in {packets} packets"
-          + ("" if status is None else f", {status['paid_wh']} Wh receipted"))
+            receipt = self.car.receipt(reading, self.service["meter_key"])
+        except (MalformedInput, InvalidSignature, Refused) as exc:
+            self.event(f"car refuses packet {k}: {exc}")
+            self.reading_refused(k, reading)
+            self.stop_reason = "bad meter reading"
+            return False
+        world.call(self.car, "packet", sid, reading, receipt, world.ledger.height)
+        self.after_packet(k)
+        return True
 
-    # --- settlement ----------------------------------------------------------------------------
-    car.wallet.scan()
-    if silent:
-        world.mine_until(refund_height)
-        car.wallet.scan()
-        event(f"height {ledger.height} ≥ refund height {refund_height}: the driver refunds without the enclave")
-        if mode == "transparent":
-            tx = transparent.refund(car.wallet, session_id=sid, balance=deposit, refund_key=car.refund_key())
-        else:
-            tx = shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
-                                  mode=REFUND, driver_key=car.keys.spending)
-        result = world.mine(tx, label="refund of the whole deposit to the driver", record=res)
-        if result.rejected:
-            raise AssertionError(f"refund rejected: {result.rejected[0][1]}")
-        res.outcome, res.close_reason, res.refunded, res.energy_wh = "refunded", reason, deposit, 0
-    else:
-        decision = world.call(car, "close", sid, reason, ledger.height, car.close_authorization(sid))
-        res.close_reason = reason
-        event(f"enclave decides: {decision['energy_wh']} Wh → pole {decision['pay']:,}, "
-              f"driver {decision['refund']:,} (signed EdDSA + Ed25519)")
-        if faults.over_release:
-            _try_over_release(world, car, res, mode, sid, deposit, price, decision, escrow_terms, note, position,
-                              pole_pay, driver_pay, event)
-        if mode == "transparent":
-            tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
-                                              pole=pole_pay, driver=driver_pay)
-            signed = world.call(car, "sign_payout", sid, tx.to_json(), openings, ledger.height)
-            tx = transparent.with_signature(tx, signed["signature"])
-        else:
-            tx = shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
-                                  energy_wh=decision["energy_wh"], final_nonce=decision["final_nonce"],
-                                  signature_hex=decision["signature"])
-        result = world.mine(tx, label="settlement: payment to the pole, change to the driver", record=res)
-        if result.rejected:
-            raise AssertionError(f"settlement rejected: {result.rejected[0][1]}")
-        if mode == "shielded":
-            world.call(car, "settled", sid)
-        res.outcome, res.paid, res.refunded = "settled", decision["pay"], decision["refund"]
-        res.energy_wh = decision["energy_wh"]
-        if faults.double_release:
-            _try_double_release(world, car, res, mode, sid, tx, deposit, decision, escrow_terms, note, position,
-                                pole_pay, driver_pay, event)
-    car.wallet.scan()
-    pole.wallet.scan()
-    return res
+    def close(self) -> dict | None:
+        """The enclave's signed decision; None when the enclave is gone (then ``settle`` refunds)."""
+        self.car.wallet.scan()
+        self.result.close_reason = self.stop_reason
+        if not self.world.host.running:
+            return None
+        world, car, sid = self.world, self.car, self.session_id
+        d = world.call(car, "close", sid, self.stop_reason, world.ledger.height, car.close_authorization(sid))
+        self.event(f"enclave decides: {d['energy_wh']} Wh → pole {d['pay']:,}, "
+                   f"driver {d['refund']:,} (signed EdDSA + Ed25519)")
+        self.decision = d
+        return d
 
+    def settle(self):
+        """Carry out the decision on the ledger, or refund after the deadline if there is none."""
+        if self.decision is None:
+            return self._refund()
+        res, d = self.result, self.decision
+        tx = self.escrow.settlement(self, d)
+        mined = self.world.mine(tx, label="settlement: payment to the pole, change to the driver", record=res)
+        if mined.rejected:
+            raise TransactionRejected(f"settlement rejected: {mined.rejected[0][1]}")
+        self.escrow.settled(self)
+        res.outcome, res.paid, res.refunded, res.energy_wh = "settled", d["pay"], d["refund"], d["energy_wh"]
+        self.settlement = tx
+        return tx
 
-def _expect_rejected(world, res, tx, label, event) -> None:
-    result = world.mine(tx, label=label, record=res)
-    if not result.rejected:
-        raise AssertionError(f"{label}: the ledger accepted it")
-    event(f"{label}: rejected ({result.rejected[0][1]})")
+    def _refund(self):
+        world, res = self.world, self.result
+        world.mine_until(self.refund_height)
+        self.car.wallet.scan()
+        self.event(f"height {world.ledger.height} ≥ refund height {self.refund_height}: the driver refunds "
+                   f"without the enclave")
+        tx = self.escrow.refund(self)
+        mined = world.mine(tx, label="refund of the whole deposit to the driver", record=res)
+        if mined.rejected:
+            raise TransactionRejected(f"refund rejected: {mined.rejected[0][1]}")
+        res.outcome, res.refunded, res.energy_wh = "refunded", self.deposit, 0
+        return tx
 
+    def finish(self) -> None:
+        """Pole and driver find their notes."""
+        self.car.wallet.scan()
+        self.pole.wallet.scan()
 
-def _try_over_release(world, car, res, mode, sid, deposit, price, decision, escrow_terms, note, position,
-                      pole_pay, driver_pay, event) -> None:
-    """Attempts to take more than the deposit out of the escrow; each must fail."""
-    extra = world.packet_wh * price
-    if mode == "transparent":
-        outputs = [(Note.new(deposit + extra - decision["refund"], pole_pay.owner), pole_pay.viewing_public),
-                   (Note.new(decision["refund"], driver_pay.owner), driver_pay.viewing_public)]
-        tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout",
-                                       {"session_id": sid, "authority": "enclave"})
-        try:
-            world.call(car, "sign_payout", sid, tx.to_json(), [], world.ledger.height)
-            raise AssertionError("the enclave signed an over-release")
-        except ZkEscrowError as exc:
-            event(f"over-release: the enclave refuses to sign ({exc})")
-        forged = transparent.with_signature(tx, "00" * 64)
-        _expect_rejected(world, res, forged, "over-release payout", event)
-    else:
-        energy = deposit // price + world.packet_wh
-        try:
-            shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
-                             energy_wh=energy, final_nonce=decision["final_nonce"],
-                             signature_hex=decision["signature"])
-            raise AssertionError("an over-release proof was built")
-        except StatementFalse as exc:
-            event(f"over-release of {energy} Wh: no proof can be made ({exc})")
+    # --- hooks of the packet loop (no faults here; see ``scenarios``) ---------------------------
 
+    def interrupt(self) -> str | None:
+        """Before the pole asks for packet ``packets + 1``: a reason to stop, or None."""
+        return None
 
-def _try_double_release(world, car, res, mode, sid, settled_tx, deposit, decision, escrow_terms, note, position,
-                        pole_pay, driver_pay, event) -> None:
-    """A replay of the settlement and a fresh second settlement; both must fail."""
-    _expect_rejected(world, res, settled_tx, "replayed settlement", event)
-    car.wallet.scan()
-    if mode == "transparent":
-        tx, openings = transparent.payout(car.wallet, session_id=sid, deposit=deposit, pay=decision["pay"],
-                                          pole=pole_pay, driver=driver_pay)
-        try:
-            world.call(car, "sign_payout", sid, tx.to_json(), openings, world.ledger.height)
-            raise AssertionError("the enclave signed a second payout")
-        except ZkEscrowError as exc:
-            event(f"second payout: the enclave refuses ({exc})")
-        second = transparent.with_signature(tx, settled_tx.signature)
-    else:
-        second = shielded.release(car.wallet, note, position, escrow_terms, pole=pole_pay, driver=driver_pay,
-                                  energy_wh=decision["energy_wh"], final_nonce=decision["final_nonce"],
-                                  signature_hex=decision["signature"])
-    _expect_rejected(world, res, second, "second settlement", event)
+    def pole_stops(self) -> str | None:
+        """After the enclave allowed the next packet: a reason the pole stops anyway, or None."""
+        return None
 
+    def deliver(self, k: int) -> tuple[str, bool]:
+        """Packet ``k``: the meter's signed reading, and whether energy really flowed."""
+        return self.pole.deliver(self.world.packet_wh), True
+
+    def car_receipts(self, k: int) -> bool:
+        """Whether the car answers packet ``k`` with a receipt."""
+        return True
+
+    def reading_refused(self, k: int, reading: str) -> None:
+        """The car refused packet ``k``'s reading (charging stops)."""
+
+    def after_packet(self, k: int) -> None:
+        """Packet ``k`` is receipted and recorded by the enclave."""

@@ -16,10 +16,9 @@ from circuits.crypto.eddsa import Signature
 from circuits.escrow.escrow_release import REFUND, RELEASE, escrow_release_inputs
 from circuits.notes import EscrowTerms, Note
 from zkescrow.errors import MalformedInput
-
-from .keys import PaymentAddress
-from .note_encryption import encrypt_note
-from .transactions import Transaction, ext_data_hash
+from zkescrow.ledger.keys import PaymentAddress
+from zkescrow.ledger.note_encryption import encrypt_note
+from zkescrow.ledger.transactions import Transaction, ext_data_hash
 
 
 def fund_escrow(wallet, terms: EscrowTerms, deposit: int, enclave_box_key: bytes) -> tuple[Transaction, Note]:

@@ -12,9 +12,8 @@ payout re-enters the pool as two shielded notes (pole payment, driver change).
 from __future__ import annotations
 
 from circuits.notes import Note
-
-from .keys import PaymentAddress
-from .transactions import Transaction
+from zkescrow.ledger.keys import PaymentAddress
+from zkescrow.ledger.transactions import Transaction
 
 
 def note_opening(note: Note) -> dict:

@@ -23,6 +23,7 @@ domain prefix.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from nacl.exceptions import BadSignatureError
@@ -34,9 +35,8 @@ from .codec import canonical, digest
 
 SIGNING_DOMAIN = b"zkescrow-ledger-v1/tx\x00"
 
-#: Known kinds; ledger extensions add theirs with ``rules.register_kind``.
-KINDS = {"genesis", "transfer", "register_service", "register_enclave", "shield", "shielded_transfer",
-         "escrow_open", "escrow_payout", "escrow_release"}
+#: What a kind looks like; which kinds a ledger accepts is up to its ``Rulebook``.
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class Transaction:
     signature: str | None = None
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise MalformedInput(f"unknown transaction kind {self.kind!r}")
+        if not isinstance(self.kind, str) or not _KIND.match(self.kind):
+            raise MalformedInput(f"malformed transaction kind {self.kind!r}")
         if not isinstance(self.body, dict):
             raise MalformedInput("a transaction body is a JSON object")
 
@@ -108,7 +108,8 @@ def address_of(key: SigningKey | VerifyKey) -> str:
 
 # --- external data bound into transfer proofs --------------------------------------------------
 
-#: The body fields of each kind that a transfer proof binds through ext_data_hash.
+#: The body fields that a transfer (or release) proof binds through ext_data_hash, for the kinds of the
+#: shielded pool and the escrow; other kinds name theirs (``ext_data_hash(..., bound)``).
 EXT_FIELDS = {
     "shielded_transfer": ("recipient", "ciphertexts"),
     "escrow_open": ("ciphertexts", "session_id", "pole_id", "enclave", "refund_key", "refund_height"),
@@ -117,11 +118,18 @@ EXT_FIELDS = {
 }
 
 
-def ext_data_hash(kind: str, body: dict) -> int:
-    """H(EXT_DATA, SHA-256 of the bound fields): what the proof's ext_data_hash must equal."""
+def ext_data_hash(kind: str, body: dict, bound: tuple[str, ...] | None = None) -> int:
+    """H(EXT_DATA, SHA-256 of the bound fields): what the proof's ext_data_hash must equal.
+
+    ``bound`` names the body fields the proof binds; by default ``EXT_FIELDS[kind]``.
+    """
     from circuits.crypto.poseidon import poseidon
     from circuits.domains import Domain
 
     from .codec import digest_to_field
-    fields = {name: body.get(name) for name in EXT_FIELDS[kind]}
+    if bound is None:
+        if kind not in EXT_FIELDS:
+            raise MalformedInput(f"{kind} transactions name no fields bound into their proof")
+        bound = EXT_FIELDS[kind]
+    fields = {name: body.get(name) for name in bound}
     return poseidon([Domain.EXT_DATA, digest_to_field(digest({"kind": kind, **fields}))])

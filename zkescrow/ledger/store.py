@@ -2,7 +2,8 @@
 
 WAL journal, foreign keys on, and one SQLite transaction per block, so a block is
 either entirely on disk or not at all — a process killed mid-commit leaves the
-previous block as the tip.  This module knows tables, not rules (see ``rules``).
+previous block as the tip.  This module knows tables, not rules (see ``rules``); extensions bring
+their own tables (``Rulebook.add_schema``).
 """
 from __future__ import annotations
 
@@ -55,18 +56,6 @@ CREATE TABLE IF NOT EXISTS nullifiers (
     nullifier   TEXT PRIMARY KEY,
     txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE TABLE IF NOT EXISTS escrows (
-    session_id  TEXT PRIMARY KEY,
-    txid        TEXT NOT NULL REFERENCES txs(txid) DEFERRABLE INITIALLY DEFERRED,
-    enclave     TEXT NOT NULL REFERENCES enclaves(enclave_id),
-    pole_id     TEXT NOT NULL REFERENCES services(pole_id),
-    deposit     INTEGER NOT NULL CHECK (deposit > 0),
-    balance     INTEGER NOT NULL CHECK (balance >= 0),
-    refund_key  TEXT NOT NULL,
-    refund_height INTEGER NOT NULL,
-    status      TEXT NOT NULL,
-    settled_txid TEXT
-);
 CREATE TABLE IF NOT EXISTS enclaves (
     enclave_id  TEXT PRIMARY KEY,
     measurement TEXT NOT NULL,
@@ -94,14 +83,10 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-#: SQL that ledger extensions add (see ``rules.register_kind``); run after SCHEMA.
-EXTENSION_SCHEMAS: list[str] = []
-
-
 class Store:
-    """The SQLite file of one ledger (``DATA_DIR/ledger.sqlite``)."""
+    """The SQLite file of one ledger (``DATA_DIR/ledger.sqlite``); ``schemas`` are its extensions' tables."""
 
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, schemas: tuple[str, ...] | list[str] = ()):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "ledger.sqlite"
@@ -112,7 +97,7 @@ class Store:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
-            for script in EXTENSION_SCHEMAS:
+            for script in schemas:
                 self.db.executescript(script)
         except sqlite3.DatabaseError as exc:         # not a database, a directory, unreadable, …
             raise MalformedFile(f"{self.path} is not a usable ledger database: {exc}") from None

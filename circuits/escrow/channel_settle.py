@@ -10,9 +10,14 @@ cm_b is a note of ``balance`` for owner_b and cm_a a note of ``total − balance
 for owner_a, with ρ_j = H(RHO, terms_id, j) and r_j = H(RHO, salt, terms_id, j)
 (j = 0 for A, 1 for B), so both parties can spend them and nobody else can pick them.
 The ledger sees total (it is locked in public) and two note commitments.
+
+The witness helpers take the channel's terms as any object with ``terms_id``,
+``payout_terms``, ``total``, ``unit``, ``salt``, ``owner_a`` and ``owner_b``
+(``zkescrow.channel.terms.ChannelTerms``).
 """
 from __future__ import annotations
 
+from circuits.crypto.poseidon import poseidon as poseidon_native
 from circuits.domains import Domain
 from circuits.dsl import Circuit, Private, Public
 from circuits.escrow.channel_update import PRICE_BITS
@@ -23,7 +28,18 @@ from circuits.gadgets.poseidon import poseidon
 from circuits.notes import NATIVE_ASSET, Note
 from circuits.notes import note_commitment as note_commitment_native
 
-from .terms import NOTE_A, NOTE_B, ChannelTerms, settlement_blind, settlement_rho
+#: Index of each party's settlement note.
+NOTE_A, NOTE_B = 0, 1
+
+
+def settlement_rho(terms_id: int, j: int) -> int:
+    """ρ of settlement note j (0: A, 1: B) = H(RHO, terms_id, j)."""
+    return poseidon_native([Domain.RHO, terms_id, j])
+
+
+def settlement_blind(salt: int, terms_id: int, j: int) -> int:
+    """Blinding of settlement note j = H(RHO, salt, terms_id, j): known only to the parties."""
+    return poseidon_native([Domain.RHO, salt, terms_id, j])
 
 
 class ChannelSettle(Circuit):
@@ -63,7 +79,7 @@ class ChannelSettle(Circuit):
                 cs.assert_equal(note_commitment(cs, value, NATIVE_ASSET, owner, rho, r), cm)
 
 
-def settlement_note_objects(terms: ChannelTerms, balance: int) -> tuple[Note, Note]:
+def settlement_note_objects(terms, balance: int) -> tuple[Note, Note]:
     """(A's note, B's note) a settlement at ``balance`` creates (spendable by their owners)."""
     tid = terms.terms_id
     values = {NOTE_A: (terms.total - balance, terms.owner_a), NOTE_B: (balance, terms.owner_b)}
@@ -71,13 +87,13 @@ def settlement_note_objects(terms: ChannelTerms, balance: int) -> tuple[Note, No
                  for j, (v, owner) in sorted(values.items()))
 
 
-def settlement_notes(terms: ChannelTerms, balance: int) -> tuple[int, int]:
+def settlement_notes(terms, balance: int) -> tuple[int, int]:
     """(cm_a, cm_b): the note commitments a settlement at ``balance`` creates."""
     return tuple(note_commitment_native(n.value, n.asset, n.owner, n.rho, n.blind)
                  for n in settlement_note_objects(terms, balance))
 
 
-def channel_settle_inputs(terms: ChannelTerms, balance: int, blind: int) -> dict:
+def channel_settle_inputs(terms, balance: int, blind: int) -> dict:
     """Circuit inputs settling ``terms`` at the committed ``balance`` (opening ``balance``, ``blind``)."""
     from circuits.crypto.pedersen import commit
     from zkescrow.errors import WitnessError
@@ -88,11 +104,3 @@ def channel_settle_inputs(terms: ChannelTerms, balance: int, blind: int) -> dict
     return {"terms_id": terms.terms_id, "payout_terms": terms.payout_terms, "total": terms.total,
             "c": [int(c.x), int(c.y)], "cm_a": cm_a, "cm_b": cm_b, "unit": terms.unit, "salt": terms.salt,
             "balance": balance, "blind": blind, "owner_a": terms.owner_a, "owner_b": terms.owner_b}
-
-
-def register() -> None:
-    """Make ``channel_settle`` a built-in circuit name (circuit keys and the CLI find it by name)."""
-    from circuits.registry import CIRCUITS, register as add
-    if "channel_settle" not in CIRCUITS:
-        add("channel_settle", "zkescrow.channel.settle_circuit:ChannelSettle", {},
-            "pay a closed shielded channel out into two notes without revealing the split")

@@ -1,29 +1,25 @@
-"""Ledger rules: what each transaction kind must satisfy, and what it changes.
+"""Core ledger rules: what the kinds every ledger knows must satisfy, and what they change.
 
-``public_signals`` assembles a transaction's public inputs from its body (the
-ledger never trusts a submitted list); ``apply`` checks one transaction against
-the state of the block being built and applies it, or raises
-``TransactionRejected`` with the reason.  Proofs are verified before ``apply``,
-a block's proofs in batches (see ``Ledger.commit_block``).
+``BlockState`` is the state a block's transactions see and change (accounts, the
+shielded pool, the registries); the ``_field``/``_int``/``_address`` checkers and
+``_spend_common`` are shared with the extensions' handlers.  Each proof-carrying
+kind assembles its public inputs from the body (the ledger never trusts a submitted
+list).  ``install_core`` adds the core kinds to a ledger's ``Rulebook``, whose
+``apply`` checks one transaction and applies it or raises ``TransactionRejected``.
+Proofs are verified before, a block's proofs in batches (``Ledger.commit_block``).
 """
 from __future__ import annotations
 
 import re
 
 from circuits.notes import MAX_VALUE, to_field
-from zkescrow.errors import (InvalidSignature, MalformedInput, MerkleTreeFull, TransactionRejected,
-                             ZkEscrowError)
-
-from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
+from zkescrow.errors import InvalidSignature, MerkleTreeFull, TransactionRejected, ZkEscrowError
 
 from .note_encryption import CIPHERTEXT_HEX_LENGTH
 from .transactions import Transaction, ext_data_hash
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CIPHERTEXT = re.compile(f"^[0-9a-f]{{{CIPHERTEXT_HEX_LENGTH}}}$")
-#: Circuit proved by each kind that carries a proof.
-CIRCUIT_OF = {"shield": "deposit", "shielded_transfer": "transfer", "escrow_open": "transfer",
-              "escrow_payout": "transfer", "escrow_release": "escrow_release"}
 #: How many recent blocks' hashes an enclave registration may use as its freshness nonce.
 NONCE_WINDOW = 16
 
@@ -58,24 +54,6 @@ def _address(body: dict, name: str) -> str:
     if not isinstance(value, str) or not _HEX64.match(value):
         _reject(f"{name} must be an address (64 lowercase hex digits), got {value!r}")
     return value
-
-
-def public_signals(tx: Transaction) -> list[int]:
-    """The public inputs of ``tx``'s proof, in circuit order, built from its body."""
-    b = tx.body
-    if tx.kind in EXTENSION_SIGNALS:
-        return EXTENSION_SIGNALS[tx.kind](tx)
-    if tx.kind == "shield":
-        return [_field(b, "commitment"), _int(b, "amount"), _field(b, "asset")]
-    if tx.kind in ("shielded_transfer", "escrow_open", "escrow_payout"):
-        amount = _int(b, "public_amount", low=-MAX_VALUE)
-        return [_field(b, "root"), to_field(amount), _field(b, "asset"), ext_data_hash(tx.kind, b),
-                *_fields(b, "nullifiers", 2), *_fields(b, "commitments", 2)]
-    if tx.kind == "escrow_release":
-        return [_field(b, "root"), _field(b, "nullifier"), _field(b, "pay_commitment"),
-                _field(b, "refund_commitment"), _field(b, "session_id"), _int(b, "height"),
-                _int(b, "mode", high=1), _field(b, "asset"), ext_data_hash(tx.kind, b)]
-    raise MalformedInput(f"{tx.kind} transactions carry no proof")
 
 
 class BlockState:
@@ -226,115 +204,28 @@ def _shielded_transfer(state: BlockState, tx: Transaction) -> None:
         state.pool_value += amount
 
 
-def _escrow_open(state: BlockState, tx: Transaction) -> None:
-    b = tx.body
-    deposit = -_int(b, "public_amount", low=-MAX_VALUE, high=-1)
-    session, pole, enclave = b.get("session_id"), b.get("pole_id"), b.get("enclave")
-    refund_key, refund_height = _address(b, "refund_key"), _int(b, "refund_height", high=2**62)
-    if not isinstance(session, str) or not 0 < len(session) <= 80:
-        _reject("session_id must be a short string")
-    if state.db.execute("SELECT 1 FROM escrows WHERE session_id = ?", (session,)).fetchone():
-        _reject(f"session {session} already has an escrow")
-    if not state.db.execute("SELECT 1 FROM services WHERE pole_id = ?", (pole,)).fetchone():
-        _reject(f"pole {pole!r} is not in the service registry")
-    if not state.db.execute("SELECT 1 FROM enclaves WHERE enclave_id = ?", (enclave,)).fetchone():
-        _reject("the escrow names an enclave that is not registered")
-    if refund_height <= state.height:
-        _reject(f"refund height {refund_height} is not after the current height {state.height}")
-    _spend_common(state, tx)
-    state.pool_value -= deposit
-    state.db.execute("INSERT INTO escrows(session_id, txid, enclave, pole_id, deposit, balance, refund_key, "
-                     "refund_height, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-                     (session, tx.txid, enclave, pole, deposit, deposit, refund_key, refund_height))
+def transfer_signals(tx: Transaction, bound: tuple[str, ...] | None = None) -> list[int]:
+    """Public inputs of a ``transfer`` proof: root, public amount, asset, ext_data_hash, nullifiers, commitments.
 
-
-def _escrow_payout(state: BlockState, tx: Transaction) -> None:
-    b = tx.body
-    escrow = state.db.execute("SELECT * FROM escrows WHERE session_id = ?", (b.get("session_id"),)).fetchone()
-    if escrow is None:
-        _reject(f"no escrow for session {b.get('session_id')!r}")
-    if escrow["status"] != "open":
-        _reject(f"escrow of session {escrow['session_id']} is already {escrow['status']}")
-    authority = b.get("authority")
-    if authority == "enclave":
-        key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
-                               (escrow["enclave"],)).fetchone()["signing_key"]
-        _verify(tx, key, PROGRAM_SIGNATURE_DOMAIN)
-    elif authority == "refund":
-        if state.height < escrow["refund_height"]:
-            _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
-        _verify(tx, escrow["refund_key"])
-    else:
-        _reject("authority must be 'enclave' or 'refund'")
-    if _int(b, "public_amount") != escrow["balance"]:
-        _reject(f"payout of {b.get('public_amount')} does not empty the escrow balance {escrow['balance']}")
-    _spend_common(state, tx)
-    state.pool_value += escrow["balance"]
-    status = "settled" if authority == "enclave" else "refunded"
-    state.db.execute("UPDATE escrows SET balance = 0, status = ?, settled_txid = ? WHERE session_id = ?",
-                     (status, tx.txid, escrow["session_id"]))
-    if status == "settled":
-        state.db.execute("UPDATE services SET sessions = sessions + 1 WHERE pole_id = ?", (escrow["pole_id"],))
-
-
-def _escrow_release(state: BlockState, tx: Transaction) -> None:
-    b = tx.body
-    if _int(b, "height") > state.height:
-        _reject(f"release proves height {b['height']} but the chain is at {state.height}")
-    state.require_known_root(_field(b, "root"))
-    state.spend([_field(b, "nullifier")], tx.txid)
-    state.add_notes([_field(b, "pay_commitment"), _field(b, "refund_commitment")], b.get("ciphertexts"), tx.txid)
-
-
-HANDLERS = {
-    "genesis": _genesis, "transfer": _transfer, "register_service": _register_service,
-    "register_enclave": _register_enclave, "shield": _shield, "shielded_transfer": _shielded_transfer,
-    "escrow_open": _escrow_open, "escrow_payout": _escrow_payout, "escrow_release": _escrow_release,
-}
-
-
-#: kind -> public-signal builder, for extension kinds that carry a proof.
-EXTENSION_SIGNALS: dict = {}
-
-
-def register_kind(kind: str, handler, *, circuit: str | None = None, public_signals=None,
-                  schema: str = "") -> None:
-    """Teach the ledger a new transaction kind (e.g. payment-channel adjudication).
-
-    ``handler(state, tx)`` checks and applies it like the built-in kinds; a kind
-    with a proof names its ``circuit`` and how to build its ``public_signals``
-    from the body; ``schema`` is SQL for the tables it needs (CREATE … IF NOT EXISTS).
-    Ledgers list the modules that register kinds (``Ledger.create(extensions=…)``).
+    Kinds built on the join-split (escrows, channels funded from notes) use it too; ``bound`` names the
+    body fields their proof binds (default: ``transactions.EXT_FIELDS[kind]``).
     """
-    from . import store, transactions
-    transactions.KINDS.add(kind)
-    HANDLERS[kind] = handler
-    if circuit is not None:
-        CIRCUIT_OF[kind] = circuit
-        EXTENSION_SIGNALS[kind] = public_signals
-    if schema:
-        store.EXTENSION_SCHEMAS.append(schema)
+    b = tx.body
+    amount = _int(b, "public_amount", low=-MAX_VALUE)
+    return [_field(b, "root"), to_field(amount), _field(b, "asset"), ext_data_hash(tx.kind, b, bound),
+            *_fields(b, "nullifiers", 2), *_fields(b, "commitments", 2)]
 
 
-#: name -> SQL returning the value an extension holds (e.g. channel deposits), counted in the supply.
-VALUE_HOLDERS: dict[str, str] = {"escrow": "SELECT COALESCE(SUM(balance), 0) FROM escrows"}
+def _shield_signals(tx: Transaction) -> list[int]:
+    b = tx.body
+    return [_field(b, "commitment"), _int(b, "amount"), _field(b, "asset")]
 
 
-def register_value_holder(name: str, sql: str) -> None:
-    """Count the value an extension locks (``sql`` returns one integer) in conservation and total_value."""
-    VALUE_HOLDERS[name] = sql
-
-
-def apply(state: BlockState, tx: Transaction) -> None:
-    """Check ``tx`` against ``state`` and apply it; TransactionRejected (nothing applied) otherwise."""
-    state.db.execute("SAVEPOINT tx")
-    saved = (state.frontier.to_dict(), state.pool_value, set(state.spent_in_block))
-    try:
-        HANDLERS[tx.kind](state, tx)
-    except BaseException:
-        state.db.execute("ROLLBACK TO tx")
-        state.db.execute("RELEASE tx")
-        frontier, state.pool_value, state.spent_in_block = saved
-        state.frontier = type(state.frontier).from_dict(frontier)
-        raise
-    state.db.execute("RELEASE tx")
+def install_core(rulebook) -> None:
+    """The kinds every ledger knows: genesis, transfers, the shielded pool, and the service/enclave registries."""
+    rulebook.add("genesis", _genesis)
+    rulebook.add("transfer", _transfer)
+    rulebook.add("register_service", _register_service)
+    rulebook.add("register_enclave", _register_enclave)
+    rulebook.add("shield", _shield, circuit="deposit", public_signals=_shield_signals)
+    rulebook.add("shielded_transfer", _shielded_transfer, circuit="transfer", public_signals=transfer_signals)

@@ -3,27 +3,32 @@
 Blocks are hash-chained and each is one SQLite transaction (``store``).  A block
 takes the pending transactions in order: their proofs are verified in batches
 per circuit, then each transaction is checked against the state so far and
-applied (``rules``) or dropped with its reason in ``rejected`` — a rejected
+applied by the ledger's own ``Rulebook`` (core kinds and the extensions recorded
+in this ledger) or dropped with its reason in ``rejected`` — a rejected
 transaction changes nothing else.  After every block the ledger checks that
-total value (accounts + shielded pool + open escrows) equals the genesis supply.
+total value (accounts + shielded pool + what extensions hold) equals the genesis
+supply.  Reads go through the backend (``sqlite_backend.SqliteBackend``).
 """
 from __future__ import annotations
 
-import importlib
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from circuits.crypto.merkle import MerkleFrontier, RootHistory
+from circuits.crypto.merkle import MerkleFrontier
 from zkescrow.errors import MalformedInput, TransactionRejected
 
 from . import rules
 from .codec import digest
+from .extensions import DEFAULT_EXTENSIONS, LEGACY_NAMES, build_rulebook, canonical_names
+from .sqlite_backend import GENESIS_PREV, SqliteBackend
 from .store import Store
 from .transactions import Transaction
 
-GENESIS_PREV = "00" * 32
+#: Metadata format: 2 stores registry names (``extensions``); ledgers without it stored module names.
+FORMAT = 2
 
 
 @dataclass
@@ -37,6 +42,14 @@ class BlockResult:
     proofs_verified: int = 0
 
 
+def _stored_extensions(store: Store) -> list[str]:
+    """The registry names of a ledger's extensions (a ledger of format 1 always had the escrow kinds)."""
+    names = store.get_meta("extensions", [])
+    if store.get_meta("format") is None and store.get_meta("depth") is not None:
+        return canonical_names(["escrow", *(LEGACY_NAMES.get(n, n) for n in names)])
+    return canonical_names(names)
+
+
 class Ledger:
     """One ledger in a data directory; see the module docstring.
 
@@ -46,11 +59,13 @@ class Ledger:
 
     def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None):
         probe = Store(data_dir)
-        extensions = probe.get_meta("extensions", [])
-        probe.close()
-        for module in extensions:                 # they register their kinds and tables
-            importlib.import_module(module)
-        self.store = Store(data_dir)
+        try:
+            extensions = _stored_extensions(probe)
+        finally:
+            probe.close()
+        self.rulebook = build_rulebook(extensions)
+        self.store = Store(data_dir, self.rulebook.schemas)
+        self.backend = SqliteBackend(self.store, self.rulebook.value_holders)
         self.keys = keys
         self.enclave_policy = enclave_policy
         self.pending: list[Transaction] = []
@@ -59,15 +74,16 @@ class Ledger:
 
     @classmethod
     def create(cls, data_dir: str | Path, accounts: dict[str, int], *, depth: int = 20, keys=None,
-               enclave_policy=None, extensions: tuple[str, ...] = (), root_window: int = 100) -> "Ledger":
+               enclave_policy=None, extensions: tuple[str, ...] = DEFAULT_EXTENSIONS,
+               root_window: int = 100) -> "Ledger":
         """A new ledger whose genesis block gives ``accounts`` their balances.
 
-        ``extensions`` are modules that register further transaction kinds
-        (``rules.register_kind``); the ledger imports them whenever it is opened.
-        Spends may prove membership against any of the last ``root_window`` block roots.
+        ``extensions`` are registry names (``extensions.EXTENSIONS``: "escrow", "channel")
+        whose kinds this ledger, and only this ledger, accepts; they are recorded and
+        installed whenever it is opened.  Spends may prove membership against any of
+        the last ``root_window`` block roots.
         """
-        for module in extensions:
-            importlib.import_module(module)
+        extensions = canonical_names(extensions)
         store = Store(data_dir)
         if store.get_meta("depth") is not None:
             store.close()
@@ -75,7 +91,8 @@ class Ledger:
         frontier = MerkleFrontier(depth)
         with store.transaction() as db:
             store.set_meta(db, "depth", depth)
-            store.set_meta(db, "extensions", list(extensions))
+            store.set_meta(db, "format", FORMAT)
+            store.set_meta(db, "extensions", extensions)
             store.set_meta(db, "root_window", root_window)
             store.set_meta(db, "supply", sum(accounts.values()))
             store.set_meta(db, "pool_value", 0)
@@ -107,14 +124,14 @@ class Ledger:
         proof_ok, n_proofs = self._verify_proofs(txs)
         prev = self.tip_hash
         with self.store.transaction() as db:
-            state = rules.BlockState(db, height, self._frontier(), self._roots(), self.pool_value,
+            state = rules.BlockState(db, height, self.backend.frontier(), self.backend.root_history(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
             accepted, rejected = [], []
             for tx in txs:
                 reason = self._precheck(db, tx, proof_ok.get(id(tx), True), accepted)
                 if reason is None:
                     try:
-                        rules.apply(state, tx)
+                        self.rulebook.apply(state, tx)
                     except TransactionRejected as exc:
                         reason = str(exc)
                 if reason is None:
@@ -150,11 +167,11 @@ class Ledger:
         groups: dict[str, list] = {}
         result = {}
         for tx in txs:
-            circuit = rules.CIRCUIT_OF.get(tx.kind)
+            circuit = self.rulebook.circuit_of(tx.kind)
             if circuit is None:
                 continue
             try:
-                public = rules.public_signals(tx)
+                public = self.rulebook.public_signals(tx)
             except (TransactionRejected, MalformedInput):
                 result[id(tx)] = False
                 continue
@@ -169,109 +186,90 @@ class Ledger:
                 result[id(tx)] = ok
         return result, count
 
-    def _holdings(self, db) -> dict:
-        held = {"transparent": db.execute("SELECT COALESCE(SUM(balance), 0) FROM accounts").fetchone()[0]}
-        for name, sql in rules.VALUE_HOLDERS.items():
-            held[name] = db.execute(sql).fetchone()[0]
-        return held
-
     def _check_conservation(self, db, pool_value: int) -> None:
-        held = {**self._holdings(db), "shielded": pool_value}
+        held = {**self.backend.holdings(db), "shielded": pool_value}
         supply = self.store.get_meta("supply")
         if sum(held.values()) != supply:
             raise AssertionError(f"value not conserved: {held} does not add up to the supply {supply}; "
                                  f"block discarded")
 
-    # --- reading -----------------------------------------------------------------------------
+    # --- reading (through the backend) ---------------------------------------------------------
+
+    @property
+    def extensions(self) -> list[str]:
+        """The registry names of this ledger's extensions, as recorded in it."""
+        return list(self.store.get_meta("extensions", []))
 
     @property
     def depth(self) -> int:
-        return self.store.get_meta("depth")
+        return self.backend.depth
 
     @property
     def height(self) -> int:
-        row = self.store.one("SELECT MAX(height) AS h FROM blocks")
-        return -1 if row["h"] is None else row["h"]
+        return self.backend.height
 
     @property
     def tip_hash(self) -> str:
-        row = self.store.one("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1")
-        return GENESIS_PREV if row is None else row["hash"]
+        return self.backend.tip_hash
 
     @property
     def pool_value(self) -> int:
-        return self.store.get_meta("pool_value", 0)
-
-    def recent_hashes(self, n: int) -> list[str]:
-        return [r["hash"] for r in self.store.all("SELECT hash FROM blocks ORDER BY height DESC LIMIT ?", n)]
-
-    def _frontier(self) -> MerkleFrontier:
-        return MerkleFrontier.from_dict(self.store.get_meta("frontier"))
-
-    def _roots(self) -> RootHistory:
-        window = self.store.get_meta("root_window", 100)
-        rows = self.store.all("SELECT root FROM roots ORDER BY rowid DESC LIMIT ?", window)
-        roots = [int(r["root"]) for r in reversed(rows)] or [self._frontier().root]
-        return RootHistory(window, roots=roots)
+        return self.backend.pool_value
 
     @property
     def root(self) -> int:
-        return self._frontier().root
+        return self.backend.root
+
+    def recent_hashes(self, n: int) -> list[str]:
+        return self.backend.recent_hashes(n)
+
+    def recent_roots(self) -> list[int]:
+        return self.backend.recent_roots()
 
     def balance(self, address: str) -> int:
-        row = self.store.one("SELECT balance FROM accounts WHERE address = ?", address)
-        return 0 if row is None else row["balance"]
+        return self.backend.balance(address)
 
     def nonce(self, address: str) -> int:
-        row = self.store.one("SELECT nonce FROM accounts WHERE address = ?", address)
-        return 0 if row is None else row["nonce"]
+        return self.backend.nonce(address)
 
     def total_value(self) -> dict:
         """Where the supply sits: transparent accounts, the shielded pool, escrows (and extensions), and the total."""
-        held = {**self._holdings(self.store.db), "shielded": self.pool_value}
-        return {**held, "total": sum(held.values())}
+        return self.backend.total_value()
 
     def commitments(self, since: int = 0) -> list[tuple[int, int, str]]:
         """[(position, commitment, ciphertext)] of the note tree from ``since`` on."""
-        rows = self.store.all("SELECT position, commitment, ciphertext FROM commitments WHERE position >= ? "
-                              "ORDER BY position", since)
-        return [(r["position"], int(r["commitment"]), r["ciphertext"]) for r in rows]
+        return self.backend.commitments(since)
 
     def is_spent(self, nullifier: int) -> bool:
-        return self.store.one("SELECT 1 FROM nullifiers WHERE nullifier = ?", str(nullifier)) is not None
+        return self.backend.is_spent(nullifier)
 
     def services(self) -> list[dict]:
-        return [dict(r) for r in self.store.all("SELECT * FROM services ORDER BY pole_id")]
+        return self.backend.services()
 
     def enclave(self, enclave_id: str) -> dict | None:
-        row = self.store.one("SELECT * FROM enclaves WHERE enclave_id = ?", enclave_id)
-        return None if row is None else dict(row)
+        return self.backend.enclave(enclave_id)
 
     def escrow(self, session_id: str) -> dict | None:
-        row = self.store.one("SELECT * FROM escrows WHERE session_id = ?", session_id)
-        return None if row is None else dict(row)
+        """The escrow of ``session_id`` (None on a ledger without the escrow extension)."""
+        if not self.rulebook.knows("escrow_open"):
+            return None
+        return self.backend.row("escrows", "session_id", session_id)
 
     def blocks(self, start: int = 0, end: int | None = None) -> list[dict]:
-        end = self.height if end is None else end
-        return [dict(r) for r in self.store.all("SELECT * FROM blocks WHERE height BETWEEN ? AND ? ORDER BY height",
-                                                start, end)]
+        return self.backend.blocks(start, end)
 
     def transactions(self, start: int = 0, end: int | None = None) -> list[dict]:
         """Every accepted transaction with its height: what any observer can read."""
-        end = self.height if end is None else end
-        return [dict(r) for r in self.store.all("SELECT * FROM txs WHERE height BETWEEN ? AND ? "
-                                                "ORDER BY height, position", start, end)]
+        return self.backend.transactions(start, end)
 
     def rejections(self) -> list[dict]:
-        return [dict(r) for r in self.store.all("SELECT * FROM rejected ORDER BY id")]
+        return self.backend.rejections()
 
     def verify_chain(self) -> None:
         """Re-hash every block and check the links; MalformedInput naming the first broken block."""
         prev = GENESIS_PREV
         for block in self.blocks():
-            txids = [r["txid"] for r in self.store.all("SELECT txid FROM txs WHERE height = ? ORDER BY position",
-                                                       block["height"])]
-            tx_root = digest(txids).hex()
+            tx_root = digest(self.backend.block_txids(block["height"])).hex()
             expected = digest({"height": block["height"], "prev": prev, "tx_root": tx_root}).hex()
             if block["prev_hash"] != prev or block["tx_root"] != tx_root or block["hash"] != expected:
                 raise MalformedInput(f"block {block['height']} does not match its hash chain")
@@ -296,5 +294,4 @@ def public_rejection(tx: Transaction, height: int, reason: str) -> tuple:
 
 
 def _json(tx: Transaction) -> str:
-    import json
     return json.dumps(tx.to_json(), sort_keys=True)

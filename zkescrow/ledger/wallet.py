@@ -126,13 +126,15 @@ class Wallet:
         return self.build_transfer(spends, outputs, -amount, "shielded_transfer", {"recipient": recipient})
 
     def build_transfer(self, spends: list[OwnedNote], outputs: list[tuple[Note, bytes | None]],
-                       public_amount: int, kind: str, extra_body: dict, *, prover_key=None) -> Transaction:
+                       public_amount: int, kind: str, extra_body: dict, *, prover_key=None,
+                       bound: tuple[str, ...] | None = None) -> Transaction:
         """A transfer-circuit transaction of ``kind`` spending ``spends`` into ``outputs``.
 
         ``outputs`` pairs each note template with the viewing key to encrypt it to
         (None: nobody); its ρ is derived from the first nullifier here.
         ``extra_body`` holds the kind's other fields (recipient, escrow terms…), bound
-        into the proof through ext_data_hash.  ``prover_key`` spends with another
+        into the proof through ext_data_hash (``bound`` names them when ``EXT_FIELDS``
+        does not know ``kind``).  ``prover_key`` spends with another
         spending key (e.g. none: outputs only).
         """
         key = prover_key or self.keys.spending
@@ -146,7 +148,7 @@ class Wallet:
         body = {"root": str(public["root"]), "nullifiers": [str(x) for x in public["nullifiers"]],
                 "commitments": [str(x) for x in public["commitments"]], "public_amount": public_amount,
                 "asset": public["asset"], "ciphertexts": ciphertexts, **extra_body}
-        inputs = dict(statement.inputs, ext_data_hash=ext_data_hash(kind, body))
+        inputs = dict(statement.inputs, ext_data_hash=ext_data_hash(kind, body, bound))
         body["proof"] = self._prove("transfer", inputs)
         self.last_output_notes = statement.output_notes
         return Transaction(kind, body)

@@ -1,0 +1,170 @@
+"""The world a charging session runs in: the ledger, its circuit keys, the TEE vendor, the enclave host, the poles.
+
+``EscrowWorld`` mines blocks (logging and recording what was accepted or rejected),
+registers poles, connects parties to the enclave over secure channels and relays their
+ecalls (remembering the enclave's counter as its clients' anchor), and restarts the enclave
+after a crash.  ``MeteredKeys`` wraps circuit keys to count proofs and verifications for reports.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+from enclave_sim import EnclaveSigner, Vendor, verify_quote
+from zkescrow.errors import TransactionRejected
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.wallet import Wallet
+
+from .actors import Car, EnclaveHost, Pole, enclave_policy
+
+
+class MeteredKeys:
+    """Circuit keys that record every proof made and every batch verified (for reports)."""
+
+    def __init__(self, keys):
+        self.inner = keys
+        self.depth = keys.depth
+        self.proofs: list[tuple[str, float]] = []
+        self.verifications: list[tuple[str, int, float]] = []
+        self.log = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def prove(self, name: str, inputs: dict):
+        proof, public, seconds = self.inner.prove(name, inputs)
+        self.proofs.append((name, seconds))
+        if self.log is not None:
+            self.log(f"          proof: {name} (depth {self.depth}) in {seconds:.1f}s")
+        return proof, public, seconds
+
+    def verify_many(self, name: str, items: list) -> list[bool]:
+        start = time.perf_counter()
+        verdicts = self.inner.verify_many(name, items)
+        self.verifications.append((name, len(items), time.perf_counter() - start))
+        return verdicts
+
+    def snapshot(self) -> tuple[int, int]:
+        return len(self.proofs), len(self.verifications)
+
+    def since(self, mark: tuple[int, int]) -> dict:
+        proofs, verifications = self.proofs[mark[0]:], self.verifications[mark[1]:]
+        by_circuit: dict[str, int] = {}
+        for name, _ in proofs:
+            by_circuit[name] = by_circuit.get(name, 0) + 1
+        return {"count": len(proofs), "by_circuit": by_circuit,
+                "prove_s": round(sum(s for _, s in proofs), 3),
+                "verified": sum(n for _, n, _ in verifications),
+                "verify_s": round(sum(s for _, _, s in verifications), 3)}
+
+
+class EscrowWorld:
+    """Ledger, TEE vendor, enclave host and poles of one run (see the module docstring)."""
+
+    def __init__(self, data_dir: Path, ledger: Ledger, keys: MeteredKeys, vendor, signer, host: EnclaveHost, *,
+                 log=None, packet_wh: int = 10, refund_delay: int = 12, settle_window: int = 4):
+        self.data_dir = data_dir
+        self.ledger = ledger
+        self.keys = keys
+        self.vendor = vendor
+        self.signer = signer
+        self.host = host
+        self.log = log or (lambda message: None)
+        self.packet_wh = packet_wh
+        self.refund_delay = refund_delay
+        self.settle_window = settle_window
+        self.poles: dict[str, Pole] = {}
+        self.anchor = 0                      # the enclave's counter as last seen by its clients
+        self.people: dict[str, WalletKeys] = {}
+        if self.keys.log is None:
+            self.keys.log = self.log
+
+    @classmethod
+    def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
+               program_image=None, root_window: int = 100, **options) -> "EscrowWorld":
+        """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
+
+        ``program_image``: the build the host actually runs (default: the genuine escrow program).
+        """
+        data_dir = Path(data_dir)
+        people = {name: WalletKeys.generate() for name in funds}
+        vendor, signer = Vendor.create(), EnclaveSigner.generate()
+        policy = enclave_policy(vendor, signer.mrsigner)
+        keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
+        ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
+                               keys=keys, enclave_policy=policy, root_window=root_window)
+        host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image)
+        world = cls(data_dir, ledger, keys, vendor, signer, host, log=log, **options)
+        world.people = people
+        result = world.mine(host.registration(ledger), label="register enclave")
+        world.enclave_registered = not result.rejected
+        return world
+
+    # --- the chain -------------------------------------------------------------------------
+
+    def mine(self, *txs, label: str = "", record=None):
+        """Submit ``txs`` and commit one block; log, and record in ``record`` (a SessionResult), what happened."""
+        for tx in txs:
+            self.ledger.submit(tx)
+        result = self.ledger.commit_block()
+        sizes = {tx.txid: tx for tx in txs}
+        for txid in result.accepted:
+            tx = sizes[txid]
+            self.log(f"block {result.height:>3}  + {tx.kind:<17} {tx.size:>6,} B  {label}")
+            if record is not None:
+                record.transactions.append({"label": label, "txid": txid, "kind": tx.kind, "size": tx.size,
+                                            "height": result.height})
+        for txid, reason in result.rejected:
+            self.log(f"block {result.height:>3}  ✗ {sizes[txid].kind:<17} rejected: {reason}  {label}")
+            if record is not None:
+                record.rejected.append({"label": label, "kind": sizes[txid].kind, "reason": reason})
+        return result
+
+    def mine_until(self, height: int) -> None:
+        while self.ledger.height < height:
+            self.ledger.commit_block()
+
+    # --- parties ---------------------------------------------------------------------------
+
+    def add_pole(self, pole_id: str, operator: str, price_per_wh: int, **kw) -> Pole:
+        operator_keys = self.people[operator]
+        pole = Pole(pole_id, operator_keys, price_per_wh, **kw)
+        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address)),
+                           label=f"register {pole_id} at {price_per_wh} per Wh")
+        if result.rejected:
+            raise TransactionRejected(f"pole registration rejected: {result.rejected[0][1]}")
+        pole.wallet = Wallet(pole.keys, self.ledger, self.keys)
+        self.poles[pole_id] = pole
+        return pole
+
+    def connect_pole(self, pole: Pole) -> None:
+        """The pole verifies the enclave with its own nonce and opens a secure channel."""
+        nonce = secrets.token_bytes(32)
+        verified = verify_quote(self.host.enclave.attest(nonce), None, enclave_policy(self.vendor, self.signer.mrsigner),
+                                nonce)
+        pole.channel = verified.channel()
+
+    def car(self, name: str) -> Car:
+        return Car(self.people[name], self.ledger, self.keys, vendor=self.vendor, signer_mrsigner=self.signer.mrsigner)
+
+    def call(self, party, method: str, *args):
+        """An ecall by ``party`` over its secure channel through the host, the answer sealed to the party;
+        remembers the enclave's counter (the anchor)."""
+        result = party.open_reply(party.channel.call(self.host.transport, method, *args,
+                                                     reply_key=party.reply_public_hex))
+        if isinstance(result, dict) and isinstance(result.get("counter"), int):
+            self.anchor = max(self.anchor, result["counter"])
+        return result
+
+    def restart_enclave(self) -> int:
+        """Crash recovery: relaunch from the sealed state, then check the counter against the clients' anchor."""
+        self.host.launch()
+        return self.host.enclave.call("resume", self.anchor)["counter"]
+
+
+def new_session_id() -> tuple[str, int]:
+    """A random session id: 62 hex digits (the ledger's string) = a 248-bit field element (the circuits')."""
+    value = secrets.randbits(248)
+    return f"{value:062x}", value
