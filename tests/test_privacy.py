@@ -12,7 +12,7 @@ import pytest
 
 from privacy_fixtures import *  # noqa: F401,F403
 from privacy_fixtures import SMALL
-from zkescrow.escrow.note_encryption import CIPHERTEXT_HEX_LENGTH
+from zkescrow.ledger.note_encryption import CIPHERTEXT_HEX_LENGTH
 from zkescrow.privacy.ciphertexts import value_digits
 from zkescrow.privacy.evaluation import evaluate, format_scores
 
@@ -27,7 +27,7 @@ def recall(population, mode, field):
 
 
 def _ledger(data, mode):
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     return Ledger(data / mode / "ledger")
 
 
@@ -61,10 +61,10 @@ def test_a_ciphertext_length_says_nothing_about_the_value(population):
 
 def test_the_ledger_refuses_a_note_ciphertext_of_another_length(tmp_path):
     from escrow_statement_keys import StatementKeys
-    from zkescrow.escrow.keys import WalletKeys
-    from zkescrow.escrow.ledger import Ledger
-    from zkescrow.escrow.transactions import Transaction
-    from zkescrow.escrow.wallet import Wallet
+    from zkescrow.ledger.keys import WalletKeys
+    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.transactions import Transaction
+    from zkescrow.ledger.wallet import Wallet
     alice = WalletKeys.generate()
     ledger = Ledger.create(tmp_path, {alice.address: 1_000}, depth=4, keys=StatementKeys(4))
     wallet = Wallet(alice, ledger, ledger.keys)

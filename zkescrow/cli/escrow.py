@@ -120,7 +120,7 @@ def observe_cmd(data_dir, as_json):
       zkescrow observe --data-dir sim --json
     """
     from zkescrow.errors import MalformedInput
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     from zkescrow.privacy.observer import format_observation, observe
     from zkescrow.privacy.population import MODES
     data = Path(data_dir)

@@ -91,7 +91,7 @@ def simulate_cmd(drivers, poles, sessions, modes, depth, seed, arrival_rate, bac
 
 
 def _observe_dir(data: Path, modes) -> dict:
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     from zkescrow.privacy.adversary import observe_ledger
     out = {}
     for mode in modes:

@@ -180,7 +180,7 @@ def _candidate(c: dict, release: dict, shields: list, used: set, services: dict)
     if shield is None:
         return score, None
     amount = int(shield["b"]["amount"])
-    score += 2                                          # someone shielded just before this transfer
+    score += 2 if shield["height"] == c["height"] - 1 else 1     # someone shielded just before this transfer
     p_dep = [_p_digits(ct, rho, {len(str(amount))}) for ct, rho in zip(cts, rhos)]
     if p_dep:
         j = max(range(len(p_dep)), key=p_dep.__getitem__)

@@ -3,7 +3,7 @@
 This is the only module that knows how a session is run; the population, the
 adversary and the evaluation see sessions through ``SessionTruth`` records.
 
-* Escrow (transparent or shielded): ``run_session`` of ``zkescrow.escrow.session``
+* Escrow (transparent or shielded): a ``ChargingSession`` of ``zkescrow.escrow.session``
   in a world whose ``mine`` hands transactions to the scheduler's next block and
   whose packet ecalls let a block pass every ``packets_per_block`` packets, so that
   charging takes chain time and sessions overlap.
@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 
 from zkescrow.channel import api
 from zkescrow.channel.state import Channel
-from zkescrow.escrow.ledger import BlockResult, Ledger
-from zkescrow.escrow.session import EscrowWorld, run_session
+from zkescrow.escrow.session import ChargingSession
+from zkescrow.escrow.world import EscrowWorld
+from zkescrow.ledger.ledger import BlockResult, Ledger
 
 PACKET_WH = 10
 
@@ -55,7 +56,7 @@ class ScheduledWorld(EscrowWorld):
         view = cls.__new__(cls)
         view.__dict__.update(world.__dict__)
         view.ledger, view.task, view.packets_per_block = ledger, task, packets_per_block
-        view.packets, view.terms = 0, None
+        view.packets = 0
         return view
 
     def mine(self, *txs, label: str = "", record=None):
@@ -76,8 +77,6 @@ class ScheduledWorld(EscrowWorld):
             self.task.next_block()
 
     def call(self, party, method: str, *args):
-        if method == "open_session":
-            self.terms = dict(args[0])             # the terms the car sent: session id, refund height
         result = super().call(party, method, *args)
         if method == "packet":
             self.packets += 1
@@ -103,11 +102,13 @@ def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_blo
         try:
             view = ScheduledWorld.of(world, ledger, task, packets_per_block)
             bind(ledger, car, pole)
-            res = run_session(view, car, pole, spec["mode"], deposit=spec["deposit"], target_wh=spec["target_wh"])
+            session = ChargingSession(view, car, pole, spec["mode"], deposit=spec["deposit"],
+                                      target_wh=spec["target_wh"])
+            res = session.run()
         finally:
             ledger.close()
         truth = SessionTruth(spec["mode"], res.session_id, spec["driver"], car.keys.address, pole.pole_id,
-                             res.price_per_wh, res.deposit, res.energy_wh, res.paid, view.terms["refund_height"],
+                             res.price_per_wh, res.deposit, res.energy_wh, res.paid, session.refund_height,
                              spec["block"], outcome=res.outcome)
         for t in res.transactions:
             if t["label"].startswith("deposit"):

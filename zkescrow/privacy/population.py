@@ -99,11 +99,9 @@ def schedule(config: PopulationConfig) -> list[dict]:
 
 def circuit_keys(keys_dir: str | Path, depth: int, *, log=None):
     """The cached development keys (``CircuitKeys``) of every circuit the population proves, at ``depth``."""
-    from zkescrow.escrow.proofs import CircuitKeys
+    from zkescrow.ledger.proofs import CircuitKeys
     keys = CircuitKeys(keys_dir, depth, log=log)
     for name in ("deposit", "transfer", "escrow_release", "channel_update", "channel_settle"):
-        if name.startswith("channel"):
-            import zkescrow.channel.adjudicator  # noqa: F401  (registers the channel circuits)
         keys.proving_key(name)
     return keys
 

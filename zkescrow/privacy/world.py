@@ -4,15 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from zkescrow.escrow.actors import Pole
-from zkescrow.escrow.keys import WalletKeys
-from zkescrow.escrow.ledger import Ledger
-from zkescrow.escrow.wallet import Wallet
+from zkescrow.ledger.keys import WalletKeys
+from zkescrow.ledger.ledger import Ledger
+from zkescrow.ledger.wallet import Wallet
 
 from .players import channel_session, escrow_session
 
 DRIVER_FUNDS = 100_000_000
 RESIDENT_FUNDS = 20_000_000
-CHANNEL_EXTENSION = "zkescrow.channel.adjudicator"
+CHANNEL_EXTENSION = "channel"
 
 
 class World:
@@ -27,7 +27,7 @@ class World:
         funds.update({f"resident-{r:02d}": RESIDENT_FUNDS for r in range(residents)})
         funds.update({f"operator-{p:02d}": 0 for p in range(config.poles)})
         if self.escrow:
-            from zkescrow.escrow.session import EscrowWorld, MeteredKeys
+            from zkescrow.escrow.world import EscrowWorld, MeteredKeys
             self.escrow_world = EscrowWorld.create(data_dir, MeteredKeys(keys), depth=config.depth, funds=funds,
                                                    packet_wh=10)
             if not self.escrow_world.enclave_registered:
