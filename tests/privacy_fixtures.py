@@ -15,8 +15,7 @@ SMALL = dict(drivers=3, poles=2, sessions=6, depth=8, seed=5, background_rate=0.
 @pytest.fixture(scope="module")
 def population(tmp_path_factory):
     """(ground truth, {mode: adversary observation}, data dir) of the small population."""
-    import zkescrow.channel.adjudicator  # noqa: F401  (channel kinds and circuits)
-    from zkescrow.escrow.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger
     from zkescrow.privacy.adversary import observe_ledger
     from zkescrow.privacy.population import PopulationConfig, simulate
     data = tmp_path_factory.mktemp("population")
