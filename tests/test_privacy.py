@@ -163,3 +163,26 @@ def test_shielded_escrow_car_and_deposit_no_better_than_guessing(population):
     result = scores(population)["shielded"]["fields"]
     assert result["car"]["precision"] is None or result["car"]["precision"] <= 2 / SMALL["drivers"]
     assert result["deposit"]["precision"] is None or result["deposit"]["precision"] <= result["deposit"]["chance"]
+
+
+# --- leak 7: the public rejection log ----------------------------------------------------------------------
+
+def test_a_failed_double_release_is_not_linkable_to_the_original(tmp_path):
+    """The replay and the second release are rejected, but the public log names neither txid nor nullifier."""
+    import re
+
+    from escrow_statement_keys import StatementKeys, make_world
+    from zkescrow.escrow.scenarios import Faults, run_session
+    world, car, pole = make_world(tmp_path, StatementKeys(8))
+    res = run_session(world, car, pole, "shielded", deposit=1_500, target_wh=100, faults=Faults(double_release=True))
+    assert [r["label"] for r in res.rejected] == ["replayed settlement", "second settlement"]
+    accepted = {t["txid"] for t in world.ledger.transactions()}
+    nullifiers = [json.loads(t["body"])["body"]["nullifier"] for t in world.ledger.transactions()
+                  if t["kind"] == "escrow_release"]
+    rows = [r for r in world.ledger.rejections() if r["kind"] == "escrow_release"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["txid"] not in accepted
+        assert not re.search(r"[0-9]{12,}", row["reason"])
+        assert not any(nf[:12] in row["reason"] for nf in nullifiers)
+    assert "replay" in rows[0]["reason"] and "double spend" in rows[1]["reason"]     # the reasons stay readable
