@@ -186,3 +186,23 @@ def test_a_failed_double_release_is_not_linkable_to_the_original(tmp_path):
         assert not re.search(r"[0-9]{12,}", row["reason"])
         assert not any(nf[:12] in row["reason"] for nf in nullifiers)
     assert "replay" in rows[0]["reason"] and "double spend" in rows[1]["reason"]     # the reasons stay readable
+
+
+def test_poles_forward_earnings_on_their_own_schedule_not_after_each_settlement():
+    import random
+
+    from zkescrow.escrow.forwarding import EarningsForwarder
+    settled = [3, 4, 9, 30, 31]
+    heights = {}
+    for policy in ("next-block", "batched"):
+        forwarder, out = EarningsForwarder(policy, random.Random(1), period=16), []
+        for height in range(1, 80):
+            out += [(height, amount) for _, amount in forwarder.due(height)]
+            if height in settled:
+                forwarder.earned("pole-00", 100, height)
+        heights[policy] = out
+    assert [h for h, _ in heights["next-block"]] == [h + 1 for h in settled]       # each marks a settlement
+    batched = heights["batched"]
+    assert sum(a for _, a in batched) == 500 and len(batched) < len(settled)      # all of it, in fewer forwards
+    assert len({h % 16 for h, _ in batched}) == 1                                 # on the pole's own phase
+    assert not {h for h, _ in batched} & {h + 1 for h in settled}
