@@ -206,3 +206,24 @@ def test_poles_forward_earnings_on_their_own_schedule_not_after_each_settlement(
     assert sum(a for _, a in batched) == 500 and len(batched) < len(settled)      # all of it, in fewer forwards
     assert len({h % 16 for h, _ in batched}) == 1                                 # on the pole's own phase
     assert not {h for h, _ in batched} & {h + 1 for h in settled}
+
+
+def test_privacy_eval_and_observe_commands_on_a_simulation(population, tmp_path, capsys):
+    from zkescrow.cli.main import main
+    _, _, data = population
+
+    def run(*argv):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+    code, out, err = run("privacy-eval", "--data-dir", data, "--plot", tmp_path / "linking.png",
+                         "--json", tmp_path / "scores.json")
+    assert code == 0, err
+    assert "session↔funding" in out and "shielded-channel" in out
+    assert (tmp_path / "linking.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = json.loads((tmp_path / "scores.json").read_text())
+    assert saved[0]["scores"]["transparent"]["fields"]["deposit"]["recall"] == 1.0
+    code, out, err = run("observe", "--data-dir", data)
+    assert code == 0, err
+    assert "=== shielded ===" in out and "funded by" in out

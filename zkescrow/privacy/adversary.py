@@ -141,17 +141,6 @@ def _digits_of(tx: dict) -> list[set]:
             for j, ct in enumerate(tx["b"].get("ciphertexts") or [])]
 
 
-def _split_fits(deposit: int, price: int, pay_d: set, refund_d: set) -> bool:
-    """Some whole number of packets at ``price`` gives a pay and refund of the observed digit counts."""
-    if not pay_d or not refund_d:
-        return True
-    p_lo, p_hi = digit_range(pay_d)
-    r_lo, r_hi = digit_range(refund_d)
-    lo, hi = max(p_lo, deposit - r_hi), min(p_hi, deposit - r_lo, deposit)
-    step = price * PACKET_WH
-    return lo <= hi and -(-max(lo, 0) // step) <= hi // step
-
-
 def _timing_energy(gap: int) -> list[int]:
     """Energy consistent with ``gap`` blocks between funding and release at the chain's charging speed."""
     per_block = PACKETS_PER_BLOCK * PACKET_WH

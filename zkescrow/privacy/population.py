@@ -35,7 +35,7 @@ from pathlib import Path
 
 from zkescrow.errors import MalformedInput
 
-from .players import PACKET_WH, SessionTruth, bind, channel_session, escrow_session
+from .players import PACKET_WH, SessionTruth, bind
 from .scheduler import Task
 
 MODES = ("transparent", "shielded", "signed-channel", "shielded-channel")
@@ -180,61 +180,76 @@ class ModeRun:
         self.ledger = self.world.ledger
 
     def play(self, arrivals: list[dict]) -> dict:
+        """Play ``arrivals`` block by block until every session ended and every pole forwarded its earnings."""
+        from zkescrow.errors import TransactionRejected
         from zkescrow.escrow.forwarding import EarningsForwarder
-        world, ledger = self.world, self.ledger
-        forwarder = EarningsForwarder(self.config.forwarding, random.Random(self.config.seed * 31 + 7))
+        ledger = self.ledger
+        self.forwarder = EarningsForwarder(self.config.forwarding, random.Random(self.config.seed * 31 + 7))
         first = ledger.height + 1
-        waiting = [_Open(dict(a, mode=self.mode, block=first + a["block"])) for a in arrivals]
-        running: list[_Open] = []
-        busy: set[str] = set()
-        sessions: list[dict] = []
+        self.waiting = [_Open(dict(a, mode=self.mode, block=first + a["block"])) for a in arrivals]
+        self.running: list[_Open] = []
+        self.busy: set[str] = set()
+        self.sessions: list[dict] = []
         block = None
-        while waiting or running or forwarder.pending():
+        while self.waiting or self.running or self.forwarder.pending():
             height = ledger.height + 1
-            txs = []
-            for pole_id, amount in forwarder.due(height, idle=set(world.poles) - busy):
-                pole = world.poles[pole_id]
-                bind(ledger, pole)
-                pole.wallet.scan()
-                amount = min(amount, sum(n.note.value for n in pole.wallet.notes()[:2]))   # one spend: two notes
-                txs.append(pole.wallet.send(pole.operator.payment_address, amount))
-            for item in list(waiting):
-                spec = item.spec
-                if spec["block"] > height or {spec["driver"], spec["pole"]} & busy:
-                    continue
-                busy |= {spec["driver"], spec["pole"]}
-                waiting.remove(item)
-                shield = self._fund(spec) if self.escrow else None
-                if shield is not None:
-                    txs.append(shield)
-                item.ready_at = height + (shield is not None)
-                running.append(item)
-            for item in list(running):
-                if item.ready_at > height:
-                    continue
-                if item.task is None:
-                    item.task = Task(f"{self.mode}-{item.spec['index']}", self.world.session_body(item.spec))
-                txs += item.task.step(block)
-                if item.task.done:
-                    running.remove(item)
-                    truth: SessionTruth = item.task.result
-                    sessions.append(truth.to_dict())
-                    busy -= {item.spec["driver"], item.spec["pole"]}
-                    if self.escrow:
-                        forwarder.earned(item.spec["pole"], truth.pole_share, truth.settle_height)
-            txs += self._background()
+            txs = self._forwards(height) + self._arrivals(height) + self._sessions(height, block) + self._background()
             block = self.world.commit(txs)
-            foreign = [r for r in block.rejected]
-            if foreign:
-                raise AssertionError(f"block {block.height}: a transaction was rejected: {foreign[0][1]}")
+            if block.rejected:
+                raise TransactionRejected(f"block {block.height}: a transaction was rejected: {block.rejected[0][1]}")
         for _ in range(3):                       # a quiet tail, so the last settlement is not the chain's tip
             self.world.commit(self._background())
         ledger.verify_chain()
-        sessions.sort(key=lambda s: s["start_block"])
-        out = {"ledger_dir": str(ledger.store.data_dir), "height": ledger.height, "sessions": sessions,
+        self.sessions.sort(key=lambda s: s["start_block"])
+        out = {"ledger_dir": str(ledger.store.data_dir), "height": ledger.height, "sessions": self.sessions,
                "identities": self.world.identities(), "value": ledger.total_value()}
         self.world.close()
         return out
+
+    def _forwards(self, height: int) -> list:
+        """Poles (not in a session) forwarding earnings to their operators in this block, as the policy says."""
+        txs = []
+        for pole_id, amount in self.forwarder.due(height, idle=set(self.world.poles) - self.busy):
+            pole = self.world.poles[pole_id]
+            bind(self.ledger, pole)
+            pole.wallet.scan()
+            amount = min(amount, sum(n.note.value for n in pole.wallet.notes()[:2]))   # one spend: two notes
+            txs.append(pole.wallet.send(pole.operator.payment_address, amount))
+        return txs
+
+    def _arrivals(self, height: int) -> list:
+        """Start the sessions that arrived and whose driver and pole are free (their shields, if any)."""
+        txs = []
+        for item in list(self.waiting):
+            spec = item.spec
+            if spec["block"] > height or {spec["driver"], spec["pole"]} & self.busy:
+                continue
+            self.busy |= {spec["driver"], spec["pole"]}
+            self.waiting.remove(item)
+            shield = self._fund(spec) if self.escrow else None
+            if shield is not None:
+                txs.append(shield)
+            item.ready_at = height + (shield is not None)
+            self.running.append(item)
+        return txs
+
+    def _sessions(self, height: int, block) -> list:
+        """Let every running session go on until it waits for the next block; collect its transactions."""
+        txs = []
+        for item in list(self.running):
+            if item.ready_at > height:
+                continue
+            if item.task is None:
+                item.task = Task(f"{self.mode}-{item.spec['index']}", self.world.session_body(item.spec))
+            txs += item.task.step(block)
+            if item.task.done:
+                self.running.remove(item)
+                truth: SessionTruth = item.task.result
+                self.sessions.append(truth.to_dict())
+                self.busy -= {item.spec["driver"], item.spec["pole"]}
+                if self.escrow:
+                    self.forwarder.earned(item.spec["pole"], truth.pole_share, truth.settle_height)
+        return txs
 
     def _fund(self, spec: dict):
         """Just-in-time funding (today's wallets): shield the deposit when the driver's notes do not cover it."""

@@ -43,8 +43,9 @@ class World:
                 self.cars[f"driver-{d:02d}"] = car
         else:
             self.people = {name: WalletKeys.generate() for name in funds}
-            self.ledger = Ledger.create(Path(data_dir) / "ledger", {self.people[n].address: v for n, v in funds.items()},
-                                        depth=config.depth, keys=keys, extensions=(CHANNEL_EXTENSION,))
+            accounts = {self.people[n].address: v for n, v in funds.items()}
+            self.ledger = Ledger.create(Path(data_dir) / "ledger", accounts, depth=config.depth, keys=keys,
+                                        extensions=(CHANNEL_EXTENSION,))
             self.poles, self.cars = {}, {}
             for p, price in enumerate(pole_prices(config.poles)):
                 operator = self.people[f"operator-{p:02d}"]
