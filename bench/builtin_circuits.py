@@ -30,7 +30,7 @@ from circuits.notes import EscrowTerms, Note, SpendingKey, release_message
 from circuits.registry import get
 from zkescrow.formats.r1cs_file import write_r1cs
 from zkescrow.formats.wtns_file import write_wtns
-from zkescrow.formats.zkey import write_zkey
+from zkescrow.groth16.zkey import write_zkey
 from zkescrow.groth16 import prove, setup_dev, verify
 from zkescrow.groth16.proof import dumps, public_signals_to_json
 

@@ -134,8 +134,9 @@ def node_available() -> bool:
     return shutil.which("node") is not None and SNARKJS_CLI.exists()
 
 
-def run_node(script: Path, *args, timeout=1800) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["node", str(script), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+def run_node(script: Path, *args, timeout=1800, cwd=None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(["node", str(script), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd)
     if proc.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(map(str, args))} failed ({proc.returncode}):\n"
                            f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -244,8 +245,12 @@ def _build(name: str, directory: Path, log) -> None:
         from zkescrow.formats.wtns_file import read_wtns
         (directory / "membership.circom").write_text(MEMBERSHIP_SOURCE % depth)
         log(f"  circom2 membership depth {depth}")
-        run_node(CIRCOM_CLI, directory / "membership.circom", "--r1cs", "--wasm", "-o", directory,
-                 "-l", CIRCOMLIB)
+        # circom2 (WASI) resolves includes relative to its working directory and trips over a
+        # symlinked node_modules, so it compiles next to a copy of the circomlib sources.
+        shutil.copytree(CIRCOMLIB, directory / "circomlib", dirs_exist_ok=True)
+        run_node(CIRCOM_CLI, "membership.circom", "--r1cs", "--wasm", "--O2", "-o", ".", "-l", "circomlib",
+                 cwd=directory)
+        shutil.rmtree(directory / "circomlib")
         shutil.move(directory / "membership.r1cs", directory / "circuit.r1cs")
         (directory / "input.json").write_text(json.dumps(_membership_inputs(depth)))
         run_node(SNARKJS_CLI, "wtns", "calculate", directory / "membership_js" / "membership.wasm",

@@ -3,7 +3,7 @@
     python -m bench.inprocess FIXTURE_DIR [--runs 5] [--warmup 1] [--parts prove,verify,batch,key]
 
 * ``prove``   the prover per phase (build_abc, ntt, msm_a, msm_b1, msm_b2, msm_c, msm_h, blind) with
-              ``workers=1`` and with ``workers=2`` (B2 and C in a forked helper) when 2 CPUs are usable.
+              ``workers=1`` and with ``workers=2`` (the work spread over forked workers by measured cost) when 2 CPUs are usable.
 * ``key``     reading the .zkey (``read_zkey``) against a hit of the decoded-key cache.
 * ``verify``  one in-process verification (parsed key and proof, as a long-running verifier holds them).
 * ``batch``   ``verify_batch`` of 64 proofs against 64 single ``verify`` calls; the 64 proofs are
@@ -25,7 +25,7 @@ from pathlib import Path
 from zkescrow.bn254.constants import R
 from zkescrow.bn254.curve import g1_add, g1_mul, g2_add, g2_mul
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16.proof import Proof, parse_public_signals
 from zkescrow.groth16.vk import VerificationKey
 

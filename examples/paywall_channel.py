@@ -87,7 +87,8 @@ def main(argv=None) -> dict:
         prover = CircuitKeys(Path(args.keys_dir) if args.keys_dir else data_dir / "keys", 4)
     ledger = Ledger.create(data_dir / "ledger", {client: 10_000, server: 0}, depth=4, keys=prover,
                            extensions=("channel",))
-    terms = api.new_channel(client_key, server, ledger.nonce(client), 1_000, shielded=args.shielded, unit=PRICE)
+    terms = api.new_channel(client_key, server, ledger.nonce(client), 1_000, shielded=args.shielded, unit=PRICE,
+                            chain_id=ledger.chain_id)
     ledger.submit(api.open_transaction(terms, client_key, ledger.nonce(client), server_key))
     ledger.commit_block()
 

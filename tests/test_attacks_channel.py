@@ -52,7 +52,7 @@ def pay(payer, payee, amount):
 def open_channel(ledger, keys=None, shielded=False):
     nonce = ledger.nonce(A)
     terms = api.new_channel(CAR, B, nonce, 20 * UNIT, challenge_period=PERIOD, shielded=shielded, unit=UNIT,
-                            owner_a=1, owner_b=2)
+                            owner_a=1, owner_b=2, chain_id=ledger.chain_id)
     assert commit(ledger, [api.open_transaction(terms, CAR, nonce, POLE)]).rejected == []
     return terms, Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
 

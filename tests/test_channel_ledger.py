@@ -29,7 +29,8 @@ def new_ledger(path, **balances):
 
 
 def open_channel(ledger, deposit_a=10_000, deposit_b=0, period=3):
-    terms = api.new_channel(CAR, B, ledger.nonce(A), deposit_a, deposit_b, challenge_period=period)
+    terms = api.new_channel(CAR, B, ledger.nonce(A), deposit_a, deposit_b, challenge_period=period,
+                            chain_id=ledger.chain_id)
     ledger.submit(api.open_transaction(terms, CAR, ledger.nonce(A), POLE))
     result = ledger.commit_block()
     assert result.rejected == []
@@ -174,10 +175,10 @@ def test_tampered_counter_is_refused(tmp_path):
 def test_close_needs_the_closers_signature_and_an_open_channel(tmp_path):
     ledger = new_ledger(tmp_path)
     terms, car, pole = open_channel(ledger)
-    forged = Transaction("channel_close", {"channel_id": terms.channel_id, "closer": A}).signed(OTHER)
+    forged = Transaction("channel_close", {"channel_id": terms.channel_id, "closer": A}).signed(OTHER, ledger.chain_id)
     assert "does not verify" in commit(ledger, [forged]).rejected[0][1]
     commit(ledger, api.settle(car))
-    again = Transaction("channel_close", {"channel_id": terms.channel_id, "closer": B}).signed(POLE)
+    again = Transaction("channel_close", {"channel_id": terms.channel_id, "closer": B}).signed(POLE, ledger.chain_id)
     assert "not open" in commit(ledger, [again]).rejected[0][1]
 
 
@@ -219,7 +220,7 @@ def test_top_up_while_open_only(tmp_path):
 
 def test_b_funding_needs_bs_signature(tmp_path):
     ledger = new_ledger(tmp_path)
-    terms = api.new_channel(CAR, B, ledger.nonce(A), 1_000, 2_000)
+    terms = api.new_channel(CAR, B, ledger.nonce(A), 1_000, 2_000, chain_id=ledger.chain_id)
     tx = api.open_transaction(terms, CAR, ledger.nonce(A), OTHER)          # signed by the wrong "B"
     assert "did not sign" in commit(ledger, [tx]).rejected[0][1]
     assert ledger.balance(B) == 50_000
@@ -227,7 +228,7 @@ def test_b_funding_needs_bs_signature(tmp_path):
 
 def test_channel_id_must_follow_from_the_account_nonce(tmp_path):
     ledger = new_ledger(tmp_path)
-    terms = api.new_channel(CAR, B, ledger.nonce(A) + 7, 1_000)
+    terms = api.new_channel(CAR, B, ledger.nonce(A) + 7, 1_000, chain_id=ledger.chain_id)
     tx = api.open_transaction(terms, CAR, ledger.nonce(A), None)
     assert "channel_id" in commit(ledger, [tx]).rejected[0][1]
 

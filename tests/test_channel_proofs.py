@@ -50,8 +50,10 @@ def test_signed_update_matches_the_documented_layout():
 
 def test_channel_id_follows_the_documented_formula():
     import hashlib
-    expected = hashlib.sha256(canonical_by_hand({"a": A, "b": B, "nonce": 7})).hexdigest()
-    assert channel_id_for(A, B, 7) == expected != channel_id_for(B, A, 7)
+    chain = "cd" * 32
+    expected = hashlib.sha256(canonical_by_hand({"a": A, "b": B, "nonce": 7, "chain": chain})).hexdigest()
+    assert channel_id_for(A, B, 7, chain) == expected != channel_id_for(B, A, 7, chain)
+    assert expected != channel_id_for(A, B, 7, "ce" * 32)           # another ledger: another channel
 
 
 def test_closing_message_binds_both_counters():

@@ -64,9 +64,9 @@ def keys(tmp_path_factory):
     return CircuitKeys(shared_keys_dir(tmp_path_factory), depth=4)
 
 
-def new_terms(nonce=0, deposit_a=20 * UNIT, deposit_b=4 * UNIT):
+def new_terms(nonce=0, deposit_a=20 * UNIT, deposit_b=4 * UNIT, chain_id=""):
     return api.new_channel(CAR, B, nonce, deposit_a, deposit_b, challenge_period=3, shielded=True, unit=UNIT,
-                           owner_a=OWNER_A, owner_b=OWNER_B)
+                           owner_a=OWNER_A, owner_b=OWNER_B, chain_id=chain_id)
 
 
 def pay(payer, payee, amount):
@@ -188,7 +188,7 @@ def new_ledger(path, keys):
 
 
 def open_shielded(ledger, keys, **kw):
-    terms = new_terms(ledger.nonce(A), **kw)
+    terms = new_terms(ledger.nonce(A), chain_id=ledger.chain_id, **kw)
     assert ledger.submit(api.open_transaction(terms, CAR, ledger.nonce(A), POLE))
     assert ledger.commit_block().rejected == []
     return terms, Channel(terms, CAR, prover=keys), Channel(terms, POLE, prover=keys)
@@ -296,7 +296,7 @@ def test_shielded_top_up_rebinds_the_terms(tmp_path, keys):
     with pytest.raises(ChannelError, match="exceeds"):
         car.pay(UNIT)
     unsigned, _ = T.top_up_transaction(terms, 6 * UNIT, CAR, ledger.nonce(A), POLE)
-    forged = Transaction(unsigned.kind, {**unsigned.body, "terms_id": str(terms.terms_id)}).signed(CAR)
+    forged = Transaction(unsigned.kind, {**unsigned.body, "terms_id": str(terms.terms_id)}).signed(CAR, ledger.chain_id)
     assert "did not sign" in commit(ledger, [forged]).rejected[0][1]      # B signed other terms
     tx, bigger = T.top_up_transaction(terms, 6 * UNIT, CAR, ledger.nonce(A), POLE)
     assert commit(ledger, [tx]).rejected == []
@@ -325,7 +325,7 @@ def test_channel_funded_from_notes_settles_back_into_notes(tmp_path, keys):
     wallet.scan()
     open_nonce = secrets.randbits(62)
     terms = ChannelTerms.new(A, B, open_nonce, 8 * UNIT, shielded=True, unit=UNIT, owner_a=OWNER_A,
-                             owner_b=OWNER_B, challenge_period=3)
+                             owner_b=OWNER_B, challenge_period=3, chain_id=ledger.chain_id)
     tx = open_from_notes_transaction(terms, open_nonce, wallet, POLE)
     retargeted = Transaction(tx.kind, {**tx.body, "party_a": B})
     assert commit(ledger, [retargeted]).rejected[0][1] == "proof does not verify"     # terms bound by the proof

@@ -7,9 +7,10 @@ from nacl.signing import SigningKey
 
 from circuits.crypto.eddsa import PublicKey, Signature
 from circuits.notes import release_message
-from enclave_sim import EnclaveSigner, Platform, Vendor
+from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import (EnclaveHalted, InvalidSignature, MalformedInput, Refused, RollbackDetected,
                              WrongState)
+from zkescrow.escrow import transparent
 from zkescrow.escrow.actors import Caller, program_image
 from zkescrow.escrow.enclave_program import close_message
 from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, ReadingLog, ocmf_time, parse_reading,
@@ -74,30 +75,58 @@ def page_time(page):
 # --- the enclave program ------------------------------------------------------------------------
 
 class Rig:
-    """One escrow enclave on a simulated platform, with a pole meter and a car key."""
+    """The escrow enclave of a small world (ledger, registered pole at PRICE), driven directly by its host,
+    with the pole's meter and a car session key; the host syncs the enclave's headers before every call."""
 
     def __init__(self, directory):
-        self.vendor = Vendor.create()
-        self.platform = Platform.create(directory, self.vendor)
-        self.image = program_image()
-        self.sigstruct = EnclaveSigner.generate().sign(self.image, product_id=1, svn=1)
-        self.enclave = self.platform.launch(self.image, self.sigstruct)
-        self.meter, self.car = MeterKey(), SigningKey.generate()
+        self.world, self.driver, self.pole = make_world(directory, StatementKeys(4), price=PRICE)
+        self.meter, self.car = self.pole.meter, SigningKey.generate()
         self.page, self.register = 0, 5_000
 
+    @property
+    def enclave(self):
+        return self.world.host.enclave
+
+    @property
+    def ledger(self):
+        return self.world.ledger
+
+    def call(self, method, *args):
+        self.world.sync_enclave()
+        answer = self.enclave.call(method, *args)
+        self.world._saw(answer)
+        return answer
+
     def relaunch(self):
-        self.enclave = Platform.open(self.platform.directory).launch(self.image, self.sigstruct)
+        self.world.host.launch()
 
-    def open(self, sid=SID, *, deposit=DEPOSIT, mode="transparent", refund_height=50):
-        return self.enclave.call("open_session", {
-            "session_id": sid, "mode": mode, "pole_id": "pole-1", "price": PRICE, "deposit": deposit,
-            "packet_wh": PACKET, "meter_key": self.meter.public_hex, "car_key": bytes(self.car.verify_key).hex(),
-            "pole_owner": "11", "driver_owner": "22", "refund_height": refund_height,
-            "close_height": refund_height - 5})
+    def request(self, sid=SID, *, deposit=DEPOSIT, mode="transparent", refund_delay=20, **extra):
+        refund_height = self.ledger.height + refund_delay
+        return dict({"session_id": sid, "mode": mode, "deposit": deposit, "car_key": bytes(self.car.verify_key).hex(),
+                     "driver_owner": "22", "refund_height": refund_height, "close_height": refund_height - 5}, **extra)
 
-    def fund(self, sid=SID, deposit=DEPOSIT, refund_height=50):
-        return self.enclave.call("fund", sid, {"session_id": sid, "txid": "00", "deposit": deposit,
-                                               "refund_height": refund_height, "status": "open"}, 3)
+    def open(self, sid=SID, *, offer=None, **kw):
+        offer = offer or self.pole.offer(self.ledger, packet_wh=PACKET)
+        return self.call("open_session", offer, self.request(sid, **kw),
+                         self.world.registration_evidence(self.pole.pole_id))
+
+    def fund(self, sid=SID, deposit=DEPOSIT):
+        record = self.enclave._program.sessions[sid]              # the terms the car asked for (test inspection)
+        self.driver.wallet.scan()
+        tx = transparent.open_escrow(self.driver.wallet, session_id=sid, deposit=deposit, pole_id="pole-1",
+                                     enclave_id=self.driver.enclave_record["enclave_id"], refund_key=record.car_key,
+                                     refund_height=record.refund_height)
+        assert not self.world.mine(tx).rejected
+        return self.call("fund", sid, transparent.funding_evidence(self.world, sid))
+
+    def confirm(self, sid=SID):
+        ticket = self.call("session_ticket", sid)["ticket"]
+        return self.call("confirm_session", sid, self.pole.confirm(ticket))
+
+    def start(self, sid=SID, **kw):
+        self.open(sid, **kw)
+        self.fund(sid, kw.get("deposit", DEPOSIT))
+        self.confirm(sid)
 
     def reading(self, kind=CHARGING, delta=PACKET, key=None):
         self.page += 1
@@ -110,12 +139,12 @@ class Rig:
 
     def packet(self, reading, energy, height=4):
         receipt = sign_ack(self.car, SID, self.page, energy)
-        return self.enclave.call("packet", SID, reading, receipt, height)
+        return self.call("packet", SID, reading, receipt, height)
 
 
 @pytest.fixture
 def rig(tmp_path):
-    return Rig(tmp_path / "platform")
+    return Rig(tmp_path / "world")
 
 
 def test_session_lifecycle_release_signature_and_one_payout(rig):
@@ -123,30 +152,32 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
     with pytest.raises(WrongState, match="not awaiting funding|takes no more packets"):
         rig.packet(rig.reading(BEGIN, 0), 0)
     rig.page, rig.register = 0, 5_000
-    with pytest.raises(Refused, match="does not match"):
-        rig.enclave.call("fund", SID, {"session_id": SID, "deposit": DEPOSIT + 1, "refund_height": 50,
-                                       "status": "open"}, 3)
+    with pytest.raises(Refused, match="not an included escrow_open"):          # the car's own "escrow record" is no proof
+        rig.call("fund", SID, rig.world.registration_evidence("pole-1"))
     rig.fund()
+    with pytest.raises(WrongState, match="not confirmed"):
+        rig.packet(rig.reading(BEGIN, 0), 0)
+    rig.page, rig.register = 0, 5_000
+    rig.confirm()
     rig.packet(rig.reading(BEGIN, 0), 0)
     for k in range(1, 4):
         view = rig.packet(rig.reading(), k * PACKET)
     assert view["paid_wh"] == 30 and view["state"] == "streaming"
     with pytest.raises(InvalidSignature, match="car's or the pole's key"):
-        rig.enclave.call("close", SID, "a stranger", 6, rig.close_auth(SigningKey.generate()))
-    decision = rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
+        rig.call("close", SID, "a stranger", 6, rig.close_auth(SigningKey.generate()))
+    decision = rig.call("close", SID, "driver stop", 6, rig.close_auth())
     assert (decision["energy_wh"], decision["pay"], decision["refund"]) == (30, 30 * PRICE, DEPOSIT - 30 * PRICE)
-    key = PublicKey.unpack(bytes.fromhex(rig.enclave.call("eddsa_key")["eddsa_key"]))
+    key = PublicKey.unpack(bytes.fromhex(rig.call("eddsa_key")["eddsa_key"]))
     msg = release_message(int(SID, 16), 30, decision["final_nonce"])
     assert key.verify_poseidon(msg, Signature.unpack(bytes.fromhex(decision["signature"])))
-    again = rig.enclave.call("close", SID, "again", 7, rig.close_auth())
+    again = rig.call("close", SID, "again", 7, rig.close_auth())
     assert again["signature"] == decision["signature"]                       # idempotent
     with pytest.raises(WrongState, match="takes no more packets"):
         rig.packet(rig.reading(), 40)
 
 
 def test_receipts_meter_signatures_and_the_deposit_cap(rig):
-    rig.open(deposit=2 * PACKET * PRICE)
-    rig.fund(deposit=2 * PACKET * PRICE)
+    rig.start(deposit=2 * PACKET * PRICE)
     rig.packet(rig.reading(BEGIN, 0), 0)
     with pytest.raises(InvalidSignature, match="meter"):
         rig.packet(rig.reading(key=MeterKey()), PACKET)
@@ -154,14 +185,14 @@ def test_receipts_meter_signatures_and_the_deposit_cap(rig):
     rig.register -= PACKET
     reading = rig.reading()
     with pytest.raises(InvalidSignature, match="receipt"):
-        rig.enclave.call("packet", SID, reading, sign_ack(SigningKey.generate(), SID, rig.page, PACKET), 4)
+        rig.call("packet", SID, reading, sign_ack(SigningKey.generate(), SID, rig.page, PACKET), 4)
     with pytest.raises(InvalidSignature, match="receipt"):            # a receipt for less energy than metered
-        rig.enclave.call("packet", SID, reading, sign_ack(rig.car, SID, rig.page, PACKET - 1), 4)
+        rig.call("packet", SID, reading, sign_ack(rig.car, SID, rig.page, PACKET - 1), 4)
     rig.packet(reading, PACKET)
-    assert rig.enclave.call("authorize_next", SID, PACKET, 4)["go"]
-    assert not rig.enclave.call("authorize_next", SID, 2 * PACKET, 4)["go"]      # unreceipted energy
+    assert rig.call("authorize_next", SID, PACKET, 4)["go"]
+    assert not rig.call("authorize_next", SID, 2 * PACKET, 4)["go"]      # unreceipted energy
     rig.packet(rig.reading(), 2 * PACKET)
-    verdict = rig.enclave.call("authorize_next", SID, 2 * PACKET, 4)
+    verdict = rig.call("authorize_next", SID, 2 * PACKET, 4)
     assert not verdict["go"] and verdict["reason"] == "deposit exhausted"
     with pytest.raises(Refused, match="exceeds the deposit"):
         rig.packet(rig.reading(), 3 * PACKET)
@@ -171,40 +202,48 @@ def test_receipts_meter_signatures_and_the_deposit_cap(rig):
         rig.packet(rig.reading(delta=3 * PACKET), 5 * PACKET)
 
 
-def test_nothing_is_signed_after_the_refund_height(rig):
-    rig.open(refund_height=20)
-    rig.fund(refund_height=20)
+def test_nothing_is_signed_after_the_refund_height_whatever_height_the_caller_names(rig):
+    rig.start(refund_delay=8)
     rig.packet(rig.reading(BEGIN, 0), 0)
-    assert not rig.enclave.call("authorize_next", SID, 0, 15)["go"]            # past the close height
+    record = rig.enclave._program.sessions[SID]
+    assert rig.call("authorize_next", SID, 0, 10**9)["go"]                 # a caller's height means nothing
+    rig.world.mine_until(record.close_height)
+    assert not rig.call("authorize_next", SID, 0, 0)["go"]                 # past the close height, by the headers
+    rig.world.mine_until(record.refund_height)
     with pytest.raises(Refused, match="signs nothing more"):
-        rig.enclave.call("close", SID, "late", 20, rig.close_auth())
-    assert rig.enclave.call("status", SID)["state"] == "expired"
+        rig.call("close", SID, "late", 1, rig.close_auth())              # "height 1" is ignored
+    assert rig.call("status", SID)["state"] == "expired"
     with pytest.raises(WrongState, match="expired"):
-        rig.enclave.call("close", SID, "late", 10, rig.close_auth())
+        rig.call("close", SID, "late", 1, rig.close_auth())
 
 
 def test_crash_restarts_from_sealed_state_and_rollback_halts(rig):
-    rig.open()
-    rig.fund()
+    rig.start()
     rig.packet(rig.reading(BEGIN, 0), 0)
     rig.packet(rig.reading(), PACKET)
+    storage = rig.world.host.platform.host_storage
     slot = rig.enclave.storage_slot
-    old_blob = rig.platform.host_storage.read(slot, "state")
-    view = rig.packet(rig.reading(), 2 * PACKET)
+    old_blob = storage.read(slot, "state")
+    rig.packet(rig.reading(), 2 * PACKET)
     rig.relaunch()                                                  # crash and restart
-    assert rig.enclave.call("resume", view["counter"])["counter"] == view["counter"]
-    assert rig.enclave.call("status", SID)["paid_wh"] == 2 * PACKET
+    with pytest.raises(WrongState, match="resume"):                 # no session call before the anchor check
+        rig.enclave.call("status", SID)
+    with pytest.raises(WrongState, match="resume"):
+        rig.enclave.call("sync_headers", [])
+    assert rig.enclave.call("resume", rig.world.anchor)["counter"] == rig.world.anchor
+    assert rig.call("status", SID)["paid_wh"] == 2 * PACKET
     rig.packet(rig.reading(), 3 * PACKET)                           # and the session goes on
     keys = rig.enclave.call("eddsa_key")
     rig.relaunch()
     assert rig.enclave.call("eddsa_key") == keys                    # same attested keys after a restart
-    rig.platform.host_storage.write(slot, "state", old_blob)        # the host replays an older state
+    storage.write(slot, "state", old_blob)                          # the host replays an older state
     with pytest.raises(RollbackDetected):
         rig.relaunch()
 
 
 def test_anchor_mismatch_halts_the_enclave(rig):
     rig.open()
+    rig.relaunch()
     with pytest.raises(EnclaveHalted):
         rig.enclave.call("resume", rig.enclave.counter + 3)
     with pytest.raises(EnclaveHalted):
@@ -216,6 +255,10 @@ def test_bad_terms_are_refused(rig):
         rig.open(deposit=PACKET * PRICE - 1)
     with pytest.raises(MalformedInput, match="session_id"):
         rig.open("xyz")
+    with pytest.raises(MalformedInput, match="refund_height"):             # beyond the enclave's bounds
+        rig.open(refund_delay=10**6)
+    with pytest.raises(MalformedInput, match="terms come from the offer"):
+        rig.open(price=1)
     rig.open()
     with pytest.raises(WrongState, match="already exists"):
         rig.open()
@@ -225,6 +268,7 @@ def test_measurement_covers_the_program_and_its_helper_modules():
     image = program_image()
     names = [name for name, _ in image.modules]
     assert "zkescrow.escrow.meter" in names and "circuits.notes" in names and "circuits.crypto.eddsa" in names
+    assert "zkescrow.ledger.headers" in names and "zkescrow.escrow.offer" in names
     assert image.measurement == program_image().measurement
 
 
@@ -232,7 +276,7 @@ def test_answers_are_sealed_to_the_caller_so_the_host_reads_nothing(rig):
     from enclave_sim import verify_quote
     from zkescrow.escrow.actors import enclave_policy
     rig.open()
-    policy = enclave_policy(rig.vendor, rig.sigstruct.mrsigner)
+    policy = enclave_policy(rig.world.vendor, rig.world.signer.mrsigner, image=rig.world.expected_image)
     nonce = b"n" * 32
     caller = Caller()
     caller.channel = verify_quote(rig.enclave.attest(nonce), None, policy, nonce).channel()
@@ -255,13 +299,13 @@ def test_answers_are_sealed_to_the_caller_so_the_host_reads_nothing(rig):
 def test_session_records_round_trip_their_sealed_encoding_and_refuse_other_versions(rig):
     from zkescrow.errors import SealingError
     from zkescrow.escrow.enclave_state import SESSION_RECORD_VERSION, Phase, SessionRecord
-    rig.open()
-    rig.fund()
+    rig.start()
     rig.packet(rig.reading(BEGIN, 0), 0)
     rig.packet(rig.reading(), PACKET)
-    rig.enclave.call("close", SID, "driver stop", 6, rig.close_auth())
+    rig.call("close", SID, "driver stop", 6, rig.close_auth())
     rig.relaunch()                                   # the state comes back through from_sealed
-    assert rig.enclave.call("status", SID)["state"] == "closing"
+    rig.enclave.call("resume", rig.world.anchor)
+    assert rig.call("status", SID)["state"] == "closing"
     record = SessionRecord(SID, "shielded", "pole-1", PRICE, DEPOSIT, PACKET, "ab" * 32, "cd" * 32, 7, 8, 50, 40)
     record.phase, record.paid_wh = Phase.STREAMING, PACKET
     sealed = json.loads(json.dumps(record.to_sealed()))
@@ -270,3 +314,22 @@ def test_session_records_round_trip_their_sealed_encoding_and_refuse_other_versi
     for version in (None, SESSION_RECORD_VERSION + 1, str(SESSION_RECORD_VERSION)):
         with pytest.raises(SealingError, match="version"):
             SessionRecord.from_sealed(dict(sealed, version=version))
+
+
+def test_the_measurement_pins_the_ledger_and_the_enclave_takes_only_its_authoritys_headers(rig, tmp_path):
+    from zkescrow.ledger.headers import Header, SignedHeader
+    other, _, _ = make_world(tmp_path / "other", StatementKeys(4), price=PRICE)
+    assert program_image(ledger=rig.ledger).measurement == rig.world.expected_image.measurement
+    assert program_image(ledger=other.ledger).measurement != rig.world.expected_image.measurement
+    assert program_image().measurement != rig.world.expected_image.measurement
+    tip = rig.call("sync_headers", [])["tip"]
+    other.mine_until(tip + 1)
+    with pytest.raises(MalformedInput, match="is for chain"):               # another ledger's header
+        rig.enclave.call("sync_headers", [other.ledger.header(tip + 1).to_json()])
+    rig.world.mine()
+    real = rig.ledger.header(tip + 1)
+    forged = Header.from_json(dict(real.header.to_json(), note_root="12345"))
+    with pytest.raises(InvalidSignature, match="authority signature"):      # right chain, not its authority
+        rig.enclave.call("sync_headers", [SignedHeader(forged, [forged.sign(SigningKey.generate())]).to_json()])
+    assert rig.enclave.call("sync_headers", [])["tip"] == tip               # neither moved the enclave's clock
+    assert rig.enclave.call("sync_headers", [real.to_json()])["tip"] == tip + 1

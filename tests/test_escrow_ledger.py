@@ -18,9 +18,9 @@ from zkescrow.ledger.transactions import Transaction
 from zkescrow.ledger.wallet import OwnedNote, Wallet
 
 
-def transfer(keys: WalletKeys, to: str, amount: int, nonce: int) -> Transaction:
+def transfer(keys: WalletKeys, to: str, amount: int, nonce: int, chain_id: str) -> Transaction:
     return Transaction("transfer", {"from": keys.address, "to": to, "amount": amount, "nonce": nonce}).signed(
-        keys.account)
+        keys.account, chain_id)
 
 
 @pytest.fixture
@@ -31,10 +31,10 @@ def people():
 def test_transparent_rules_and_rejections_leave_only_a_reason(tmp_path, people):
     alice, bob = people
     ledger = Ledger.create(tmp_path, {alice.address: 100}, depth=ESCROW_DEPTH)
-    good = transfer(alice, bob.address, 30, 0)
+    good = transfer(alice, bob.address, 30, 0, ledger.chain_id)
     forged = Transaction("transfer", {"from": alice.address, "to": bob.address, "amount": 50, "nonce": 1}).signed(
-        bob.account)
-    overdraw = transfer(alice, bob.address, 71, 1)
+        bob.account, ledger.chain_id)
+    overdraw = transfer(alice, bob.address, 71, 1, ledger.chain_id)
     for tx in (good, good, forged, overdraw):
         ledger.submit(tx)
     result = ledger.commit_block()
@@ -57,8 +57,8 @@ def test_service_registry(tmp_path, people):
     ledger = Ledger.create(tmp_path, {alice.address: 1}, depth=ESCROW_DEPTH)
     body = {"pole_id": "pole-7", "operator": alice.address, "price_per_wh": 3, "location": "52.52N,13.40E",
             "meter_key": "ab" * 32, "nonce": 0}
-    ledger.submit(Transaction("register_service", body).signed(alice.account))
-    ledger.submit(Transaction("register_service", dict(body, nonce=1)).signed(alice.account))
+    ledger.submit(Transaction("register_service", body).signed(alice.account, ledger.chain_id))
+    ledger.submit(Transaction("register_service", dict(body, nonce=1)).signed(alice.account, ledger.chain_id))
     result = ledger.commit_block()
     assert len(result.accepted) == 1 and "already registered" in result.rejected[0][1]
     assert ledger.services()[0]["price_per_wh"] == 3
@@ -138,7 +138,7 @@ KILL_SCRIPT = textwrap.dedent("""
         for _ in range(20):
             i, j = k % 4, (k + 1) % 4
             body = {"from": people[i].address, "to": people[j].address, "amount": 1 + k % 5, "nonce": nonces[i]}
-            ledger.submit(Transaction("transfer", body).signed(people[i].account))
+            ledger.submit(Transaction("transfer", body).signed(people[i].account, ledger.chain_id))
             nonces[i] += 1
             k += 1
         ledger.commit_block()
@@ -177,7 +177,7 @@ def test_a_full_note_tree_rejects_the_transaction_not_the_block(tmp_path, people
     shields = [wallet.shield(1) for _ in range(capacity + 1)]
     for tx in shields:
         ledger.submit(tx)
-    ledger.submit(transfer(bob, alice.address, 5, 0))
+    ledger.submit(transfer(bob, alice.address, 5, 0, ledger.chain_id))
     result = ledger.commit_block()
     assert len(result.accepted) == capacity + 1                 # 16 shields and the transparent transfer
     assert "note tree is full" in result.rejected[0][1]

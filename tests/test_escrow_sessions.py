@@ -371,6 +371,9 @@ def test_a_session_runs_phase_by_phase_and_the_enclave_refuses_a_phase_out_of_or
     session.fund()
     with pytest.raises(WrongState, match="not awaiting funding"):     # funding twice
         world.call(car, "fund", session.session_id, {}, world.ledger.height)
+    with pytest.raises(WrongState, match="not confirmed"):             # no packet before the pole confirms
+        world.call(pole, "packet", session.session_id, pole.begin(session.session_id), "00" * 64)
+    session.confirm()
     session.stream()
     decision = session.close()
     assert (decision["energy_wh"], decision["pay"]) == (40, 40 * PRICE)

@@ -175,7 +175,7 @@ def test_verify_imports_neither_prover_nor_heavy_libraries(snarkjs_zkey, snarkjs
     probe = ("import sys\nfrom zkescrow.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
              "    pass\nprint(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
              "('galois', 'matplotlib', 'numpy', 'circuits', 'py_ecc') or m in "
-             "('zkescrow.groth16.prove', 'zkescrow.bn254.ntt', 'zkescrow.formats.zkey'))))")
+             "('zkescrow.groth16.prove', 'zkescrow.bn254.ntt', 'zkescrow.formats.zkey', 'zkescrow.groth16.zkey'))))")
     proc = subprocess.run([sys.executable, "-c", probe, "verify", snarkjs_zkey.vk_json, d / "public.json",
                            d / "proof.json"], capture_output=True, text=True, timeout=120)
     assert proc.stdout.splitlines() == ["OK", ""] or proc.stdout.splitlines() == ["OK"], proc.stdout
@@ -187,7 +187,7 @@ def test_prove_builtin_circuit_by_name(tmp_path):
     from circuits import registry
     from circuits.escrow.deposit import deposit_inputs
     from circuits.notes import Note
-    from zkescrow.formats.zkey import write_zkey
+    from zkescrow.groth16.zkey import write_zkey
     from zkescrow.groth16.setup import setup_dev
 
     pk = setup_dev(registry.get("deposit").compile())

@@ -177,7 +177,7 @@ def _words_from_calldata_text(text: str) -> str:
 def test_solidity_verifier_on_evm_beside_snarkjs_verifier(vk, snarkjs_zkey, snarkjs_proof, tmp_path,
                                                           record_property):
     from zkescrow.formats.wtns_file import read_wtns
-    from zkescrow.formats.zkey import read_zkey
+    from zkescrow.groth16.zkey import read_zkey
     from zkescrow.groth16.prove import prove
 
     proof_path, public_path, _ = snarkjs_proof

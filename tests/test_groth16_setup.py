@@ -14,7 +14,7 @@ from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R
 from zkescrow.bn254.curve import g1_double, g1_mul, g2_mul
 from zkescrow.errors import InvalidSetup, MalformedInput
 from zkescrow.formats.r1cs_file import read_r1cs
-from zkescrow.formats.zkey import read_zkey, write_zkey, zkey_to_bytes
+from zkescrow.groth16.zkey import read_zkey, write_zkey, zkey_to_bytes
 from zkescrow.groth16.contribute import contribute, hash_to_g2
 from zkescrow.groth16.setup import setup, setup_dev
 from zkescrow.groth16.zkey_verify import zkey_verify

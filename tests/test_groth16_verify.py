@@ -14,7 +14,7 @@ from zkescrow.bn254.curve import g1_add, g1_neg, g2_add, g2_in_subgroup, g2_is_o
 from zkescrow.bn254.fields import fq2_add, fq2_mul, fq2_sqr, fq2_sqrt
 from zkescrow.errors import InvalidFieldElement, InvalidPoint, MalformedInput
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16.batch import find_invalid, verify_batch
 from zkescrow.groth16.proof import Proof, dumps, parse_public_signals
 from zkescrow.groth16.prove import prove

@@ -130,6 +130,10 @@ def string_named_imports(source: str, filename: str = "<source>") -> list[tuple[
             arg = node.args[0]
             if name in STRING_IMPORTERS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 found.append((node.lineno, f"{name}({arg.value!r})"))
+            elif name in STRING_IMPORTERS and isinstance(arg, ast.JoinedStr) and arg.values \
+                    and isinstance(arg.values[0], ast.Constant) \
+                    and str(arg.values[0].value).split(".")[0] in PACKAGES:   # f"circuits.escrow.{name}"
+                found.append((node.lineno, f"{name}(f{str(arg.values[0].value)!r}…)"))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and LAZY_TARGET.match(node.value):
             found.append((node.lineno, f"registry string {node.value!r}"))
     return found
@@ -221,6 +225,8 @@ def test_the_string_import_check_sees_them():
     assert string_named_imports("import importlib\nimportlib.import_module('zkescrow.channel')")
     assert string_named_imports("from importlib import import_module\nimport_module('os')")
     assert string_named_imports("__import__('zkescrow.escrow.rules')")
+    assert string_named_imports("import importlib\nimportlib.import_module(f'circuits.escrow.{name}')")
+    assert string_named_imports("import importlib\nimportlib.import_module(variable)") == []
     assert string_named_imports("CIRCUITS = {'x': 'zkescrow.channel.settle:ChannelSettle'}")
     assert string_named_imports("from zkescrow.channel import adjudicator\nname = 'zkescrow.channel'") == []
 

@@ -22,7 +22,7 @@ A, B = address_of(CAR), address_of(POLE)
 
 
 def _channel_open(ledger):
-    terms = api.new_channel(CAR, B, ledger.nonce(A), 1_000, 0, challenge_period=3)
+    terms = api.new_channel(CAR, B, ledger.nonce(A), 1_000, 0, challenge_period=3, chain_id=ledger.chain_id)
     return api.open_transaction(terms, CAR, ledger.nonce(A), POLE)
 
 

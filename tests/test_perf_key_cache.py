@@ -4,7 +4,7 @@ import random
 import pytest
 
 from zkescrow.bn254.constants import R
-from zkescrow.formats.zkey import read_zkey, write_zkey
+from zkescrow.groth16.zkey import read_zkey, write_zkey
 from zkescrow.groth16 import setup_dev
 from zkescrow.groth16.key_cache import decode, load_proving_key
 from zkescrow.r1cs import R1CS

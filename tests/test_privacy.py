@@ -70,7 +70,8 @@ def test_the_ledger_refuses_a_note_ciphertext_of_another_length(tmp_path):
     wallet = Wallet(alice, ledger, ledger.keys)
     honest = wallet.shield(100)
     for ciphertext in (honest.body["ciphertext"][:-2], honest.body["ciphertext"] + "00", ""):
-        ledger.submit(Transaction("shield", dict(honest.body, ciphertext=ciphertext)).signed(alice.account))
+        ledger.submit(Transaction("shield", dict(honest.body, ciphertext=ciphertext)).signed(alice.account,
+                                                                                           ledger.chain_id))
         result = ledger.commit_block()
         assert result.rejected and "hex digits each" in result.rejected[0][1]
     ledger.submit(honest)

@@ -6,7 +6,7 @@ import pytest
 from conftest import run_snarkjs
 from groth16_fixtures import *  # noqa: F401,F403
 from zkescrow.cli.main import main
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 
 pytestmark = pytest.mark.interop
 

@@ -8,7 +8,7 @@ from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, Q, R
 from zkescrow.errors import MalformedFile
 from zkescrow.formats.binfile import build_binfile, parse_binfile
 from zkescrow.formats.lem import decode_coef, decode_g1_points, encode_coef, encode_g1_points
-from zkescrow.formats.zkey import ORDER_CONTRIBUTED, ORDER_NEW, read_zkey, write_zkey, zkey_to_bytes
+from zkescrow.groth16.zkey import ORDER_CONTRIBUTED, ORDER_NEW, read_zkey, write_zkey, zkey_to_bytes
 
 pytestmark = pytest.mark.interop
 

@@ -38,6 +38,10 @@ class MalformedFile(MalformedInput):
     """A .r1cs/.wtns/.zkey/.ptau/.sym file that cannot be parsed."""
 
 
+class CorruptLedger(MalformedInput):
+    """A ledger whose stored blocks, headers or transactions do not match (tampered or damaged); names its data dir."""
+
+
 # --- false statements (CLI exit 1) ------------------------------------------------
 
 class StatementFalse(ZkEscrowError):
@@ -112,8 +116,17 @@ class MerkleTreeFull(ZkEscrowError):
     """An append to a Merkle tree that already holds 2^depth leaves."""
 
 
+class InsecureKey(StatementFalse):
+    """A well-formed verification key that cannot be trusted: its trapdoor is public or degenerate
+    (γ₂ = ±δ₂, or δ₂ = ±G2 before any phase-2 contribution), so proofs under it prove nothing."""
+
+
 class InvalidSetup(StatementFalse):
     """A Groth16 proving key that does not follow from its circuit, ptau and recorded contributions."""
+
+
+class InvalidPtau(StatementFalse):
+    """A powers-of-tau file whose points or contributions do not follow from its recorded ceremony."""
 
 
 class SafetyViolation(ZkEscrowError):

@@ -16,7 +16,7 @@ import py_ecc.optimized_bn128 as bn
 
 from zkescrow.bn254.constants import R
 from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.formats.zkey import read_zkey
+from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16.proof import Proof, dumps, public_signals_to_json
 from zkescrow.groth16.prove import build_abc, quotient_evaluations
 

@@ -95,7 +95,7 @@ def _close(state, tx) -> None:
     if channel["status"] != "open":
         _reject(f"the channel is {channel['status']}, not open")
     closer = _party(channel, b, "closer")
-    _signed_tx(tx, closer)
+    _signed_tx(state, tx, closer)
     _set(state, channel["channel_id"], status="closing", closer=closer,
          settle_height=state.height + channel["challenge_period"])
 

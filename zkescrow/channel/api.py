@@ -49,15 +49,16 @@ class Verified:
 
 def new_channel(key_a: SigningKey, party_b: str, account_nonce: int, deposit_a: int, deposit_b: int = 0, *,
                 challenge_period: int = 10, shielded: bool = False, unit: int = 1, owner_a: int = 0,
-                owner_b: int = 0) -> ChannelTerms:
-    """Terms of a new channel from A (holder of ``key_a``) to ``party_b``; ``account_nonce`` is A's ledger nonce.
+                owner_b: int = 0, chain_id: str = "") -> ChannelTerms:
+    """Terms of a new channel from A (holder of ``key_a``) to ``party_b``; ``account_nonce`` is A's ledger nonce
+    on the ledger ``chain_id`` (``Ledger.chain_id``: the channel id, and so every message naming it, binds it).
 
     Shielded channels also fix ``unit`` (every payment is a multiple of it) and the
     note owners the settlement pays (``circuits.notes.owner_of``).
     """
     return ChannelTerms.new(address_of(key_a), party_b, account_nonce, deposit_a, deposit_b,
                             challenge_period=challenge_period, shielded=shielded, unit=unit, owner_a=owner_a,
-                            owner_b=owner_b)
+                            owner_b=owner_b, chain_id=chain_id)
 
 
 def make_update(channel: Channel, amount: int) -> bytes:

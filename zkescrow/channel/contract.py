@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from zkescrow.errors import InvalidSignature, MalformedInput, TransactionRejected
+from zkescrow.ledger import parse
 from zkescrow.ledger.codec import canonical
+from zkescrow.ledger.transactions import chain_id_bytes
 
 from .proofs import OPEN_DOMAIN, BalanceProof, ShieldedBalanceProof
 
@@ -13,28 +15,30 @@ def _reject(reason: str):
     raise TransactionRejected(reason)
 
 
-def _int(body: dict, name: str, *, low: int = 0, high: int = (1 << 64) - 1) -> int:
+def _int(body: dict, name: str, *, low: int = 0, high: int = parse.SQL_INT_MAX) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         _reject(f"{name} must be an integer in [{low}, {high}], got {value!r}")
     return value
 
 
-def open_signing_bytes(body: dict) -> bytes:
-    """What B signs to join an open (or a shielded top-up): the body without B's signature."""
-    return OPEN_DOMAIN + canonical({k: v for k, v in body.items() if k != "b_signature"})
+def open_signing_bytes(body: dict, chain_id: str) -> bytes:
+    """What B signs to join an open (or a shielded top-up) on the ledger ``chain_id``: the body without B's
+    signature."""
+    return OPEN_DOMAIN + chain_id_bytes(chain_id) + canonical({k: v for k, v in body.items() if k != "b_signature"})
 
 
 def _channel(state, body: dict) -> dict:
-    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (body.get("channel_id"),)).fetchone()
+    channel_id = parse.hex_string(body.get("channel_id"), "channel_id", length=64)
+    row = state.db.execute("SELECT * FROM channels WHERE channel_id = ?", (channel_id,)).fetchone()
     if row is None:
-        _reject(f"no channel {str(body.get('channel_id'))[:16]}…")
+        _reject(f"no channel {channel_id[:16]}…")
     return dict(row)
 
 
-def _signed_tx(tx, address: str) -> None:
+def _signed_tx(state, tx, address: str) -> None:
     try:
-        tx.verify_signature(address)
+        tx.verify_signature(address, state.chain_id)
     except InvalidSignature as exc:
         _reject(str(exc))
 
@@ -51,8 +55,8 @@ def _state(channel: dict, body: dict, signer: str | None):
     obj = body.get("state")
     try:
         state = (ShieldedBalanceProof if channel["shielded"] else BalanceProof).from_json(obj)
-    except (MalformedInput, TypeError) as exc:
-        _reject(f"malformed balance proof: {exc}")
+    except (MalformedInput, TypeError, ValueError) as exc:
+        _reject(f"malformed balance proof: {str(exc)[:200]}")
     if state.channel_id != channel["channel_id"]:
         _reject("the balance proof is for another channel")
     if signer is not None and not state.signed_by(signer):

@@ -98,7 +98,7 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
     wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
                             shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
-                            owner_b=wallets["pole"].owner)
+                            owner_b=wallets["pole"].owner, chain_id=ledger.chain_id)
     ledger.submit(api.open_transaction(terms, car_key, ledger.nonce(car), pole_key))
     opened = ledger.commit_block()
     kind = "shielded (Pedersen-committed)" if shielded else "signed (Ed25519)"

@@ -51,6 +51,6 @@ def open_from_notes_transaction(terms: ChannelTerms, open_nonce: int, wallet, ke
               "payout_terms": str(terms.payout_terms) if terms.shielded else None}
     tx = wallet.build_transfer(spends, outputs, -deposit, KIND, fields, bound=BOUND_FIELDS)
     body = dict(tx.body)
-    body["b_signature"] = key_b.sign(open_signing_bytes(body)).signature.hex()
+    body["b_signature"] = key_b.sign(open_signing_bytes(body, terms.chain_id)).signature.hex()
     return Transaction(KIND, body)
 

@@ -28,8 +28,9 @@ def _open(state, tx, *, from_notes: bool = False) -> None:
         _reject("shielded must be true or false")
     if a_addr == b_addr or deposit_a + deposit_b == 0 or deposit_a + deposit_b >= 1 << 64:
         _reject("a channel needs two parties and a positive total below 2^64")
-    if b.get("channel_id") != channel_id_for(a_addr, b_addr, b.get("nonce")):
-        _reject("channel_id must be H(party_a, party_b, nonce)")
+    nonce = _int(b, "nonce")
+    if b.get("channel_id") != channel_id_for(a_addr, b_addr, nonce, state.chain_id):
+        _reject("channel_id must be H(party_a, party_b, nonce, chain id of this ledger)")
     if state.db.execute("SELECT 1 FROM channels WHERE channel_id = ?", (b["channel_id"],)).fetchone():
         _reject("the channel already exists")
     if from_notes:
@@ -40,7 +41,7 @@ def _open(state, tx, *, from_notes: bool = False) -> None:
     else:
         state.debit_signed(tx, a_addr, deposit_a)
     if deposit_b or shielded:
-        _check_b_signature(b, b_addr)
+        _check_b_signature(state, b, b_addr)
     if deposit_b:
         row = state.account(b_addr)
         if row is None or row["balance"] < deposit_b:
@@ -60,12 +61,12 @@ def _open(state, tx, *, from_notes: bool = False) -> None:
          period, terms_id, payout, zero, zero))
 
 
-def _check_b_signature(body: dict, b_addr: str) -> None:
+def _check_b_signature(state, body: dict, b_addr: str) -> None:
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
     sig = body.get("b_signature")
     try:
-        VerifyKey(bytes.fromhex(b_addr)).verify(open_signing_bytes(body), bytes.fromhex(sig))
+        VerifyKey(bytes.fromhex(b_addr)).verify(open_signing_bytes(body, state.chain_id), bytes.fromhex(sig))
     except (BadSignatureError, ValueError, TypeError):
         _reject("party B did not sign these channel terms")
 
@@ -82,6 +83,6 @@ def _top_up(state, tx) -> None:
     lock(state, channel["channel_id"], amount)
     updates = {"deposit_a": channel["deposit_a"] + amount, "locked": channel["locked"] + amount}
     if channel["shielded"]:
-        _check_b_signature(b, channel["party_b"])
+        _check_b_signature(state, b, channel["party_b"])
         updates.update(terms_id=str(rules._field(b, "terms_id")), payout_terms=str(rules._field(b, "payout_terms")))
     _set(state, channel["channel_id"], **updates)

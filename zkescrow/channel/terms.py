@@ -1,7 +1,9 @@
 """What two parties fix when they open a channel, and the hashes the ledger and circuits bind.
 
-    channel_id   = SHA-256(canonical {"a": A, "b": B, "nonce": A's account nonce at open})   (hex; µRaiden's
-                   keccak(sender, receiver, open_block) with the account nonce for the block)
+    channel_id   = SHA-256(canonical {"a": A, "b": B, "nonce": A's account nonce at open, "chain": chain id})
+                   (hex; µRaiden's keccak(sender, receiver, open_block) with the account nonce for the block,
+                   and the ledger's chain id: every balance proof and closing message names the channel,
+                   so none of them is valid on another ledger)
     terms_id     = H(CHANNEL, total, unit, salt)              shielded: the ``channel_update`` circuit's channel_id
     payout_terms = H(TERMS, owner_a, owner_b, unit, terms_id) shielded: who the settlement notes belong to
 
@@ -27,9 +29,9 @@ from zkescrow.errors import MalformedInput
 from zkescrow.ledger.codec import digest
 
 
-def channel_id_for(party_a: str, party_b: str, open_nonce: int) -> str:
-    """The ledger id of the channel A opens to B with its account nonce ``open_nonce``."""
-    return digest({"a": party_a, "b": party_b, "nonce": open_nonce}).hex()
+def channel_id_for(party_a: str, party_b: str, open_nonce: int, chain_id: str) -> str:
+    """The ledger id of the channel A opens to B with its account nonce ``open_nonce`` on ledger ``chain_id``."""
+    return digest({"a": party_a, "b": party_b, "nonce": open_nonce, "chain": chain_id}).hex()
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ChannelTerms:
     salt: int = 0
     owner_a: int = 0
     owner_b: int = 0
+    chain_id: str = ""
 
     def __post_init__(self):
         for name in ("deposit_a", "deposit_b", "challenge_period"):
@@ -63,10 +66,12 @@ class ChannelTerms:
     @classmethod
     def new(cls, party_a: str, party_b: str, open_nonce: int, deposit_a: int, deposit_b: int = 0, *,
             challenge_period: int = 10, shielded: bool = False, unit: int = 1, owner_a: int = 0,
-            owner_b: int = 0) -> "ChannelTerms":
-        """Fresh terms (a random salt for shielded channels)."""
-        return cls(channel_id_for(party_a, party_b, open_nonce), party_a, party_b, deposit_a, deposit_b,
-                   challenge_period, shielded, unit, random_field_element() if shielded else 0, owner_a, owner_b)
+            owner_b: int = 0, chain_id: str = "") -> "ChannelTerms":
+        """Fresh terms (a random salt for shielded channels) on the ledger ``chain_id`` (``Ledger.chain_id``;
+        a ledger refuses to open a channel whose id does not bind its chain id)."""
+        return cls(channel_id_for(party_a, party_b, open_nonce, chain_id), party_a, party_b, deposit_a, deposit_b,
+                   challenge_period, shielded, unit, random_field_element() if shielded else 0, owner_a, owner_b,
+                   chain_id)
 
     @property
     def total(self) -> int:
@@ -95,7 +100,7 @@ class ChannelTerms:
         """The terms as JSON; ``private`` includes the shared secrets (never send those to the ledger)."""
         out = {"channel_id": self.channel_id, "party_a": self.party_a, "party_b": self.party_b,
                "deposit_a": self.deposit_a, "deposit_b": self.deposit_b,
-               "challenge_period": self.challenge_period, "shielded": self.shielded}
+               "challenge_period": self.challenge_period, "shielded": self.shielded, "chain_id": self.chain_id}
         if private:
             out.update(unit=self.unit, salt=str(self.salt), owner_a=str(self.owner_a), owner_b=str(self.owner_b))
         return out
@@ -108,6 +113,6 @@ class ChannelTerms:
             return cls(obj["channel_id"], obj["party_a"], obj["party_b"], int(obj["deposit_a"]),
                        int(obj.get("deposit_b", 0)), int(obj.get("challenge_period", 10)),
                        bool(obj.get("shielded", False)), int(obj.get("unit", 1)), int(obj.get("salt", 0)),
-                       int(obj.get("owner_a", 0)), int(obj.get("owner_b", 0)))
+                       int(obj.get("owner_a", 0)), int(obj.get("owner_b", 0)), str(obj.get("chain_id", "")))
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedInput(f"bad channel terms: {exc}") from None

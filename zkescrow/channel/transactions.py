@@ -46,8 +46,8 @@ def open_transaction(terms: ChannelTerms, key_a: SigningKey, account_nonce: int,
     if terms.deposit_b or terms.shielded:
         if key_b is None:
             raise ChannelError("B must sign the open of a shielded or B-funded channel")
-        body["b_signature"] = key_b.sign(open_signing_bytes(body)).signature.hex()
-    return Transaction("channel_open", body).signed(key_a)
+        body["b_signature"] = key_b.sign(open_signing_bytes(body, terms.chain_id)).signature.hex()
+    return Transaction("channel_open", body).signed(key_a, terms.chain_id)
 
 
 def top_up_transaction(terms: ChannelTerms, amount: int, key_a: SigningKey, account_nonce: int,
@@ -59,8 +59,8 @@ def top_up_transaction(terms: ChannelTerms, amount: int, key_a: SigningKey, acco
         if key_b is None:
             raise ChannelError("B must sign the new terms of a shielded top-up")
         body.update(terms_id=str(new.terms_id), payout_terms=str(new.payout_terms))
-        body["b_signature"] = key_b.sign(open_signing_bytes(body)).signature.hex()
-    return Transaction("channel_top_up", body).signed(key_a), new
+        body["b_signature"] = key_b.sign(open_signing_bytes(body, terms.chain_id)).signature.hex()
+    return Transaction("channel_top_up", body).signed(key_a, terms.chain_id), new
 
 
 def closing_signature(channel: Channel, ledger=None, *, valid_until: int | None = None,
@@ -119,7 +119,7 @@ def unilateral_transactions(channel: Channel, record: dict | None = None, *, pro
 def close_transactions(channel: Channel, *, record: dict | None = None, prover=None) -> list[Transaction]:
     """Unilateral close, followed by the co-signed counters this party holds that beat the ledger's."""
     close = Transaction("channel_close", {"channel_id": channel.terms.channel_id,
-                                          "closer": channel.address}).signed(channel.key)
+                                          "closer": channel.address}).signed(channel.key, channel.terms.chain_id)
     return [close, *counter_transactions(channel, record, prover=prover)]
 
 

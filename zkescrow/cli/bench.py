@@ -1,9 +1,10 @@
 """``zkescrow bench``: the Groth16 benchmark suite (bench/suite.py) from the command line.
 
-The suite lives in the repository's bench/ directory (it needs the circuit sources, the npm peers in
-tests/interop and matplotlib), so this command works from a source checkout.
+``bench`` is a top-level package of the distribution (pyproject.toml ``packages.find``), so this
+command imports it like any dependency, from a source checkout or an installed wheel.  The suite
+measures what is available: the snarkjs columns need the npm peers of tests/interop (a checkout),
+the plots need matplotlib (the ``bench`` extra).
 """
-import sys
 from pathlib import Path
 
 import click
@@ -30,17 +31,12 @@ Example:
 
 
 def _bench_module():
-    """bench.suite from the source checkout this package was installed from."""
+    """``bench.suite``, installed with the package (pyproject declares ``bench`` a package)."""
     try:
         from bench import suite
-        return suite
-    except ImportError:
-        pass
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "bench" / "suite.py").exists():
-        raise MalformedInput("zkescrow bench needs the source checkout (bench/ was not found next to the package)")
-    sys.path.insert(0, str(root))
-    from bench import suite
+    except ImportError as exc:
+        raise MalformedInput(f"zkescrow bench cannot load the benchmark suite ({exc}); install "
+                             f"zkescrow[bench] for its optional dependencies") from None
     return suite
 
 

@@ -129,13 +129,9 @@ def witness_cmd(name, input_json, depth, pairs, output, as_json):
       snarkjs wtns check deposit.r1cs deposit.wtns
     """
     from ..formats import write_wtns
-    try:
-        with open(input_json, encoding="utf-8") as fh:
-            inputs = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedInput(f"{input_json}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise MalformedInput(f"{input_json}: JSON nested too deeply") from None
+    from ..formats.json_text import loads
+    with open(input_json, "rb") as fh:
+        inputs = loads(fh.read(), str(input_json))
     circuit = _circuit(name, depth, pairs)
     witness = circuit.witness(inputs)
     out = Path(output or f"{name}.wtns")
@@ -146,6 +142,14 @@ def witness_cmd(name, input_json, depth, pairs, output, as_json):
                               indent=1))
         return
     click.echo(f"{out}: {len(witness)} values; public signals {public}")
+
+
+def _named(path, read, data):
+    """``read(data)`` with the file's name instead of ``<bytes>`` in an error message."""
+    try:
+        return read(data)
+    except MalformedFile as exc:
+        raise MalformedFile(str(exc).replace("<bytes>", str(path), 1)) from None
 
 
 @click.command("inspect")
@@ -179,11 +183,11 @@ def inspect_cmd(path, as_json):
         info["labels"] = header.u64()
         info["constraints"] = header.u32()
         if prime == R:
-            read_r1cs(data)
+            _named(path, read_r1cs, data)
     else:
         info["values"] = header.u32()
         if prime == R:
-            info["first_is_one"] = read_wtns(data)[:1] == [1]
+            info["first_is_one"] = _named(path, read_wtns, data)[:1] == [1]
     info["sections"] = {str(k): len(v) for k, v in binfile.sections.items()}
     if as_json:
         click.echo(json.dumps(info, indent=1))

@@ -35,6 +35,10 @@ def _module(name: str):
         from . import bench as module
     elif name == "privacy":
         from . import privacy as module
+    elif name == "wasm":
+        from . import wasm as module
+    elif name == "ptau":
+        from . import ptau as module
     else:
         raise KeyError(name)
     return module
@@ -62,6 +66,9 @@ COMMANDS = {
     "bench": ("bench", "bench"),
     "simulate": ("privacy", "simulate_cmd"),
     "privacy-eval": ("privacy", "privacy_eval_cmd"),
+    "wtns": ("wasm", "wtns_group"),
+    "fullprove": ("wasm", "fullprove"),
+    "powersoftau": ("ptau", "ptau_group"),
 }
 
 
@@ -132,6 +139,14 @@ def main(argv=None):
         sys.exit(2)
     except UnicodeDecodeError as exc:
         click.echo(f"zkescrow: not UTF-8 text: {exc}", err=True)
+        sys.exit(2)
+    except RecursionError:
+        click.echo("zkescrow: input nested too deeply", err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        if "for integer string conversion" not in str(exc):     # Python's digit limit: input, not a bug
+            raise
+        click.echo(f"zkescrow: a number in the input is too large ({str(exc).split(';')[0]})", err=True)
         sys.exit(2)
     sys.exit(0)
 

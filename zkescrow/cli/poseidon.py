@@ -10,6 +10,8 @@ from ..errors import InvalidFieldElement, MalformedInput
 
 def _parse(text: str) -> int:
     s = text.strip()
+    if len(s) > 80:         # r has 77 decimal digits (64 hex): refuse before converting, and quote briefly
+        raise InvalidFieldElement(f"{s[:20]!r}… ({len(s)} characters) is not a field element below r")
     try:
         return int(s[2:], 16) if s.lower().startswith("0x") and len(s) > 2 else int(s, 10)
     except ValueError:

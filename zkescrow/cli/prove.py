@@ -17,17 +17,8 @@ _PROGRESS_MIN_DOMAIN = 1 << 12
 
 
 def _read_json(path: str, what: str):
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedInput(f"{path}: {what} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedInput(f"{path}: {what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") \
-            from None
-    except RecursionError:
-        raise MalformedInput(f"{path}: {what} is JSON nested too deeply") from None
+    from ..formats.json_text import loads
+    return loads(Path(path).read_bytes(), f"{path}: {what}")
 
 
 def _parsed(path: str, what: str, parse):
@@ -175,7 +166,10 @@ VERIFY_HELP = """Verify a Groth16 proof (snarkjs JSON files, same order as `snar
 
 Prints OK (exit 0) or INVALID (exit 1); malformed input (bad JSON, wrong shapes, coordinates
 not below q, points off the curve or outside G2, public signals not below r, wrong count) is one
-line on stderr naming the problem (exit 2).
+line on stderr naming the problem (exit 2).  A key anyone can forge proofs under (gamma = ±delta,
+e.g. a .zkey without a phase-2 contribution, or delta = ±G2) is refused with one line (exit 1:
+the key is well formed but the statement "this proof is valid" cannot hold under it);
+--allow-insecure-key checks the proof anyway, for tests.
 
 \b
 Example:
@@ -188,7 +182,10 @@ Example:
 @click.argument("public_path", metavar="PUBLIC.json")
 @click.argument("proof_path", metavar="PROOF.json")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and per-phase timings as JSON.")
-def verify(vk_path, public_path, proof_path, as_json):
+@click.option("--allow-insecure-key", is_flag=True,
+              help="Check the proof even under a key anyone can forge under (gamma = ±delta, delta = ±G2); "
+                   "for tests only.")
+def verify(vk_path, public_path, proof_path, as_json, allow_insecure_key):
     t0 = time.perf_counter()
     from ..groth16.proof import Proof, parse_public_signals
     from ..groth16.verify import verify as groth16_verify
@@ -198,7 +195,9 @@ def verify(vk_path, public_path, proof_path, as_json):
     public = _parsed(public_path, "public signals", lambda obj: parse_public_signals(obj, vk.n_public))
     t_parse = time.perf_counter()
     timings = {}
-    ok = groth16_verify(vk, public, proof, timings=timings)
+    ok = groth16_verify(vk, public, proof, timings=timings, allow_insecure=allow_insecure_key)
+    if allow_insecure_key and (reason := vk.insecurity()) is not None:
+        click.echo(f"warning: {vk_path} is insecure ({reason}): this result proves nothing", err=True)
     total = time.perf_counter() - t0
     if as_json:
         click.echo(json.dumps({"valid": ok, "timings_ms": _ms({"parse": t_parse - t0, **timings, "wall": total})},

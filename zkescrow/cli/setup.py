@@ -1,7 +1,7 @@
-"""``zkescrow setup`` and ``zkescrow zkey contribute | verify | export-vk``: Groth16 keys as snarkjs makes them.
+"""``zkescrow setup`` and ``zkescrow zkey contribute | beacon | verify | export-vk``: Groth16 keys as snarkjs makes them.
 
 Thin glue over zkescrow.groth16 (setup, setup_dev, contribute, zkey_verify) and
-zkescrow.formats.zkey.  Arguments follow snarkjs's order.  A progress bar is drawn on
+zkescrow.groth16.zkey.  Arguments follow snarkjs's order.  A progress bar is drawn on
 stderr only when stderr is a terminal.
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ def setup_cmd(files, dev, as_json):
       zkescrow setup circuit.r1cs pot12_final.ptau circuit_0000.zkey
       zkescrow setup circuit.r1cs dev.zkey --dev
     """
-    from ..formats.zkey import write_zkey
+    from ..groth16.zkey import write_zkey
     from ..groth16.setup import DEV_SETUP_WARNING, setup, setup_dev
 
     expected = 2 if dev else 3
@@ -100,6 +100,7 @@ def zkey_group():
     \b
     Example:
       zkescrow zkey contribute circuit_0000.zkey circuit_0001.zkey --name "pole operator" -e "dice 4 2 6"
+      zkescrow zkey beacon circuit_0001.zkey circuit_final.zkey 0102030405060708090a0b0c0d0e0f 10
       zkescrow zkey verify circuit.r1cs pot12_final.ptau circuit_0001.zkey
       zkescrow zkey export-vk circuit_0001.zkey verification_key.json
     """
@@ -122,7 +123,7 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
     Example:
       zkescrow zkey contribute circuit_0000.zkey circuit_0001.zkey --name alice -e "my keyboard mash"
     """
-    from ..formats.zkey import read_zkey, write_zkey
+    from ..groth16.zkey import read_zkey, write_zkey
     from ..groth16.contribute import contribute, contribution_hash, format_hash
 
     if entropy is None and sys.stdin.isatty():
@@ -144,6 +145,44 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
         click.echo(format_hash(digest, "Contribution Hash:"))
 
 
+@zkey_group.command("beacon")
+@click.argument("zkey_in", metavar="IN.zkey", type=click.Path(dir_okay=False))
+@click.argument("zkey_out", metavar="OUT.zkey", type=click.Path(dir_okay=False))
+@click.argument("beacon_hash", metavar="BEACONHASH")
+@click.argument("num_iterations_exp", metavar="NUMITERATIONSEXP", type=int)
+@click.option("--name", "-n", default=None, help="Name recorded for the beacon contribution.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def beacon_cmd(zkey_in, zkey_out, beacon_hash, num_iterations_exp, name, as_json):
+    """Add the final phase-2 contribution from a public beacon, as `snarkjs zkey beacon` does.
+
+    BEACONHASH is hex (e.g. a future block hash); the secret is drawn from SHA-256 iterated
+    2^NUMITERATIONSEXP times over it (10 to 63), so anyone can recompute it.  Same inputs, same
+    key as snarkjs.
+
+    \b
+    Example:
+      zkescrow zkey beacon circuit_0001.zkey circuit_final.zkey 0102030405060708090a0b0c0d0e0f 10 -n "final beacon"
+    """
+    from ..groth16.zkey import read_zkey, write_zkey
+    from ..groth16.contribute import beacon, contribution_hash, format_hash
+    from ..groth16.ptau_ceremony import check_beacon_exp, parse_beacon_hash
+    beacon_bytes = parse_beacon_hash(beacon_hash)
+    check_beacon_exp(num_iterations_exp)
+    pk = read_zkey(zkey_in)
+    steps = _Steps("beacon", 1)
+    try:
+        new = beacon(pk, beacon_bytes, num_iterations_exp, name=name, progress=steps)
+    finally:
+        steps.close()
+    write_zkey(new, zkey_out)
+    digest = contribution_hash(new.contributions[-1])
+    if as_json:
+        click.echo(json.dumps({"zkey": zkey_out, "contribution": len(new.contributions),
+                               "contributionHash": digest.hex(), "circuitHash": new.cs_hash.hex()}))
+    else:
+        click.echo(format_hash(digest, "Contribution Hash:"))
+
+
 @zkey_group.command("verify")
 @click.argument("r1cs_path", metavar="CIRCUIT.r1cs", type=click.Path(dir_okay=False))
 @click.argument("ptau_path", metavar="POT.ptau", type=click.Path(dir_okay=False))
@@ -159,7 +198,7 @@ def verify_cmd(r1cs_path, ptau_path, zkey_path, as_json):
     Example:
       zkescrow zkey verify circuit.r1cs pot12_final.ptau circuit_0001.zkey
     """
-    from ..formats.zkey import read_zkey
+    from ..groth16.zkey import read_zkey
     from ..groth16.contribute import contribution_hash
     from ..groth16.zkey_verify import zkey_verify
 
@@ -191,7 +230,7 @@ def export_vk_cmd(zkey_path, vk_path):
     Example:
       zkescrow zkey export-vk circuit_0001.zkey verification_key.json
     """
-    from ..formats.zkey import read_zkey
+    from ..groth16.zkey import read_zkey
 
     pk = read_zkey(zkey_path, proving=False)
     text = vk_json_text(pk)

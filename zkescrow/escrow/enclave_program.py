@@ -1,23 +1,29 @@
 """The escrow enclave program: the minimally trusted manager of charging sessions (Hawk's φ_priv, protocols.md §3, §9).
 
-It runs inside an attested enclave (``enclave_sim``); its source and the helper
-modules in ``measured_modules`` are its MRENCLAVE, so a car that verified the
-quote knows exactly these rules decide its deposit.  Per session it keeps the
-terms (price, deposit, deadline, who gets paid), the pole meter's signed readings
-and the car's signed receipts, and finally signs one settlement.  Each session is a
-typed ``SessionRecord`` (``enclave_state``: its phases, fields and versioned sealed
-encoding).
+It runs inside an attested enclave (``enclave_sim``); its source, the helper modules in
+``measured_modules`` and its config are its MRENCLAVE.  The config pins the ledger: its
+chain id, authority keys and threshold, so the enclave believes ledger facts only with a
+proof to a header those authorities signed (``enclave_checks``), and its only clock is the
+tip of that header chain (``sync_headers``): a caller's height is never used.  Sessions
+are typed ``SessionRecord``s (``enclave_state``) in a bounded ``SessionTable``.
 
 Rules it enforces, whatever its host says (a broken rule raises ``Refused``; a call in the
 wrong phase ``WrongState``; unparsable arguments ``MalformedInput``):
+  * the terms come from the pole's signed offer (``offer``), which must match the pole's
+    registry entry proven on the chain; the car chooses only its key, the driver's owner field,
+    the deposit and the refund height (within bounds);
+  * funding is the escrow_open transaction (transparent) or the escrow note in the note tree
+    (shielded), proven against the headers;
+  * no packet counts before the pole confirmed the session ticket (so a substituted offer
+    never streams);
   * a packet counts only with a meter reading signed by the pole's registered meter key
     (pagination +1, register never backwards) *and* the car's receipt for it;
   * paid = energy · price ≤ deposit, always (so a release never exceeds the deposit);
-  * one settlement per session: the EdDSA release signature and the Ed25519 payout
-    signature are made once, for the closing decision only;
-  * after the refund height it signs nothing, so the driver's refund path (which
-    needs no enclave) never races a late release;
-  * only the session's parties close it (the car's session key or the pole's meter key).
+  * one settlement per session, for the closing decision only; after the refund height it
+    signs nothing, so the driver's refund path (which needs no enclave) never races a late release;
+  * only the session's parties close it (the car's session key or the pole's meter key);
+  * after a restart with sealed state, no session ecall runs before ``resume`` checked the counter
+    against the clients' anchor; the table evicts sessions the header tip made final or stale.
 
 Requests reach it encrypted to its attested key; answers to session calls can be sealed to
 the caller's ``reply_key``, so the host that relays them learns neither energy nor amounts.
@@ -26,8 +32,7 @@ The enclave sees the private inputs (energy, amounts, both parties' addresses) b
 cannot change the outcome: the ledger (transparent mode) and the escrow_release
 circuit (shielded mode) check the same split, and if the enclave never acts the
 driver refunds alone after the deadline.  Every transition is sealed with the
-monotonic counter (``ctx.save_state``); ``resume`` checks that counter against a copy
-held outside the platform (``ctx.check_anchor``).
+monotonic counter (``ctx.save_state``); clients remember the highest counter they saw.
 
 Two signatures per settlement:
   * EdDSA-Poseidon over Baby Jubjub on m = H(RELEASE_MESSAGE, session, E_Wh, final_nonce),
@@ -39,6 +44,7 @@ Two signatures per settlement:
 import functools
 import hashlib
 import json
+import secrets
 
 from nacl.exceptions import BadSignatureError
 from nacl.public import PublicKey as BoxPublicKey
@@ -46,17 +52,21 @@ from nacl.public import SealedBox
 from nacl.signing import VerifyKey
 
 from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
-from circuits.notes import EscrowTerms, Note, note_commitment, release_message
+from circuits.notes import EscrowTerms, note_commitment, release_message
 from enclave_sim import EnclaveProgram, ecall
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused, WrongState
-from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_hex, need_int, need_owner
+from zkescrow.escrow.enclave_checks import (check_offer, note_funding, read_request, registry_entry,
+                                            transparent_funding)
+from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_hex, need_int
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
+from zkescrow.escrow.offer import verify_confirmation, verify_offer
+from zkescrow.escrow.session_table import SessionTable
 from zkescrow.ledger.attestation import endorsement_message
+from zkescrow.ledger.headers import HeaderChain
 from zkescrow.ledger.transactions import Transaction
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
-MODES = ("transparent", "shielded")
 
 
 def private_ecall(function):
@@ -68,6 +78,10 @@ def private_ecall(function):
     """
     @functools.wraps(function)
     def wrapper(self, *args, reply_key=None, **kwargs):
+        self._require_anchored()
+        if function.__name__ not in RUN_WHILE_HELD and args and isinstance(args[0], str) and args[0] in self.held:
+            raise WrongState("this session is held since the enclave restarted: the pole re-confirms it (after "
+                             "replaying any receipted packet the restored state lacks) before it goes on")
         result = function(self, *args, **kwargs)
         if reply_key is None:
             return result
@@ -76,57 +90,76 @@ def private_ecall(function):
     return ecall(wrapper)
 
 
+#: Session ecalls that run on a session held after a restart (reading it, replaying receipted packets and the
+#: pole's fresh re-confirmation); every other one waits until the pole re-confirmed.
+RUN_WHILE_HELD = frozenset({"status", "session_ticket", "confirm_session", "packet"})
+
+
 def close_message(session_id: str) -> bytes:
     """What the car's session key (or the pole's meter key) signs to close a session."""
     return CLOSE_DOMAIN + session_id.encode()
 
 
-def read_terms(terms, config) -> SessionRecord:
-    """A new session's record from the terms a caller sent; MalformedInput / Refused for bad terms."""
-    if not isinstance(terms, dict):
-        raise MalformedInput("session terms are an object")
-    sid = need_hex(terms.get("session_id"), "session_id", 62)
-    mode = terms.get("mode")
-    if mode not in MODES:
-        raise MalformedInput(f"mode must be one of {MODES}")
-    price = need_int(terms.get("price"), "price", 1, (1 << config["price_bits"]) - 1)
-    deposit = need_int(terms.get("deposit"), "deposit", 1)
-    packet = need_int(terms.get("packet_wh"), "packet_wh", 1, config["max_packet_wh"])
-    if deposit < packet * price:
-        raise Refused(f"deposit {deposit} does not cover one packet of {packet} Wh at {price} per Wh")
-    record = SessionRecord(
-        session_id=sid, mode=mode, pole_id=str(terms.get("pole_id")), price=price, deposit=deposit,
-        packet_wh=packet, meter_key=need_hex(terms.get("meter_key"), "meter_key"),
-        car_key=need_hex(terms.get("car_key"), "car_key"),
-        pole_owner=need_owner(terms.get("pole_owner", -1), "pole_owner"),
-        driver_owner=need_owner(terms.get("driver_owner", -1), "driver_owner"),
-        refund_height=need_int(terms.get("refund_height"), "refund_height", 1, (1 << 62)),
-        close_height=need_int(terms.get("close_height"), "close_height", 1, (1 << 62)))
-    if record.close_height >= record.refund_height:
-        raise Refused("sessions must close before the refund height")
-    return record
-
-
 class EscrowProgram(EnclaveProgram):
     """Charging-session escrow (see the module docstring)."""
 
-    config = {"program": "zkescrow-escrow", "version": 1, "max_sessions": 1024, "max_packet_wh": 1000,
-              "price_bits": 32, "energy_bits": 32}
-    measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.ledger.transactions",
+    config = {"program": "zkescrow-escrow", "version": 2, "max_sessions": 1024, "max_packet_wh": 1000,
+              "price_bits": 32, "energy_bits": 32, "sessions_per_offer": 1, "sessions_per_pole": 256,
+              "confirm_timeout": 8, "evict_after": 64, "min_refund_delay": 4, "max_refund_delay": 4096,
+              "min_settle_window": 2, "max_offer_validity": 1024, "header_window": 128,
+              "chain_id": None, "authorities": [], "threshold": 1, "note_tree_depth": 20}
+    measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.escrow.offer",
+                        "zkescrow.escrow.enclave_checks", "zkescrow.escrow.session_table",
+                        "zkescrow.ledger.headers", "zkescrow.ledger.transactions",
                         "zkescrow.ledger.codec", "zkescrow.ledger.attestation",
-                        "circuits.notes", "circuits.crypto.eddsa")
+                        "circuits.notes", "circuits.crypto.eddsa", "circuits.crypto.merkle")
 
     def on_start(self, state):
-        sealed = state["sessions"] if state else {}
-        self.sessions = {sid: SessionRecord.from_sealed(data) for sid, data in sealed.items()}
+        self.table = SessionTable.from_sealed(self.config, state)
+        self.chain = self._chain(state)
+        self.anchored = state is None           # a restart with state waits for ``resume`` (the anchor check)
+        # A restart may run on rolled-back state (the host restored the whole platform): every session that
+        # was taking packets is held until its pole re-confirms it under this start's fresh epoch.
+        self.epoch = secrets.token_hex(16)
+        self.held = {sid for sid, s in self.table.sessions.items() if s.phase.takes_packets and s.confirmed}
         seed = hashlib.sha256(EDDSA_DOMAIN + bytes(self.ctx.signing_key)).digest()
         self._eddsa = EddsaPrivateKey(seed)
 
+    def _chain(self, state) -> HeaderChain | None:
+        """The header chain pinned to the measured config's authorities (None: this build pins no ledger)."""
+        c = self.config
+        if not c.get("chain_id"):
+            return None
+        if state and state.get("chain"):
+            chain = HeaderChain.from_dict(state["chain"])
+            if (list(chain.authorities), chain.threshold, chain.chain_id) != \
+                    (list(c["authorities"]), c["threshold"], c["chain_id"]):
+                self.ctx.halt("sealed header chain is pinned to another ledger than the measured config")
+            return chain
+        return HeaderChain(c["authorities"], c["threshold"], c["chain_id"], window=c["header_window"])
+
+    @property
+    def sessions(self) -> dict:
+        return self.table.sessions
+
+    @property
+    def tip(self) -> int:
+        """The height of the last header the enclave accepted: its only clock."""
+        if self.chain is None:
+            raise WrongState("this enclave build pins no ledger (no chain id in its measured config)")
+        return self.chain.tip_height
+
+    @property
+    def enclave_id(self) -> str:
+        return bytes(self.ctx.signing_key.verify_key).hex()
+
     def _commit(self) -> int:
-        return self.ctx.save_state({"sessions": {sid: s.to_sealed() for sid, s in self.sessions.items()}})
+        state = self.table.to_sealed()
+        state["chain"] = None if self.chain is None else self.chain.to_dict()
+        return self.ctx.save_state(state)
 
     def _session(self, session_id) -> SessionRecord:
-        s = self.sessions.get(session_id)
+        s = self.table.get(session_id)
         if s is None:
             raise WrongState(f"no session {str(session_id)[:16]}… in this enclave")
         return s
@@ -136,9 +169,10 @@ class EscrowProgram(EnclaveProgram):
                            s.refund_height)
 
     def _view(self, s: SessionRecord) -> dict:
-        return dict(s.view(), counter=self.ctx.counter)
+        return dict(s.view(), counter=self.ctx.counter, tip=None if self.chain is None else self.chain.tip_height,
+                    held=s.session_id in self.held)
 
-    # --- keys and registration -------------------------------------------------------------
+    # --- keys, restarts and the chain ------------------------------------------------------
 
     @ecall
     def eddsa_key(self) -> dict:
@@ -148,70 +182,114 @@ class EscrowProgram(EnclaveProgram):
 
     @ecall
     def resume(self, anchored_counter: int) -> dict:
-        """After a restart: halt unless the counter equals the copy anchored outside the platform."""
+        """After a restart: halt unless the counter equals the copy anchored outside the platform; until this
+        check passed, every session ecall is refused."""
         self.ctx.check_anchor(need_int(anchored_counter, "anchored counter"))
-        return {"counter": self.ctx.counter, "sessions": len(self.sessions)}
+        self.anchored = True
+        return {"counter": self.ctx.counter, "sessions": len(self.table)}
+
+    @ecall
+    def sync_headers(self, signed_headers: list) -> dict:
+        """Follow the ledger: append authority-signed headers after the tip; evict what the new tip makes stale."""
+        self._require_anchored()
+        tip = self.tip
+        if not isinstance(signed_headers, list) or len(signed_headers) > 4 * self.config["header_window"]:
+            raise MalformedInput(f"give at most {4 * self.config['header_window']} signed headers per call")
+        new_tip = self.chain.extend(signed_headers)
+        evicted = self.table.evict(new_tip)
+        if new_tip != tip or evicted:
+            self._commit()
+        return {"tip": new_tip, "tip_hash": self.chain.tip_hash, "evicted": evicted, "counter": self.ctx.counter}
+
+    def _require_anchored(self) -> None:
+        if not self.anchored:
+            raise WrongState("the enclave restarted from sealed state: it serves no session until the anchor "
+                             "check (resume) passed")
 
     # --- session lifecycle -----------------------------------------------------------------
 
     @private_ecall
-    def open_session(self, terms: dict) -> dict:
-        """Record a session's terms; returns the escrow owner field a shielded deposit must be locked to."""
-        s = read_terms(terms, self.config)
-        if s.session_id in self.sessions:
-            raise WrongState(f"session {s.session_id[:16]}… already exists")
-        if len(self.sessions) >= self.config["max_sessions"]:
-            raise Refused("the enclave holds its maximum number of sessions")
-        self.sessions[s.session_id] = s
+    def open_session(self, signed_offer: dict, request: dict, registration: dict | None = None) -> dict:
+        """Open a session on the pole's signed offer and the car's request; returns the escrow owner field a
+        shielded deposit must be locked to, and the ticket the pole confirms.
+
+        ``registration``: the pole's register_service transaction with its inclusion proof, needed the first
+        time the enclave meets the pole (it remembers the entry).
+        """
+        offer = verify_offer(signed_offer)
+        tip = self.tip
+        entry = self.table.services.get(offer.pole_id)
+        if entry is None and registration is not None:
+            entry = registry_entry(self.chain, registration)
+            if entry["pole_id"] != offer.pole_id:
+                raise Refused("the registration shown is another pole's")
+        check_offer(offer, entry, self.chain, self.config)
+        s = read_request(request, offer, self.config, tip)
+        self.table.admit(s, offer.valid_until, tip)
+        self.table.services[offer.pole_id] = entry
         self._commit()
         view = self._view(s)
         view["escrow_owner"] = str(self._terms(s).owner)
+        view["ticket"] = s.ticket(self.chain.chain_id)
         return view
 
     @private_ecall
-    def fund(self, session_id: str, evidence: dict, height: int) -> dict:
-        """Take the session to FUNDED.
+    def session_ticket(self, session_id: str) -> dict:
+        """The terms the enclave recorded for a session, for the pole to check against its own offer."""
+        s = self._session(session_id)
+        view = dict(self._view(s), ticket=s.ticket(self.chain.chain_id))
+        if s.session_id in self.held:
+            view["epoch"] = self.epoch
+        return view
 
-        transparent: evidence = the ledger's escrow record (deposit, refund height, status 'open');
-        shielded: evidence = the escrow note's opening {v, rho, r, a} and its commitment — the enclave
-        checks that the note is locked to its own key with these terms and holds the deposit.
+    @private_ecall
+    def confirm_session(self, session_id: str, signature: str) -> dict:
+        """The pole's operator confirms the ticket (``offer.verify_confirmation``); only then packets flow.
+        A session held after a restart needs a confirmation of the ticket under this start's epoch."""
+        s = self._session(session_id)
+        if s.session_id in self.held:
+            verify_confirmation(s.ticket(self.chain.chain_id), s.operator, signature, epoch=self.epoch)
+            self.held.discard(s.session_id)
+            return self._view(s)
+        verify_confirmation(s.ticket(self.chain.chain_id), s.operator, signature)
+        self._check_deadline(s)
+        if not s.confirmed:
+            s.confirmed = True
+            self._commit()
+        return self._view(s)
+
+    @private_ecall
+    def fund(self, session_id: str, evidence: dict, height=None) -> dict:
+        """Take the session to FUNDED on evidence from the ledger, proven against the enclave's headers.
+
+        transparent: evidence = the escrow_open transaction with its inclusion proof {tx, height, index,
+        proof}; shielded: the escrow note's opening {v, rho, r, a}, its commitment, its Merkle ``path`` and
+        the note ``root`` (one the enclave's headers carry).  ``height`` is ignored: the enclave's clock
+        is its header tip.
         """
         s = self._session(session_id)
         if s.phase is not Phase.CREATED:
             raise WrongState(f"session is {s.phase.value}, not awaiting funding")
-        self._check_deadline(s, height)
+        self._check_deadline(s)
         if not isinstance(evidence, dict):
             raise MalformedInput("funding evidence is an object")
-        s.funding = self._transparent_funding(s, evidence) if s.mode == "transparent" \
-            else self._note_funding(s, evidence)
+        if s.mode == "transparent":
+            s.funding = transparent_funding(self.chain, s, evidence, self.enclave_id)
+        else:
+            s.funding = note_funding(self.chain, s, evidence, self._terms(s).owner, self.config["note_tree_depth"])
         s.phase = Phase.FUNDED
         self._commit()
         return self._view(s)
 
-    @staticmethod
-    def _transparent_funding(s: SessionRecord, evidence: dict) -> dict:
-        if evidence.get("status") != "open" or evidence.get("deposit") != s.deposit \
-                or evidence.get("refund_height") != s.refund_height or evidence.get("session_id") != s.session_id:
-            raise Refused("the ledger's escrow does not match the session terms")
-        return {"txid": evidence.get("txid")}
-
-    def _note_funding(self, s: SessionRecord, evidence: dict) -> dict:
-        note = Note(int(evidence["v"]), self._terms(s).owner, int(evidence["rho"]), int(evidence["r"]),
-                    int(evidence.get("a", 0)))
-        if note.value != s.deposit:
-            raise Refused(f"escrow note holds {note.value}, the terms say {s.deposit}")
-        if str(note.commitment) != str(evidence.get("commitment")):
-            raise Refused("escrow note opening does not match its commitment (wrong owner or terms)")
-        return {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
-                "commitment": str(note.commitment), "position": evidence.get("position")}
-
     @private_ecall
-    def packet(self, session_id: str, reading: str, receipt: str, height: int) -> dict:
-        """One energy packet: the meter's signed reading and the car's signed receipt for it."""
+    def packet(self, session_id: str, reading: str, receipt: str, height=None) -> dict:
+        """One energy packet: the meter's signed reading and the car's signed receipt for it (``height`` ignored)."""
         s = self._session(session_id)
         if not s.phase.takes_packets:
             raise WrongState(f"session is {s.phase.value}: it takes no more packets")
-        self._check_deadline(s, height)
+        if not s.confirmed:
+            raise WrongState("the pole has not confirmed this session's terms: no packet counts yet")
+        self._check_deadline(s)
         parsed = parse_reading(reading, s.meter_key)
         log = ReadingLog.from_dict(s.meter.to_dict())
         log.check(parsed)
@@ -231,14 +309,17 @@ class EscrowProgram(EnclaveProgram):
         return self._view(s)
 
     @private_ecall
-    def authorize_next(self, session_id: str, delivered_wh: int, height: int) -> dict:
-        """May the pole deliver the next packet?  Only if every packet so far is receipted and the next one
-        stays within the deposit and the session's time."""
+    def authorize_next(self, session_id: str, delivered_wh: int, height=None) -> dict:
+        """May the pole deliver the next packet?  Only if the pole confirmed the terms, every packet so far is
+        receipted and the next one stays within the deposit and the session's time (by the header tip;
+        ``height`` is ignored)."""
         s = self._session(session_id)
         go, reason = True, "next packet covered by the deposit"
         if not s.phase.takes_packets:
             go, reason = False, f"session is {s.phase.value}"
-        elif height >= s.close_height:
+        elif not s.confirmed or s.session_id in self.held:
+            go, reason = False, "the pole has not confirmed the session's terms (since the last restart)"
+        elif self.tip >= s.close_height:
             go, reason = False, "session time is over"
         elif delivered_wh > s.paid_wh:
             go, reason = False, f"{delivered_wh - s.paid_wh} Wh delivered without a receipt from the car"
@@ -284,12 +365,16 @@ class EscrowProgram(EnclaveProgram):
         return out
 
     @private_ecall
-    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int) -> dict:
+    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int,
+                    chain_id: str | None = None) -> dict:
         """Ed25519 authority for the transparent payout transaction that carries out the closing decision.
 
         ``openings`` are the two output notes {v, o, rho, r, a}: the pole's payment and the driver's change;
-        the enclave recomputes their commitments, so it signs only the split it decided.
+        the enclave recomputes their commitments, so it signs only the split it decided.  The signature
+        binds the ledger's chain id: the one in the program's measured config when it names one,
+        otherwise ``chain_id``.
         """
+        chain_id = self.config.get("chain_id") or need_hex(chain_id, "chain id")
         s = self._session(session_id)
         if s.mode != "transparent" or s.phase not in (Phase.CLOSING, Phase.SETTLED):
             raise WrongState("only a closed transparent session has a payout to sign")
@@ -312,7 +397,7 @@ class EscrowProgram(EnclaveProgram):
                 raise Refused(f"payout output {k} does not pay {value} to the agreed party")
         s.payout_txid, s.phase = t.txid, Phase.SETTLED
         self._commit()
-        return {"signature": self.ctx.sign(t.signing_bytes()).hex(), "counter": self.ctx.counter}
+        return {"signature": self.ctx.sign(t.signing_bytes(chain_id)).hex(), "counter": self.ctx.counter}
 
     @private_ecall
     def settled(self, session_id: str) -> dict:
@@ -327,9 +412,10 @@ class EscrowProgram(EnclaveProgram):
     def status(self, session_id: str) -> dict:
         return self._view(self._session(session_id))
 
-    def _check_deadline(self, s: SessionRecord, height) -> None:
-        need_int(height, "height")
-        if height >= s.refund_height:
+    def _check_deadline(self, s: SessionRecord, height=None) -> None:
+        """Refused (and the session expires) once the header tip reached the refund height; a caller's
+        ``height`` is ignored: the enclave's only clock is the headers it verified."""
+        if self.tip >= s.refund_height:
             if s.phase.before_settlement:
                 s.phase = Phase.EXPIRED
                 self._commit()

@@ -4,7 +4,7 @@ Measured with the escrow enclave program (it is in the program's ``measured_modu
 these classes are what the enclave keeps between ecalls and seals with its monotonic
 counter.  A record's phase moves
 
-    created ──fund──▶ funded ──packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
+    created ──fund──▶ funded ──(pole confirms) packet*──▶ streaming ──close──▶ closing ──sign──▶ settled
        │                                                          │
        └──────────────── refund height reached ───────────────────┴──▶ expired
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from zkescrow.errors import MalformedInput, SealingError
 from zkescrow.escrow.meter import ReadingLog
 
-SESSION_RECORD_VERSION = 1
+SESSION_RECORD_VERSION = 2
 FIELD_BOUND = 1 << 254
 
 
@@ -113,6 +113,11 @@ class SessionRecord:
     close_reason: str | None = None
     decision: Decision | None = None
     payout_txid: str | None = None
+    offer_id: str = ""                  # the pole's offer the terms come from
+    offer_hash: str = ""
+    operator: str = ""                  # the pole's registered operator key (confirms the ticket)
+    opened_height: int = 0              # the enclave's header tip when the session opened
+    confirmed: bool = False             # the pole confirmed the ticket: packets may flow
 
     def __post_init__(self):
         if self.meter is None:
@@ -123,7 +128,14 @@ class SessionRecord:
         return {"session_id": self.session_id, "mode": self.mode, "state": self.phase.value,
                 "deposit": self.deposit, "price": self.price, "delivered_wh": self.delivered_wh,
                 "paid_wh": self.paid_wh, "page": self.page, "refund_height": self.refund_height,
-                "close_reason": self.close_reason}
+                "close_height": self.close_height, "close_reason": self.close_reason, "confirmed": self.confirmed,
+                "offer_hash": self.offer_hash}
+
+    def ticket(self, chain_id: str) -> dict:
+        """The terms the pole confirms before it delivers (``offer.ticket_bytes``)."""
+        return {"session_id": self.session_id, "offer_hash": self.offer_hash, "mode": self.mode,
+                "deposit": self.deposit, "refund_height": self.refund_height, "close_height": self.close_height,
+                "car_key": self.car_key, "chain_id": chain_id}
 
     # --- sealed encoding ---------------------------------------------------------------------
 
@@ -136,7 +148,8 @@ class SessionRecord:
                 "paid_wh": self.paid_wh, "page": self.page, "nonce": self.nonce, "meter": self.meter.to_dict(),
                 "funding": self.funding, "close_reason": self.close_reason,
                 "decision": None if self.decision is None else self.decision.to_dict(),
-                "payout_txid": self.payout_txid}
+                "payout_txid": self.payout_txid, "offer_id": self.offer_id, "offer_hash": self.offer_hash,
+                "operator": self.operator, "opened_height": self.opened_height, "confirmed": self.confirmed}
 
     @classmethod
     def from_sealed(cls, data: dict) -> "SessionRecord":
@@ -151,4 +164,5 @@ class SessionRecord:
                    int(data["driver_owner"]), data["refund_height"], data["close_height"], Phase(data["phase"]),
                    data["delivered_wh"], data["paid_wh"], data["page"], data["nonce"],
                    ReadingLog.from_dict(data["meter"]), data["funding"], data["close_reason"],
-                   None if decision is None else Decision.from_dict(decision), data["payout_txid"])
+                   None if decision is None else Decision.from_dict(decision), data["payout_txid"],
+                   data["offer_id"], data["offer_hash"], data["operator"], data["opened_height"], data["confirmed"])

@@ -14,9 +14,9 @@ to one ledger's rulebook; a ledger lists it as the extension ``"escrow"``.
 """
 from __future__ import annotations
 
-from circuits.notes import MAX_VALUE
 from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
-from zkescrow.ledger.rules import (_address, _field, _int, _reject, _spend_common, _verify,
+from zkescrow.ledger import parse
+from zkescrow.ledger.rules import (VALUE_MAX, _address, _field, _int, _reject, _spend_common, _verify,
                                    transfer_signals)
 
 SCHEMA = """
@@ -37,11 +37,11 @@ CREATE TABLE IF NOT EXISTS escrows (
 
 def _escrow_open(state, tx) -> None:
     b = tx.body
-    deposit = -_int(b, "public_amount", low=-MAX_VALUE, high=-1)
-    session, pole, enclave = b.get("session_id"), b.get("pole_id"), b.get("enclave")
+    deposit = -_int(b, "public_amount", low=-VALUE_MAX, high=-1)
+    session = parse.text(b.get("session_id"), "session_id", max_len=80)
+    pole = parse.text(b.get("pole_id"), "pole_id", max_len=64)
+    enclave = parse.hex_string(b.get("enclave"), "enclave", length=64)
     refund_key, refund_height = _address(b, "refund_key"), _int(b, "refund_height", high=2**62)
-    if not isinstance(session, str) or not 0 < len(session) <= 80:
-        _reject("session_id must be a short string")
     if state.db.execute("SELECT 1 FROM escrows WHERE session_id = ?", (session,)).fetchone():
         _reject(f"session {session} already has an escrow")
     if not state.db.execute("SELECT 1 FROM services WHERE pole_id = ?", (pole,)).fetchone():
@@ -59,20 +59,21 @@ def _escrow_open(state, tx) -> None:
 
 def _escrow_payout(state, tx) -> None:
     b = tx.body
-    escrow = state.db.execute("SELECT * FROM escrows WHERE session_id = ?", (b.get("session_id"),)).fetchone()
+    session = parse.text(b.get("session_id"), "session_id", max_len=80)
+    escrow = state.db.execute("SELECT * FROM escrows WHERE session_id = ?", (session,)).fetchone()
     if escrow is None:
-        _reject(f"no escrow for session {b.get('session_id')!r}")
+        _reject(f"no escrow for session {session!r}")
     if escrow["status"] != "open":
         _reject(f"escrow of session {escrow['session_id']} is already {escrow['status']}")
     authority = b.get("authority")
     if authority == "enclave":
         key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
                                (escrow["enclave"],)).fetchone()["signing_key"]
-        _verify(tx, key, PROGRAM_SIGNATURE_DOMAIN)
+        _verify(state, tx, key, PROGRAM_SIGNATURE_DOMAIN)
     elif authority == "refund":
         if state.height < escrow["refund_height"]:
             _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
-        _verify(tx, escrow["refund_key"])
+        _verify(state, tx, escrow["refund_key"])
     else:
         _reject("authority must be 'enclave' or 'refund'")
     if _int(b, "public_amount") != escrow["balance"]:

@@ -96,6 +96,10 @@ class MeterKey:
     def public_hex(self) -> str:
         return bytes(self._key.verify_key).hex()
 
+    def sign_message(self, message: bytes) -> str:
+        """Hex Ed25519 signature over ``message`` (e.g. the pole's authorization to close a session)."""
+        return self._key.sign(message).signature.hex()
+
     def sign(self, reading: MeterReading) -> str:
         """The OCMF string for ``reading``."""
         payload = reading.payload()

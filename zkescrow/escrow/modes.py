@@ -53,14 +53,15 @@ class TransparentEscrow:
                                      pole_id=session.pole.pole_id, enclave_id=car.enclave_record["enclave_id"],
                                      refund_key=session.terms["car_key"], refund_height=session.refund_height)
         world.mine(tx, label=f"deposit {session.deposit:,} into the public escrow", record=session.result)
-        return transparent.funding_evidence(world.ledger, session.session_id)
+        return transparent.funding_evidence(world, session.session_id)
 
     def settlement(self, session, decision: dict) -> Transaction:
         car, world = session.car, session.world
         tx, openings = transparent.payout(car.wallet, session_id=session.session_id, deposit=session.deposit,
                                           pay=decision["pay"], pole=session.pole_address,
                                           driver=session.driver_address)
-        signed = world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height)
+        signed = world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height,
+                            world.ledger.chain_id)
         return transparent.with_signature(tx, signed["signature"])
 
     def settled(self, session) -> None:
@@ -91,9 +92,8 @@ class ShieldedEscrow:
         world.mine(tx, label=f"deposit {session.deposit:,} as an escrow note (looks like any payment)",
                    record=session.result)
         self.position = shielded.locate(world.ledger, self.note.commitment)
-        note = self.note
-        return {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
-                "commitment": str(note.commitment), "position": self.position}
+        car.wallet.scan()
+        return shielded.funding_evidence(car.wallet, self.note, self.position)
 
     def release(self, session, *, energy_wh: int, final_nonce: int, signature_hex: str) -> Transaction:
         """An escrow_release of this session's note for ``energy_wh`` under the given release signature."""

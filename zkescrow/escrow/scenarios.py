@@ -128,7 +128,8 @@ def _over_release_transparent(session: ChargingSession, decision: dict) -> None:
     tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout",
                                    {"session_id": session.session_id, "authority": "enclave"})
     try:
-        world.call(car, "sign_payout", session.session_id, tx.to_json(), [], world.ledger.height)
+        world.call(car, "sign_payout", session.session_id, tx.to_json(), [], world.ledger.height,
+                   world.ledger.chain_id)
     except ZkEscrowError as exc:
         session.event(f"over-release: the enclave refuses to sign ({exc})")
     else:
@@ -155,7 +156,8 @@ def _second_payout_transparent(session: ChargingSession, settled_tx):
     tx, openings = transparent.payout(car.wallet, session_id=session.session_id, deposit=session.deposit,
                                       pay=d["pay"], pole=session.pole_address, driver=session.driver_address)
     try:
-        world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height)
+        world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height,
+                   world.ledger.chain_id)
     except ZkEscrowError as exc:
         session.event(f"second payout: the enclave refuses ({exc})")
     else:

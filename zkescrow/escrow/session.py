@@ -5,9 +5,12 @@
 
     discover   the pole's entry in the ledger's service registry (its price and meter key)
     attest     the car verifies the enclave; the pole opens its own secure channel
-    open       the car sends the terms; the enclave records them
-    fund       deposit on the ledger (by the mode); the enclave checks it
-    stream     packets: pole asks "may I deliver?", meter signs, car checks and receipts, enclave records
+    open       the pole publishes a signed offer; the car checks it against the registry and opens the
+               session on it (the enclave checks it again, against the chain's headers)
+    fund       deposit on the ledger (by the mode); the enclave checks it against the headers
+    confirm    the pole checks the enclave's session ticket against its own offer and confirms it
+    stream     packets: pole asks "may I deliver?", meter signs, car checks and receipts, the pole keeps
+               the receipt and hands both to the enclave
     close      the enclave decides the split and signs it
     settle     settlement on the ledger (by the mode), or, with no enclave, the driver's refund
                after the deadline; then pole and driver find their notes
@@ -21,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused, TransactionRejected, WrongState
+
+from zkescrow.ledger.keys import PaymentAddress
 
 from .modes import EscrowMode, escrow_mode
 from .world import new_session_id
@@ -60,6 +65,7 @@ class ChargingSession:
         self.service: dict | None = None
         self.terms: dict | None = None
         self.opened: dict | None = None
+        self.offer = None
         self.refund_height: int | None = None
         self.packets = 0
         self.stop_reason = "driver stop (target reached)"
@@ -74,7 +80,10 @@ class ChargingSession:
 
     @property
     def pole_address(self):
-        return self.pole.keys.payment_address
+        """Where the pole is paid: the payee of the pole's signed offer (the enclave recorded the same)."""
+        if self.offer is None:
+            return self.pole.keys.payment_address
+        return PaymentAddress(int(self.offer.payee_owner), bytes.fromhex(self.offer.payee_viewing_key))
 
     @property
     def driver_address(self):
@@ -90,6 +99,7 @@ class ChargingSession:
         self.attest()
         self.open()
         self.fund()
+        self.confirm()
         self.stream()
         self.close()
         self.settle()
@@ -116,29 +126,36 @@ class ChargingSession:
 
     def open(self) -> dict:
         world, car = self.world, self.car
+        signed = self.pole.offer(world.ledger, packet_wh=world.packet_wh)
+        self.offer = car.check_offer(signed, self.service)
         self.refund_height = world.ledger.height + world.refund_delay
-        self.terms = {"session_id": self.session_id, "mode": self.escrow.name, "pole_id": self.pole.pole_id,
-                      "price": self.price, "deposit": self.deposit, "packet_wh": world.packet_wh,
-                      "meter_key": self.service["meter_key"], "car_key": car.new_session_key(),
-                      "pole_owner": str(self.pole_address.owner), "driver_owner": str(self.driver_address.owner),
+        self.terms = {"session_id": self.session_id, "mode": self.escrow.name, "deposit": self.deposit,
+                      "car_key": car.new_session_key(), "driver_owner": str(self.driver_address.owner),
                       "refund_height": self.refund_height, "close_height": self.refund_height - world.settle_window}
-        self.opened = world.call(car, "open_session", self.terms)
-        self.event(f"session {self.session_id[:12]}… opened in the enclave: deposit {self.deposit:,}, "
-                   f"{self.price} per Wh, refund height {self.refund_height}")
+        self.opened = world.call(car, "open_session", signed, self.terms, world.registration_evidence(self.pole.pole_id))
+        self.event(f"session {self.session_id[:12]}… opened in the enclave on the pole's offer: deposit "
+                   f"{self.deposit:,}, {self.price} per Wh, refund height {self.refund_height}")
         return self.opened
 
     def fund(self) -> None:
         self.car.wallet.scan()
         evidence = self.escrow.deposit(self)
-        self.world.call(self.car, "fund", self.session_id, evidence, self.world.ledger.height)
-        self.event("enclave confirms the deposit: charging may start")
+        self.world.call(self.car, "fund", self.session_id, evidence)
+        self.event("enclave verifies the deposit against the ledger's signed headers")
+
+    def confirm(self) -> None:
+        """The pole reads the session's ticket from the enclave, checks it against its own offer and confirms."""
+        world, pole, sid = self.world, self.pole, self.session_id
+        ticket = world.call(pole, "session_ticket", sid)["ticket"]
+        world.call(pole, "confirm_session", sid, pole.confirm(ticket))
+        self.event("pole confirms the session's terms: charging may start")
 
     def stream(self) -> None:
         """Packets until the target, a stop, or a refusal; then the receipted energy as the enclave counts it."""
         world, car, sid = self.world, self.car, self.session_id
         car.start_metering(self.pole.pole_id, sid)
         begin = self.pole.begin(sid)
-        world.call(car, "packet", sid, begin, car.receipt(begin, self.service["meter_key"]), world.ledger.height)
+        self.submit(begin, car.receipt(begin, self.service["meter_key"]))
         while self.result.delivered_wh < self.target_wh and self.step():
             pass
         status = world.call(car, "status", sid) if world.host.running else None
@@ -174,9 +191,15 @@ class ChargingSession:
             self.reading_refused(k, reading)
             self.stop_reason = "bad meter reading"
             return False
-        world.call(self.car, "packet", sid, reading, receipt, world.ledger.height)
+        self.submit(reading, receipt)
         self.after_packet(k)
         return True
+
+    def submit(self, reading: str, receipt: str) -> dict:
+        """The pole hands reading and receipt to the enclave and keeps the receipted packet it counted."""
+        view = self.world.call(self.pole, "packet", self.session_id, reading, receipt)
+        self.pole.keep(self.session_id, reading, receipt)
+        return view
 
     def close(self) -> dict | None:
         """The enclave's signed decision; None when the enclave is gone (then ``settle`` refunds)."""

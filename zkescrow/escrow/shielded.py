@@ -40,6 +40,14 @@ def locate(ledger, commitment: int) -> int:
     return row["position"]
 
 
+def funding_evidence(wallet, note: Note, position: int) -> dict:
+    """What the enclave checks: the escrow note's opening, its Merkle path and the tree root (the wallet must be
+    synced to the ledger's tip, whose header carries that root)."""
+    return {"v": note.value, "rho": str(note.rho), "r": str(note.blind), "a": note.asset,
+            "commitment": str(note.commitment), "path": wallet.merkle_path(position).to_dict(),
+            "root": str(wallet.tree.root)}
+
+
 def release(wallet, note: Note, position: int, terms: EscrowTerms, *, pole: PaymentAddress, driver: PaymentAddress,
             mode: int = RELEASE, energy_wh: int = 0, final_nonce: int = 0, signature_hex: str | None = None,
             driver_key=None) -> Transaction:

@@ -32,12 +32,13 @@ def open_escrow(wallet, *, session_id: str, deposit: int, pole_id: str, enclave_
     return wallet.build_transfer(spends, outputs, -deposit, "escrow_open", terms)
 
 
-def funding_evidence(ledger, session_id: str) -> dict:
-    """What the enclave checks before it lets charging start: the ledger's record of the escrow."""
-    escrow = ledger.escrow(session_id)
+def funding_evidence(world, session_id: str) -> dict:
+    """What the enclave checks before it lets charging start: the session's escrow_open transaction with its
+    inclusion proof against a signed header ({tx, height, index, proof}; ``world.evidence``)."""
+    escrow = world.ledger.escrow(session_id)
     if escrow is None:
         return {"status": "missing"}
-    return {k: escrow[k] for k in ("session_id", "txid", "deposit", "refund_height", "status")}
+    return world.evidence(escrow["txid"])
 
 
 def payout(wallet, *, session_id: str, deposit: int, pay: int, pole: PaymentAddress,
@@ -59,4 +60,4 @@ def refund(wallet, *, session_id: str, balance: int, refund_key) -> Transaction:
     outputs = [(Note.new(balance, wallet.keys.owner), bytes(wallet.keys.viewing.public_key))]
     tx = wallet.build_transfer([], outputs, balance, "escrow_payout", {"session_id": session_id,
                                                                        "authority": "refund"})
-    return tx.signed(refund_key)
+    return tx.signed(refund_key, wallet.ledger.chain_id)

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 from enclave_sim import EnclaveSigner, Vendor, verify_quote
-from zkescrow.errors import TransactionRejected
+from zkescrow.errors import TransactionRejected, WrongState
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
 from zkescrow.ledger.wallet import Wallet
 
 from .actors import Car, EnclaveHost, Pole, enclave_policy
+from .actors import program_image as escrow_image
 
 
 class MeteredKeys:
@@ -77,27 +78,35 @@ class EscrowWorld:
         self.settle_window = settle_window
         self.poles: dict[str, Pole] = {}
         self.anchor = 0                      # the enclave's counter as last seen by its clients
+        self.program_config: dict | None = None
+        self.expected_image = host.image     # the genuine build for this ledger (``create`` sets it)
         self.people: dict[str, WalletKeys] = {}
         if self.keys.log is None:
             self.keys.log = self.log
 
     @classmethod
     def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
-               program_image=None, root_window: int = 100, **options) -> "EscrowWorld":
+               program_image=None, program_config: dict | None = None, root_window: int = 100,
+               **options) -> "EscrowWorld":
         """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
 
-        ``program_image``: the build the host actually runs (default: the genuine escrow program).
+        The genuine escrow program is built for this ledger (its chain id and authority keys in the measured
+        config, plus ``program_config``'s bounds); the ledger accepts only that build.
+        ``program_image``: the build the host actually runs (default: the genuine one).
         """
         data_dir = Path(data_dir)
         people = {name: WalletKeys.generate() for name in funds}
         vendor, signer = Vendor.create(), EnclaveSigner.generate()
-        policy = enclave_policy(vendor, signer.mrsigner)
         keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
         ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
-                               keys=keys, enclave_policy=policy, root_window=root_window)
-        host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image)
+                               keys=keys, root_window=root_window)
+        genuine = escrow_image(ledger=ledger, config=program_config)
+        ledger.enclave_policy = enclave_policy(vendor, signer.mrsigner, image=genuine)
+        host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image or genuine)
         world = cls(data_dir, ledger, keys, vendor, signer, host, log=log, **options)
         world.people = people
+        world.program_config = program_config
+        world.expected_image = genuine
         result = world.mine(host.registration(ledger), label="register enclave")
         world.enclave_registered = not result.rejected
         return world
@@ -131,7 +140,7 @@ class EscrowWorld:
     def add_pole(self, pole_id: str, operator: str, price_per_wh: int, **kw) -> Pole:
         operator_keys = self.people[operator]
         pole = Pole(pole_id, operator_keys, price_per_wh, **kw)
-        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address)),
+        result = self.mine(pole.registration(self.ledger.nonce(operator_keys.address), self.ledger.chain_id),
                            label=f"register {pole_id} at {price_per_wh} per Wh")
         if result.rejected:
             raise TransactionRejected(f"pole registration rejected: {result.rejected[0][1]}")
@@ -142,26 +151,61 @@ class EscrowWorld:
     def connect_pole(self, pole: Pole) -> None:
         """The pole verifies the enclave with its own nonce and opens a secure channel."""
         nonce = secrets.token_bytes(32)
-        verified = verify_quote(self.host.enclave.attest(nonce), None, enclave_policy(self.vendor, self.signer.mrsigner),
-                                nonce)
+        policy = enclave_policy(self.vendor, self.signer.mrsigner, image=self.expected_image)
+        verified = verify_quote(self.host.enclave.attest(nonce), None, policy, nonce)
         pole.channel = verified.channel()
 
     def car(self, name: str) -> Car:
-        return Car(self.people[name], self.ledger, self.keys, vendor=self.vendor, signer_mrsigner=self.signer.mrsigner)
+        return Car(self.people[name], self.ledger, self.keys, vendor=self.vendor, signer_mrsigner=self.signer.mrsigner,
+                   program_config=self.program_config)
 
     def call(self, party, method: str, *args):
-        """An ecall by ``party`` over its secure channel through the host, the answer sealed to the party;
-        remembers the enclave's counter (the anchor)."""
+        """An ecall by ``party`` over its secure channel through the host, the answer sealed to the party (which
+        refuses a rolled-back counter); first the host brings the enclave's headers up to the ledger's tip."""
+        self.sync_enclave()
         result = party.open_reply(party.channel.call(self.host.transport, method, *args,
                                                      reply_key=party.reply_public_hex))
-        if isinstance(result, dict) and isinstance(result.get("counter"), int):
-            self.anchor = max(self.anchor, result["counter"])
+        self._saw(result)
         return result
 
+    def _saw(self, result) -> None:
+        if isinstance(result, dict) and isinstance(result.get("counter"), int):
+            self.anchor = max(self.anchor, result["counter"])
+
+    def sync_enclave(self) -> int:
+        """The host relays the ledger's signed headers the enclave has not seen; returns the enclave's tip."""
+        if not self.host.running:
+            return -1
+        enclave = self.host.enclave
+        tip = enclave.call("sync_headers", [])["tip"]
+        while tip < self.ledger.height:
+            end = min(self.ledger.height, tip + 256)
+            answer = enclave.call("sync_headers", [h.to_json() for h in self.ledger.headers(tip + 1, end)])
+            self._saw(answer)
+            tip = answer["tip"]
+        return tip
+
+    def evidence(self, txid: str) -> dict:
+        """A transaction with what proves it to the enclave: its block's signed header and its Merkle proof."""
+        return self.ledger.transaction_proof(txid)
+
+    def registration_evidence(self, pole_id: str) -> dict:
+        """The pole's register_service transaction, with its inclusion proof."""
+        service = next(s for s in self.ledger.services() if s["pole_id"] == pole_id)
+        return self.evidence(service["txid"])
+
     def restart_enclave(self) -> int:
-        """Crash recovery: relaunch from the sealed state, then check the counter against the clients' anchor."""
+        """Crash recovery: relaunch from the sealed state, check the counter against the clients' anchor, and let
+        each pole check and re-confirm its sessions the restart holds (``Pole.recover``)."""
         self.host.launch()
-        return self.host.enclave.call("resume", self.anchor)["counter"]
+        counter = self.host.enclave.call("resume", self.anchor)["counter"]
+        for pole in self.poles.values():
+            for session_id in list(pole.sessions):
+                try:
+                    pole.recover(self.call, session_id)
+                except WrongState:          # evicted, or in a phase with nothing to hold
+                    continue
+        return counter
 
 
 def new_session_id() -> tuple[str, int]:

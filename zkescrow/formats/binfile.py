@@ -53,6 +53,9 @@ def parse_binfile(data: bytes, magic: bytes, versions, name: str = "<bytes>") ->
     if version not in versions:
         raise MalformedFile(f"{name}: unsupported {magic.decode()} version {version} "
                             f"(supported: {', '.join(map(str, versions))})")
+    if 12 + 12 * n_sections > len(data):       # every section costs at least its 12-byte header
+        raise MalformedFile(f"{name}: truncated: declares {n_sections} sections, but {len(data)} bytes "
+                            f"cannot hold their headers")
     sections = {}
     pos = 12
     for k in range(n_sections):

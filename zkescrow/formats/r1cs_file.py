@@ -43,16 +43,14 @@ def read_r1cs(source) -> R1CS:
                             f"= {1 + n_pub_out + n_pub_in}")
     if n_labels < n_wires:
         raise MalformedFile(f"{name}: nLabels = {n_labels} is smaller than nWires = {n_wires}")
+    constraints_section = binfile.section(SECTION_CONSTRAINTS, "constraints")
+    _check_declared_sizes(binfile, constraints_section, n_wires, n_constraints, n8, name)
 
-    constraints = _read_constraints(binfile.section(SECTION_CONSTRAINTS, "constraints"),
-                                    n_constraints, n_wires, n8, name)
+    constraints = _read_constraints(constraints_section, n_constraints, n_wires, n8, name)
 
     wire_labels = None
     if SECTION_WIRE2LABEL in binfile.sections:
         raw = binfile.sections[SECTION_WIRE2LABEL]
-        if len(raw) != 8 * n_wires:
-            raise MalformedFile(f"{name}: wire->label section has {len(raw)} bytes, "
-                                f"expected 8 × nWires = {8 * n_wires}")
         wire_labels = list(struct.unpack(f"<{n_wires}Q", raw))
         bad = next((i for i, label in enumerate(wire_labels) if label >= n_labels), None)
         if bad is not None:
@@ -60,6 +58,25 @@ def read_r1cs(source) -> R1CS:
 
     return R1CS(n_wires=n_wires, n_pub_out=n_pub_out, n_pub_in=n_pub_in, n_prv_in=n_prv_in,
                 constraints=constraints, prime=int(R), n_labels=n_labels, wire_labels=wire_labels)
+
+
+def _check_declared_sizes(binfile, constraints, n_wires: int, n_constraints: int, n8: int, name: str) -> None:
+    """The header's counts must be backed by bytes of the file, checked before anything is allocated
+    for them (a 100-byte file declaring 2^31 wires is refused here, not by running out of memory)."""
+    size = len(constraints.data)
+    if 12 * n_constraints > size:               # a constraint is at least three u32 term counts
+        raise MalformedFile(f"{name}: header declares {n_constraints} constraints, but the constraints "
+                            f"section has only {size} bytes (at least 12 per constraint)")
+    if SECTION_WIRE2LABEL in binfile.sections:
+        raw = binfile.sections[SECTION_WIRE2LABEL]
+        if len(raw) != 8 * n_wires:
+            raise MalformedFile(f"{name}: wire->label section has {len(raw)} bytes, "
+                                f"expected 8 × nWires = {8 * n_wires}")
+        return
+    max_terms = max(0, size - 12 * n_constraints) // (4 + n8)
+    if n_wires > 1 + max_terms:                 # without a wire map, wires must appear in the constraints
+        raise MalformedFile(f"{name}: header declares {n_wires} wires, but without a wire->label section "
+                            f"(section 3) the constraints section can name at most {1 + max_terms}")
 
 
 def _read_constraints(reader, n_constraints, n_wires, n8, name):

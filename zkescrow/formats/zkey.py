@@ -12,6 +12,10 @@ The iden3 container with magic ``zkey``, version 1 (snarkjs ``src/zkey_new.js``,
     8   C: (nVars − nPublic − 1) × G1          9  H: domainSize × G1
     10  csHash (64 bytes, blake2b-512), u32 nContributions, contributions
 
+This module knows bytes only: ``read_zkey_fields`` returns plain data and the writers take any
+object with ``ProvingKey``'s fields, so the formats layer never imports ``zkescrow.groth16``.
+``zkescrow.groth16.zkey`` turns the plain data into a ``ProvingKey`` (``read_zkey``).
+
 Points are LEM (``zkescrow.formats.lem``).  Sections are found by id, in any order.
 ``snarkjs zkey new`` writes them as 1, 2, 4, 3, 9, 8, 5, 6, 7, 10 and ``zkey contribute``
 as 1 … 10; ``write_zkey`` does the same (the first order while the key has no
@@ -46,14 +50,14 @@ ORDER_CONTRIBUTED = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 # --- reading ---------------------------------------------------------------------------
 
-def read_zkey(source, *, proving: bool = True):
-    """A ``ProvingKey`` from a .zkey path or its bytes.
+def read_zkey_fields(source, *, proving: bool = True) -> dict:
+    """The fields of a .zkey (a path or its bytes) as plain data, named as ``ProvingKey``'s.
 
-    With ``proving=False`` only the header, IC and the ceremony record are decoded (enough
-    for a verification key); the proving sections stay ``None``.  Raises ``MalformedFile``.
+    ``contributions`` is a list of dicts named as ``Contribution``'s fields;
+    ``zkescrow.groth16.zkey.read_zkey`` builds the key objects from them.  With ``proving=False``
+    only the header, IC and the ceremony record are decoded (enough for a verification key); the
+    proving sections are ``None``.  Raises ``MalformedFile``.
     """
-    from ..groth16.keys import ProvingKey
-
     data, name = load_bytes(source)
     binfile = parse_binfile(data, MAGIC, (1, 2), name)
     sections = binfile.sections
@@ -71,6 +75,7 @@ def read_zkey(source, *, proving: bool = True):
         raise MalformedFile(f"{name}: zkey protocol is {_PROTOCOLS.get(protocol, protocol)}, not groth16")
     header = _read_header(section(2, "Groth16 header", HEADER_SIZE), name)
     n_vars, n_public, n = header["n_vars"], header["n_public"], header["domain_size"]
+    _check_declared_sizes(sections, n_vars, n_public, n, name)
 
     ic = decode_g1_points(section(3, "IC", (n_public + 1) * G1_SIZE), n_public + 1, f"{name} section 3 (IC)")
     cs_hash, contributions = (None, [])
@@ -88,8 +93,21 @@ def read_zkey(source, *, proving: bool = True):
             c=decode_g1_points(section(8, "C", n_c * G1_SIZE), n_c, f"{name} section 8 (C)"),
             h=decode_g1_points(section(9, "H", n * G1_SIZE), n, f"{name} section 9 (H)"),
         )
-    return ProvingKey(n_vars=n_vars, n_public=n_public, domain_size=n, ic=ic, cs_hash=cs_hash,
-                      contributions=contributions, **header["points"], **proving_parts)
+    return dict(n_vars=n_vars, n_public=n_public, domain_size=n, ic=ic, cs_hash=cs_hash,
+                contributions=contributions, **header["points"], **proving_parts)
+
+
+def _check_declared_sizes(sections: dict, n_vars: int, n_public: int, domain_size: int, name: str) -> None:
+    """nVars, nPublic and domainSize must match the sizes of the sections present, even when only the
+    header is decoded: a caller sizing arrays by them then allocates no more than the file holds."""
+    expected = {3: ("IC", (n_public + 1) * G1_SIZE), 5: ("A", n_vars * G1_SIZE), 6: ("B1", n_vars * G1_SIZE),
+                7: ("B2", n_vars * G2_SIZE), 8: ("C", (n_vars - n_public - 1) * G1_SIZE),
+                9: ("H", domain_size * G1_SIZE)}
+    for section_id, (what, size) in expected.items():
+        if section_id in sections and len(sections[section_id]) != size:
+            raise MalformedFile(f"{name}: section {section_id} ({what}) has {len(sections[section_id])} bytes, "
+                                f"expected {size} for nVars = {n_vars}, nPublic = {n_public}, "
+                                f"domainSize = {domain_size}")
 
 
 def _read_header(payload: bytes, name: str) -> dict:
@@ -140,8 +158,6 @@ def _read_coefs(payload: bytes, n_vars: int, domain_size: int, name: str) -> lis
 
 
 def _read_contributions(payload: bytes, name: str):
-    from ..groth16.keys import Contribution
-
     what = f"{name} section 10 (contributions)"
     if len(payload) < 68:
         raise MalformedFile(f"{what} is truncated")
@@ -165,8 +181,8 @@ def _read_contributions(payload: bytes, name: str):
             raise MalformedFile(f"{what}: parameters of contribution {i + 1} are truncated")
         pos += param_length
         fields = _read_params(params, f"{what}: contribution {i + 1}")
-        contributions.append(Contribution(delta_after=delta_after, g1_s=g1_s, g1_sx=g1_sx, g2_spx=g2_spx,
-                                          transcript=transcript, type=ctype, **fields))
+        contributions.append(dict(delta_after=delta_after, g1_s=g1_s, g1_sx=g1_sx, g2_spx=g2_spx,
+                                  transcript=transcript, type=ctype, **fields))
     if pos != len(payload):
         raise MalformedFile(f"{what} has {len(payload) - pos} unexpected trailing bytes")
     return cs_hash, contributions

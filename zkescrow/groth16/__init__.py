@@ -1,8 +1,7 @@
 """Groth16 over BN254, drop-in compatible with snarkjs (.zkey, verification_key.json, proofs).
 
 Public names are imported from their modules on first use, so ``import zkescrow.groth16``
-stays cheap and the formats layer can load ``zkescrow.groth16.keys`` without pulling in
-the prover::
+stays cheap (the verifier never loads the prover)::
 
     from zkescrow.groth16 import setup, setup_dev, contribute, zkey_verify, ProvingKey
     from zkescrow.groth16 import prove, verify, verify_batch, VerificationKey, Proof
@@ -16,7 +15,7 @@ _EXPORTS = {
     "setup": "setup", "setup_dev": "setup", "circuit_hash": "setup", "DEV_SETUP_WARNING": "setup",
     "contribute": "contribute",
     "zkey_verify": "zkey_verify",
-    "read_zkey": "zkescrow.formats.zkey", "write_zkey": "zkescrow.formats.zkey",
+    "read_zkey": "zkey", "write_zkey": "zkey",
     "VerificationKey": "vk",
     "Proof": "proof",
     "prove": "prove",

@@ -49,24 +49,30 @@ def _check_batch(vk, checked, rng, b_lines=None) -> bool:
     return pairing_check(pairs)
 
 
-def verify_batch(vk, items, *, rng=secrets) -> bool:
+def verify_batch(vk, items, *, rng=secrets, allow_insecure: bool = False) -> bool:
     """Whether every ``(public, proof)`` in ``items`` verifies under ``vk`` (one combined check).
 
-    Malformed public signals or proof points raise ``MalformedInput``/``InvalidPoint`` as in ``verify``.
+    Malformed public signals or proof points raise ``MalformedInput``/``InvalidPoint`` as in ``verify``,
+    and a key anyone can forge under raises ``InsecureKey`` unless ``allow_insecure``.
     An empty batch is vacuously valid.  ``rng`` provides ``randbits`` (default: ``secrets``).
     """
     checked = [checked_inputs(vk, public, proof) for public, proof in _pairs(items)]
+    if not allow_insecure:
+        vk.check_trusted()
     if not checked:
         return True
     if len(checked) == 1:
-        return verify(vk, *checked[0])
+        return verify(vk, *checked[0], allow_insecure=True)
     return _check_batch(vk, checked, rng)
 
 
-def find_invalid(vk, items, *, rng=secrets) -> list[int]:
+def find_invalid(vk, items, *, rng=secrets, allow_insecure: bool = False) -> list[int]:
     """Indices (ascending) of the items that do not verify: the malformed ones, and the bad proofs a
-    bisection of failing batches isolates (single items are decided by ``verify``)."""
+    bisection of failing batches isolates (single items are decided by ``verify``).  Raises
+    ``InsecureKey`` as ``verify_batch`` does."""
     items = _pairs(items)
+    if not allow_insecure:
+        vk.check_trusted()
     bad, good = [], []
     for i, (public, proof) in enumerate(items):
         try:
@@ -78,7 +84,7 @@ def find_invalid(vk, items, *, rng=secrets) -> list[int]:
 
     def fails(group) -> bool:
         if len(group) == 1:
-            return not verify(vk, *group[0][1])
+            return not verify(vk, *group[0][1], allow_insecure=True)
         return not _check_batch(vk, [c for _, c in group], rng, [lines[i] for i, _ in group])
 
     def bisect(group):

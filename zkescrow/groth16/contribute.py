@@ -1,4 +1,4 @@
-"""Phase-2 contributions to a Groth16 key, exactly like ``snarkjs zkey contribute``.
+"""Phase-2 contributions to a Groth16 key, exactly like ``snarkjs zkey contribute`` (and ``zkey beacon``).
 
 A contributor picks a secret k and replaces δ by k·δ, dividing the C and H points by k
 (snarkjs ``src/zkey_contribute.js``, ``src/mpc_applykey.js``).  A, B1, B2 and IC stay.  The
@@ -210,13 +210,7 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
     text from the contributor; it adds to, never replaces, the OS randomness) and is dropped on
     return.  The input key is not modified.
     """
-    if not isinstance(key, ProvingKey):
-        from ..formats.zkey import read_zkey
-        key = read_zkey(key)
-    if not key.has_proving_sections:
-        raise MalformedInput("the key was read without its proving sections; read it with proving=True")
-    if key.cs_hash is None:
-        raise MalformedInput("the zkey has no ceremony record (section 10), so it cannot take contributions")
+    key = _check_key(key)
     report = progress or (lambda step: None)
 
     if isinstance(entropy, str):
@@ -230,8 +224,25 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
     s = mpz(int.from_bytes(hashlib.blake2b(seed + b"s", digest_size=64).digest(), "big")) % R or mpz(1)
     seed = None
 
-    hasher = transcript_hasher(key.cs_hash, key.contributions)
     g1_s = g1_mul(G1_GENERATOR, s)
+    s = None
+    return _apply_delta(key, k, g1_s, {"type": 0, "name": name or None}, report)
+
+
+def _check_key(key) -> ProvingKey:
+    if not isinstance(key, ProvingKey):
+        from .zkey import read_zkey
+        key = read_zkey(key)
+    if not key.has_proving_sections:
+        raise MalformedInput("the key was read without its proving sections; read it with proving=True")
+    if key.cs_hash is None:
+        raise MalformedInput("the zkey has no ceremony record (section 10), so it cannot take contributions")
+    return key
+
+
+def _apply_delta(key: ProvingKey, k, g1_s, record: dict, report) -> ProvingKey:
+    """δ ← k·δ, C and H ← C/k, H/k, and the contribution record with its proof of knowledge of k."""
+    hasher = transcript_hasher(key.cs_hash, key.contributions)
     g1_sx = g1_mul(g1_s, k)
     hasher.update(g1_to_u(g1_s))
     hasher.update(g1_to_u(g1_sx))
@@ -239,12 +250,11 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
     g2_spx = g2_mul(hash_to_g2(transcript), k)
     delta1 = g1_mul(key.delta1, k)
     delta2 = g2_mul(key.delta2, k)
-    record = Contribution(delta_after=delta1, g1_s=g1_s, g1_sx=g1_sx, g2_spx=g2_spx, transcript=transcript,
-                          type=0, name=name or None)
+    contribution = Contribution(delta_after=delta1, g1_s=g1_s, g1_sx=g1_sx, g2_spx=g2_spx, transcript=transcript,
+                                **record)
 
     report("applying the key to C and H")
     k_inv = invert(k, R)
-    k = s = None
     c = _scale_g1(key.c, k_inv)
     h = _scale_g1(key.h, k_inv)
     k_inv = None
@@ -253,4 +263,25 @@ def contribute(key, name: str | None = None, entropy: str | bytes | None = None,
                       alpha1=key.alpha1, beta1=key.beta1, beta2=key.beta2, gamma2=key.gamma2,
                       delta1=delta1, delta2=delta2, ic=list(key.ic), coefs=list(key.coefs), a=list(key.a),
                       b1=list(key.b1), b2=list(key.b2), c=c, h=h, cs_hash=key.cs_hash,
-                      contributions=[*key.contributions, record])
+                      contributions=[*key.contributions, contribution])
+
+
+def beacon(key, beacon_hash: bytes, num_iterations_exp: int, name: str | None = None, *,
+           progress=None, minimum_exp: int = 10) -> ProvingKey:
+    """The final phase-2 contribution from a public random beacon (snarkjs ``zkey beacon``).
+
+    k and g1_s are drawn from ChaCha seeded with SHA-256 iterated 2^``num_iterations_exp`` times over
+    ``beacon_hash`` (``misc.rngFromBeaconParams``), so anyone can recompute them: same inputs, same
+    key as snarkjs.  snarkjs asks for 10 ≤ exp ≤ 63; tests may lower the minimum.
+    """
+    if not 1 <= len(beacon_hash) < 256:
+        raise MalformedInput("a beacon hash has 1 to 255 bytes")
+    if not minimum_exp <= num_iterations_exp <= 63:
+        raise MalformedInput(f"numIterationsExp {num_iterations_exp} is outside {minimum_exp}..63")
+    key = _check_key(key)
+    rng = rng_from_beacon(bytes(beacon_hash), num_iterations_exp)
+    k = fr_from_rng(rng)
+    g1_s = g1_from_rng(rng)
+    record = {"type": 1, "name": name or None, "num_iterations_exp": num_iterations_exp,
+              "beacon_hash": bytes(beacon_hash)}
+    return _apply_delta(key, k, g1_s, record, progress or (lambda step: None))

@@ -35,7 +35,7 @@ from gmpy2 import mpz
 from ..errors import MalformedFile
 from ..formats.binfile import build_binfile, load_bytes, parse_binfile
 from ..formats.zkey import MAGIC as ZKEY_MAGIC
-from ..formats.zkey import read_zkey
+from .zkey import read_zkey
 
 MAGIC = b"zkescrow-pk\0"
 VERSION = 1

@@ -19,6 +19,7 @@ from ..bn254.constants import R
 from ..bn254.curve import g1_validate, g2_validate
 from ..bn254.serialize import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
 from ..errors import InvalidFieldElement, InvalidPoint, MalformedInput
+from ..formats.json_text import loads
 
 PROTOCOL = "groth16"
 CURVE = "bn128"
@@ -26,6 +27,7 @@ CURVE = "bn128"
 CURVE_ALIASES = frozenset({"BN128", "BN254", "ALTBN128"})
 
 _DECIMAL = re.compile(r"[0-9]+\Z")
+_R_DIGITS = len(str(R))
 _INTEGER = (int, type(mpz(0)))
 
 
@@ -103,10 +105,7 @@ def _load(obj, what: str):
     if isinstance(obj, (bytes, bytearray)):
         obj = obj.decode("utf-8", errors="replace")
     if isinstance(obj, str):
-        try:
-            return json.loads(obj)
-        except json.JSONDecodeError as exc:
-            raise MalformedInput(f"{what}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        return loads(obj, what)
     return obj
 
 
@@ -122,7 +121,10 @@ def parse_public_signals(obj, expected: int | None = None) -> list[int]:
     values = []
     for i, item in enumerate(obj):
         if isinstance(item, str) and _DECIMAL.match(item):
-            value = int(item)
+            digits = item.lstrip("0") or "0"
+            if len(digits) > _R_DIGITS:                 # before int(): no conversion of huge strings
+                raise InvalidFieldElement(f"public signal {i} is not below the scalar field modulus r")
+            value = int(digits)
         elif isinstance(item, _INTEGER) and not isinstance(item, bool):
             value = int(item)
         else:

@@ -15,9 +15,8 @@ signals, then the private ones):
    π_A = A + α + r·δ,  π_B = B2 + β + s·δ,  π_C = C + H + s·π_A + r·(B1 + β + s·δ) − r·s·δ.
 
 The public signals are w[1..ℓ].  Zero and one witness values cost nothing in buildABC and the
-MSM skips them, so boolean-heavy circuits prove faster.  On large domains a forked helper process
-computes the B2 and C MSMs (about 45% of the work) while the parent does the rest, so two free
-cores finish in a little over half the time.
+MSM skips them, so boolean-heavy circuits prove faster.  On large domains the work is spread over
+one forked worker per usable CPU, cut by measured cost (``pool`` and ``schedule``).
 """
 import multiprocessing
 import os
@@ -33,11 +32,10 @@ from ..bn254.ntt import FR_SHIFT, coset_ntt, intt, root_of_unity
 from ..errors import InvalidFieldElement, MalformedInput
 from .proof import Proof
 
-#: Phases reported in the timings, in the order they run (one worker).  With a helper process,
-#: msm_b2 and msm_c run in it and ``wait_side`` is the time the parent then waited for them.
+#: Phases reported in the timings, in the order they run (one worker).
 PHASES = ("build_abc", "ntt", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "blind")
 
-#: Smallest domain for which ``default_workers`` forks a helper (below it, fork costs more than it saves).
+#: Smallest domain for which ``default_workers`` forks workers (below it, fork costs more than it saves).
 PARALLEL_MIN_DOMAIN = 1 << 13
 
 
@@ -81,57 +79,26 @@ def quotient_evaluations(pk, at, bt, ct) -> list:
     return [(x * y - z) % R for x, y, z in zip(a, b, c)]
 
 
-def _side_msms(pk, witness, conn) -> None:
-    """In a forked process: the G2 MSM (B2) and the C MSM, sent back through ``conn``."""
-    try:
-        t0 = time.perf_counter()
-        b2 = msm_g2(pk.b2, witness)
-        t1 = time.perf_counter()
-        c = msm_g1(pk.c, witness[pk.n_public + 1:])
-        conn.send(("ok", b2, c, {"msm_b2": t1 - t0, "msm_c": time.perf_counter() - t1}))
-    except BaseException as exc:        # report anything to the parent, which then works alone
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-class _SideWork:
-    """B2 and C computed in a forked child while the parent builds ABC, runs the NTTs and the other MSMs.
-
-    The child inherits the proving key through fork (nothing is pickled on the way in) and returns
-    two points.  If it cannot start or fails, ``result`` returns None and the parent computes alone.
-    """
-
-    def __init__(self, pk, witness):
-        self.process = self.conn = None
-        try:
-            ctx = multiprocessing.get_context("fork")
-            self.conn, child_end = ctx.Pipe(duplex=False)
-            self.process = ctx.Process(target=_side_msms, args=(pk, witness, child_end), daemon=True)
-            self.process.start()
-            child_end.close()
-        except (OSError, ValueError):
-            self.process = None
-
-    def result(self):
-        if self.process is None:
-            return None
-        try:
-            reply = self.conn.recv()
-        except (EOFError, OSError):
-            reply = ("error", "the worker process ended without a result")
-        finally:
-            self.conn.close()
-            self.process.join()
-        return reply[1:] if reply[0] == "ok" else None
-
-
 def default_workers(pk) -> int:
-    """2 (one forked helper) for domains of at least ``PARALLEL_MIN_DOMAIN`` when this process may run
-    on two or more CPUs (its affinity mask, so ``taskset -c 0`` gets no helper), else 1."""
-    forkable = "fork" in multiprocessing.get_all_start_methods()
+    """The CPUs of this process's affinity mask (so ``taskset -c 0`` proves in-process and a 16-core
+    server forks 16 workers) for domains of at least ``PARALLEL_MIN_DOMAIN``, else 1."""
+    if pk.domain_size < PARALLEL_MIN_DOMAIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 if forkable and cpus >= 2 and pk.domain_size >= PARALLEL_MIN_DOMAIN else 1
+    return max(cpus, 1)
+
+
+def blind(pk, a, b1, b2, c_plus_h, rng):
+    """The proof from the five MSM sums (C and H added) and fresh r, s from ``rng``."""
+    r = mpz(rng.randbelow(R))
+    s = mpz(rng.randbelow(R))
+    pi_a = g1_add(g1_add(a, pk.alpha1), g1_mul(pk.delta1, r))
+    pi_b = g2_add(g2_add(b2, pk.beta2), g2_mul(pk.delta2, s))
+    b1 = g1_add(g1_add(b1, pk.beta1), g1_mul(pk.delta1, s))
+    pi_c = g1_add(c_plus_h, g1_mul(pi_a, s))
+    pi_c = g1_add(pi_c, g1_mul(b1, r))
+    pi_c = g1_add(pi_c, g1_mul(pk.delta1, (-r * s) % R))
+    return Proof(pi_a, pi_b, pi_c)
 
 
 def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=None, workers: int | None = None):
@@ -141,28 +108,32 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     e.g. from ``read_wtns``.  ``rng`` supplies the blinding scalars r, s through ``randbelow``
     (default: the ``secrets`` module).  When ``timings`` is a dict it receives the seconds spent in
     each of ``PHASES`` and ``total`` (wall time).  ``progress(phase, fraction)`` is called as phases
-    start.  ``workers=2`` computes the B2 and C MSMs in a forked process alongside the rest (default:
-    ``default_workers(pk)``); the proof does not depend on it.
+    start.  ``workers=N > 1`` spreads the work over N forked processes balanced by measured cost
+    (``zkescrow.groth16.pool``; default: ``default_workers(pk)``); the phases are then the CPU
+    seconds the workers spent in each.  The proof does not depend on it.  To prove repeatedly with
+    one key, keep a ``ProverPool`` (or call ``prove_many``) instead of forking for every proof.
     """
+    if workers is None:
+        workers = default_workers(pk)
+    if workers > 1:
+        from .pool import ProverPool
+        _checked_witness(pk, witness)           # before forking: malformed input is one error
+        with ProverPool(pk, workers) as pool:
+            return pool.prove(witness, rng=rng, timings=timings, progress=progress)
     t_start = time.perf_counter()
     clock = [t_start]
     spent = {} if timings is None else timings
-
     w = _checked_witness(pk, witness)
-    if workers is None:
-        workers = default_workers(pk)
-    fractions = _FRACTION_HELPED if workers > 1 else _FRACTION
 
     def phase_done(name, next_name=None):
         now = time.perf_counter()
         spent[name] = now - clock[0]
         clock[0] = now
         if progress is not None and next_name is not None:
-            progress(next_name, fractions[next_name])
+            progress(next_name, _FRACTION[next_name])
 
     if progress is not None:
         progress("build_abc", 0.0)
-    side = _SideWork(pk, w) if workers > 1 else None
     at, bt, ct = build_abc(pk, w)
     phase_done("build_abc", "ntt")
     d = quotient_evaluations(pk, at, bt, ct)
@@ -171,44 +142,21 @@ def prove(pk, witness, *, rng=secrets, timings: dict | None = None, progress=Non
     a = msm_g1(pk.a, w)
     phase_done("msm_a", "msm_b1")
     b1 = msm_g1(pk.b1, w)
-    phase_done("msm_b1", "msm_h" if side else "msm_b2")
-    if side is None:
-        b2 = msm_g2(pk.b2, w)
-        phase_done("msm_b2", "msm_c")
-        c = msm_g1(pk.c, w[pk.n_public + 1:])
-        phase_done("msm_c", "msm_h")
+    phase_done("msm_b1", "msm_b2")
+    b2 = msm_g2(pk.b2, w)
+    phase_done("msm_b2", "msm_c")
+    c = msm_g1(pk.c, w[pk.n_public + 1:])
+    phase_done("msm_c", "msm_h")
     h = msm_g1(pk.h, d)
     phase_done("msm_h", "blind")
-    if side is not None:
-        reply = side.result()
-        if reply is not None:
-            b2, c, side_spent = reply
-            spent.update(side_spent)
-        else:
-            b2 = msm_g2(pk.b2, w)
-            c = msm_g1(pk.c, w[pk.n_public + 1:])
-            spent["msm_b2"] = spent["msm_c"] = 0.0
-        phase_done("wait_side")
-
-    r = mpz(rng.randbelow(R))
-    s = mpz(rng.randbelow(R))
-    pi_a = g1_add(g1_add(a, pk.alpha1), g1_mul(pk.delta1, r))
-    pi_b = g2_add(g2_add(b2, pk.beta2), g2_mul(pk.delta2, s))
-    b1 = g1_add(g1_add(b1, pk.beta1), g1_mul(pk.delta1, s))
-    pi_c = g1_add(c, h)
-    pi_c = g1_add(pi_c, g1_mul(pi_a, s))
-    pi_c = g1_add(pi_c, g1_mul(b1, r))
-    pi_c = g1_add(pi_c, g1_mul(pk.delta1, (-r * s) % R))
+    proof = blind(pk, a, b1, b2, g1_add(c, h), rng)
     phase_done("blind")
     spent["total"] = time.perf_counter() - t_start
     if progress is not None:
         progress("done", 1.0)
-    return Proof(pi_a, pi_b, pi_c), [int(v) for v in w[1:pk.n_public + 1]]
+    return proof, [int(v) for v in w[1:pk.n_public + 1]]
 
 
-#: Rough share of the proving time spent before each phase starts (for a progress bar), with one
-#: worker and with the helper process.
+#: Rough share of the proving time spent before each phase starts (for a progress bar, one worker).
 _FRACTION = {"build_abc": 0.0, "ntt": 0.03, "msm_a": 0.1, "msm_b1": 0.22, "msm_b2": 0.34,
              "msm_c": 0.62, "msm_h": 0.72, "blind": 0.99, "done": 1.0}
-_FRACTION_HELPED = {"build_abc": 0.0, "ntt": 0.05, "msm_a": 0.15, "msm_b1": 0.4, "msm_h": 0.6,
-                    "blind": 0.99, "done": 1.0}

@@ -11,7 +11,8 @@ Before that, everything is checked the way snarkjs checks it and more: each publ
 integer below r and there are exactly ℓ of them (snarkjs does not count them), A and C are on the
 curve, and B is on the twist and in the order-r subgroup G2 (snarkjs checks only the curve
 equation).  Malformed input raises ``MalformedInput``/``InvalidPoint``; a well-formed proof that does
-not verify returns False.
+not verify returns False.  A key under which anyone can forge (γ = ±δ, δ = ±G2; see
+``VerificationKey.insecurity``) raises ``InsecureKey`` unless ``allow_insecure=True`` (tests only).
 """
 import time
 
@@ -41,14 +42,18 @@ def public_input_point(vk: VerificationKey, signals: list[int]):
     return g1_add(vk.ic[0], msm_g1(vk.ic[1:], signals))
 
 
-def verify(vk: VerificationKey, public, proof, *, timings: dict | None = None) -> bool:
+def verify(vk: VerificationKey, public, proof, *, timings: dict | None = None,
+           allow_insecure: bool = False) -> bool:
     """Whether ``proof`` (a ``Proof`` or snarkjs JSON) proves the statement with ``public`` signals.
 
     ``public`` is a list of ints or decimal strings (or public.json text).  When ``timings`` is a dict
-    it receives seconds spent in ``checks``, ``vk_x``, ``pairing`` and ``total``.
+    it receives seconds spent in ``checks``, ``vk_x``, ``pairing`` and ``total``.  Raises
+    ``InsecureKey`` for a key anyone can forge under, unless ``allow_insecure`` (for tests of such keys).
     """
     t0 = time.perf_counter()
     signals, proof = checked_inputs(vk, public, proof)
+    if not allow_insecure:
+        vk.check_trusted()
     t1 = time.perf_counter()
     vk_x = public_input_point(vk, signals)
     t2 = time.perf_counter()

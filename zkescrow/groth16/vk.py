@@ -8,12 +8,20 @@ signals x verifies when
 β, γ and δ are the same for every proof, so their Miller-loop lines are computed once per key and
 cached on it (``prepared``).  ``to_json`` writes the snarkjs layout including ``vk_alphabeta_12`` =
 e(α, β) in snarkjs's Fq12 encoding; ``from_json`` checks every field and point of an untrusted key.
+
+A well-formed key can still be worthless.  With γ = δ, A = α, B = β, C = −vk_x satisfies the equation
+for *any* public signals (the e(α, β) terms cancel, and so do e(vk_x, γ)·e(−vk_x, δ)); with γ = −δ,
+C = vk_x does the same.  δ = ±G2 means no phase-2 contribution: δ's discrete logarithm is public.
+``insecurity`` names such a key and ``check_trusted`` refuses it (``InsecureKey``); ``verify`` calls it
+unless told ``allow_insecure=True``.  γ = G2 alone is fine: snarkjs fixes γ = 1 in every key
+(``zkey_new.js``), and soundness rests on δ, which the contributions randomise.
 """
 from dataclasses import dataclass, field
 
-from ..bn254.curve import g1_validate, g2_validate
+from ..bn254.constants import G2_GENERATOR
+from ..bn254.curve import g1_validate, g2_neg, g2_validate
 from ..bn254.serialize import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
-from ..errors import InvalidPoint, MalformedInput
+from ..errors import InsecureKey, InvalidPoint, MalformedInput
 from .proof import CURVE, PROTOCOL, _load, _point, check_curve_name
 
 
@@ -64,6 +72,26 @@ class VerificationKey:
                 check(point)
             except InvalidPoint as exc:
                 raise InvalidPoint(f"verification key {name}: {exc}") from None
+
+    def insecurity(self) -> str | None:
+        """Why proofs under this key prove nothing (see the module docstring), or None for a usable key."""
+        gamma, delta = self.gamma2, self.delta2
+        if gamma is None or delta is None:
+            return None                         # validate() reports the point at infinity
+        if delta == gamma:
+            return "gamma_2 = delta_2, so (alpha, beta, -vk_x) verifies for any public signals"
+        if delta == g2_neg(gamma):
+            return "gamma_2 = -delta_2, so (alpha, beta, vk_x) verifies for any public signals"
+        if delta in (G2_GENERATOR, g2_neg(G2_GENERATOR)):
+            return "delta_2 is the G2 generator (no phase-2 contribution), so its discrete logarithm is public"
+        return None
+
+    def check_trusted(self) -> None:
+        """Raise ``InsecureKey`` when ``insecurity`` names a reason."""
+        reason = self.insecurity()
+        if reason is not None:
+            raise InsecureKey(f"insecure verification key: {reason}; add a phase-2 contribution "
+                              f"(zkescrow zkey contribute) or use a key from a real ceremony")
 
     def prepared(self):
         """Miller-loop lines of (β, γ, δ), computed on first use and kept on the key."""

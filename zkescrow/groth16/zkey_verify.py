@@ -87,7 +87,7 @@ def zkey_verify(r1cs, ptau, zkey, *, progress=None) -> bool:
     Malformed files raise ``MalformedFile``."""
     report = progress or (lambda step: None)
     if not isinstance(zkey, ProvingKey):
-        from ..formats.zkey import read_zkey
+        from .zkey import read_zkey
         zkey = read_zkey(zkey)
     if not hasattr(r1cs, "constraints"):
         from ..formats.r1cs_file import read_r1cs

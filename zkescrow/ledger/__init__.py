@@ -1,14 +1,18 @@
 """The ledger: the public chain, the shielded pool, accounts and wallets that the escrow and the channels share.
 
 Modules, one job each:
-``ledger``           a ``Ledger``: submit transactions, commit hash-chained blocks, read the chain
+``ledger``           a ``Ledger``: submit transactions, commit authority-signed blocks, read the chain
+``headers``          block headers, Merkle inclusion proofs, ``HeaderChain`` (a light client); pure, enclave-measurable
+``authority``        the authority key file, stored headers, inclusion proofs, integrity checks (``CorruptLedger``)
+``verdicts``         one transaction's failure (an exception in a rule or a proof check) is only its own rejection
+``parse``            strict parsing of body fields before any SQL
 ``rulebook``         a ledger's own ``Rulebook``: kinds -> rule, circuit and public-signal builder, tables, value holders
 ``rules``            the core kinds (genesis, transfer, shield, shielded_transfer, service and enclave registries)
 ``extensions``       the registry of ledger extensions by name ("escrow", "channel") and their installers
 ``backend``          ``ChainBackend``: the operations a chain-state backend provides
 ``sqlite_backend``   the first backend's reads, over ``store``
 ``store``            the SQLite file: tables, one SQLite transaction per block
-``transactions``     ``Transaction`` (kind, body, Ed25519 signature), txids, ext_data_hash
+``transactions``     ``Transaction`` (kind, body, Ed25519 signature bound to the chain id), txids, ext_data_hash
 ``codec``            canonical JSON encoding and digests
 ``attestation``      the enclave registration rule (quote, keys, policy)
 ``keys``             wallet keys: spending, viewing, payment addresses

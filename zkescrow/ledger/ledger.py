@@ -14,18 +14,23 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from circuits.crypto.merkle import MerkleFrontier
-from zkescrow.errors import MalformedInput, TransactionRejected
+from nacl.signing import SigningKey
 
+from circuits.crypto.merkle import MerkleFrontier
+from zkescrow.errors import CorruptLedger, MalformedInput
+
+from . import authority as poa
 from . import rules
-from .codec import digest
 from .extensions import DEFAULT_EXTENSIONS, LEGACY_NAMES, build_rulebook, canonical_names
-from .sqlite_backend import GENESIS_PREV, SqliteBackend
+from .headers import GENESIS_PREV, Header, SignedHeader, merkle_root, tx_leaf
+from .sqlite_backend import SqliteBackend
 from .store import Store
 from .transactions import Transaction
+from .verdicts import NO_KEYS, apply_one, verify_many
 
 #: Metadata format: 2 stores registry names (``extensions``); ledgers without it stored module names.
 FORMAT = 2
@@ -54,13 +59,19 @@ class Ledger:
     """One ledger in a data directory; see the module docstring.
 
     ``keys`` (``proofs.CircuitKeys``) verifies proofs; ``enclave_policy`` (an
-    ``enclave_sim.Policy``) decides which enclaves may register.
+    ``enclave_sim.Policy``) decides which enclaves may register; ``authority`` signs the
+    headers of new blocks (default: the key in the data directory's ``authority.key``;
+    without one the ledger can be read but commits no block).  Opening runs
+    ``authority.quick_check`` and raises CorruptLedger for a damaged or tampered ledger.
     """
 
-    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None):
+    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None, authority: SigningKey | None = None):
         probe = Store(data_dir)
         try:
+            poa.quick_check(probe)                # before anything else reads the file
             extensions = _stored_extensions(probe)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptLedger(f"ledger in {probe.data_dir} is corrupted: SQLite: {exc}") from None
         finally:
             probe.close()
         self.rulebook = build_rulebook(extensions)
@@ -71,12 +82,23 @@ class Ledger:
         self.pending: list[Transaction] = []
         if self.store.get_meta("depth") is None:
             raise MalformedInput(f"{self.store.path} holds no ledger: create one first (zkescrow ledger init)")
+        self.authority = authority if authority is not None else poa.load_authority(self.store.data_dir)
+        self._genesis: Header | None = None
+        if self.authority is not None and self.height >= 0 and \
+                poa.authority_hex(self.authority) not in self.genesis.authorities:
+            self.store.close()
+            raise MalformedInput(f"the authority key given for {self.store.data_dir} is not one of its ledger's "
+                                 f"authorities")
 
     @classmethod
     def create(cls, data_dir: str | Path, accounts: dict[str, int], *, depth: int = 20, keys=None,
                enclave_policy=None, extensions: tuple[str, ...] = DEFAULT_EXTENSIONS,
-               root_window: int = 100) -> "Ledger":
+               root_window: int = 100, authority: SigningKey | None = None) -> "Ledger":
         """A new ledger whose genesis block gives ``accounts`` their balances.
+
+        ``authority`` is the Ed25519 key that signs the block headers; when None a fresh
+        key is made and stored (mode 0600) as ``authority.key`` in ``data_dir``.  The
+        genesis header names its public key; the genesis hash is the ledger's chain id.
 
         ``extensions`` are registry names (``extensions.EXTENSIONS``: "escrow", "channel")
         whose kinds this ledger, and only this ledger, accepts; they are recorded and
@@ -89,7 +111,12 @@ class Ledger:
             store.close()
             raise MalformedInput(f"{store.path} already holds a ledger")
         frontier = MerkleFrontier(depth)
+        if authority is None:
+            authority = SigningKey.generate()
+            poa.save_authority(store.data_dir, authority)
         with store.transaction() as db:
+            store.set_meta(db, "authorities", [poa.authority_hex(authority)])
+            store.set_meta(db, "threshold", 1)
             store.set_meta(db, "depth", depth)
             store.set_meta(db, "format", FORMAT)
             store.set_meta(db, "extensions", extensions)
@@ -98,7 +125,7 @@ class Ledger:
             store.set_meta(db, "pool_value", 0)
             store.set_meta(db, "frontier", frontier.to_dict())
         store.close()
-        ledger = cls(data_dir, keys=keys, enclave_policy=enclave_policy)
+        ledger = cls(data_dir, keys=keys, enclave_policy=enclave_policy, authority=authority)
         ledger.submit(Transaction("genesis", {"accounts": dict(accounts)}))
         result = ledger.commit_block()
         if result.rejected:
@@ -114,52 +141,71 @@ class Ledger:
         """Queue ``tx`` for the next block; returns its txid."""
         if not isinstance(tx, Transaction):
             raise MalformedInput("submit takes a Transaction")
+        try:            # a private copy in plain JSON: what is judged is what is stored, and it encodes
+            tx = Transaction.from_json(json.loads(json.dumps(tx.to_json(), sort_keys=True, allow_nan=False)))
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise MalformedInput(f"a transaction body must be plain JSON: {exc}") from None
         self.pending.append(tx)
         return tx.txid
 
     def commit_block(self) -> BlockResult:
-        """Build, validate and commit the next block from the pending transactions."""
-        txs, self.pending = self.pending, []
+        """Build, validate, sign and commit the next block from the pending transactions.
+
+        The pending transactions leave the queue only once their block is on disk.
+        """
+        if self.authority is None:
+            raise MalformedInput(f"{self.store.data_dir} was opened without its authority key: "
+                                 f"it can be read but commits no block")
+        txs = list(self.pending)
         height = self.height + 1
         proof_ok, n_proofs = self._verify_proofs(txs)
         prev = self.tip_hash
         with self.store.transaction() as db:
             state = rules.BlockState(db, height, self.backend.frontier(), self.backend.root_history(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
+            state.chain_id = self.chain_id if height else ""
             accepted, rejected = [], []
             for tx in txs:
                 reason = self._precheck(db, tx, proof_ok.get(id(tx), True), accepted)
                 if reason is None:
-                    try:
-                        self.rulebook.apply(state, tx)
-                    except TransactionRejected as exc:
-                        reason = str(exc)
+                    reason = apply_one(self.rulebook, state, tx)
                 if reason is None:
                     accepted.append(tx)
                 else:
                     rejected.append((tx.txid, reason))
                     db.execute("INSERT INTO rejected(txid, kind, height, reason) VALUES (?, ?, ?, ?)",
                                public_rejection(tx, height, reason))
-            tx_root = digest([tx.txid for tx in accepted]).hex()
-            block_hash = digest({"height": height, "prev": prev, "tx_root": tx_root}).hex()
+            root = state.frontier.root
+            header = self._header(height, prev, [tx_leaf(tx.to_json()) for tx in accepted], root)
+            block_hash = header.hash()
             db.execute("INSERT INTO blocks(height, prev_hash, hash, tx_root, n_txs) VALUES (?, ?, ?, ?, ?)",
-                       (height, prev, block_hash, tx_root, len(accepted)))
+                       (height, prev, block_hash, header.tx_root, len(accepted)))
+            db.execute("INSERT INTO headers(height, header, signatures) VALUES (?, ?, ?)",
+                       (height, json.dumps(header.to_json(), sort_keys=True),
+                        json.dumps([header.sign(self.authority)])))
             for position, tx in enumerate(accepted):
                 db.execute("INSERT INTO txs(txid, height, position, kind, body, size) VALUES (?, ?, ?, ?, ?, ?)",
                            (tx.txid, height, position, tx.kind, _json(tx), tx.size))
-            root = state.frontier.root
             db.execute("INSERT INTO roots(height, root) VALUES (?, ?)", (height, str(root)))
             self.store.set_meta(db, "frontier", state.frontier.to_dict())
             self.store.set_meta(db, "pool_value", state.pool_value)
             self._check_conservation(db, state.pool_value)
+        del self.pending[:len(txs)]
         return BlockResult(height, block_hash, [tx.txid for tx in accepted], rejected, n_proofs)
+
+    def _header(self, height: int, prev: str, leaves: list[bytes], note_root: int) -> Header:
+        if height == 0:
+            return Header("", 0, GENESIS_PREV, merkle_root(leaves), str(note_root),
+                          authorities=tuple(self.store.get_meta("authorities")),
+                          threshold=self.store.get_meta("threshold"))
+        return Header(self.chain_id, height, prev, merkle_root(leaves), str(note_root))
 
     def _precheck(self, db, tx: Transaction, proof_ok: bool, accepted: list) -> str | None:
         if any(t.txid == tx.txid for t in accepted) or \
                 db.execute("SELECT 1 FROM txs WHERE txid = ?", (tx.txid,)).fetchone():
             return "transaction is already on the ledger (replay)"
-        if not proof_ok:
-            return "proof does not verify"
+        if proof_ok is not True:
+            return proof_ok if isinstance(proof_ok, str) else "proof does not verify"
         return None
 
     def _verify_proofs(self, txs) -> tuple[dict, int]:
@@ -172,15 +218,18 @@ class Ledger:
                 continue
             try:
                 public = self.rulebook.public_signals(tx)
-            except (TransactionRejected, MalformedInput):
+            except Exception:                     # any body a signal builder chokes on: that proof fails
                 result[id(tx)] = False
                 continue
             groups.setdefault(circuit, []).append((tx, public, tx.body.get("proof")))
-        if groups and self.keys is None:
-            raise MalformedInput("this ledger was opened without circuit keys: it cannot verify proofs")
+        if self.keys is None:                     # judged per transaction, never a failed block
+            for items in groups.values():
+                for tx, _, _ in items:
+                    result[id(tx)] = NO_KEYS
+            return result, 0
         count = 0
         for circuit, items in groups.items():
-            verdicts = self.keys.verify_many(circuit, [(public, proof) for _, public, proof in items])
+            verdicts = verify_many(self.keys, circuit, [(public, proof) for _, public, proof in items])
             count += len(items)
             for (tx, _, _), ok in zip(items, verdicts):
                 result[id(tx)] = ok
@@ -265,15 +314,56 @@ class Ledger:
     def rejections(self) -> list[dict]:
         return self.backend.rejections()
 
+    # --- the chain: headers, inclusion proofs, integrity ----------------------------------------
+
+    @property
+    def genesis(self) -> Header:
+        """The genesis header (authorities, threshold); its hash is the chain id."""
+        if self._genesis is None:
+            self._genesis = poa.genesis_header(self.store)
+        return self._genesis
+
+    @property
+    def chain_id(self) -> str:
+        """Hex SHA-256 of the genesis header: every signature over a transaction of this ledger binds it."""
+        return self.genesis.hash()
+
+    @property
+    def authorities(self) -> list[str]:
+        return list(self.genesis.authorities)
+
+    @property
+    def threshold(self) -> int:
+        return self.genesis.threshold
+
+    def header(self, height: int) -> SignedHeader:
+        """The authority-signed header of block ``height``."""
+        signed = poa.stored_header(self.store, height)
+        if signed is None:
+            raise MalformedInput(f"the ledger has no block {height} (height {self.height})")
+        return signed
+
+    def headers(self, start: int = 0, end: int | None = None) -> list[SignedHeader]:
+        """Signed headers of blocks ``start``…``end`` (default: to the tip), in order: what a light client follows."""
+        end = self.height if end is None else min(end, self.height)
+        return [self.header(h) for h in range(max(start, 0), end + 1)]
+
+    def inclusion(self, txid: str) -> tuple[int, int, list[str]]:
+        """(height, index, proof): ``headers.verify_inclusion(header(height).tx_root, tx_leaf(tx), index, proof)``."""
+        return poa.inclusion(self.store, txid)
+
+    def transaction_proof(self, txid: str) -> dict:
+        """{tx, header, index, proof}: an accepted transaction with what proves it to a light client
+        (``HeaderChain.proven_transaction``), JSON-safe."""
+        height, index, proof = self.inclusion(txid)
+        row = self.store.one("SELECT body FROM txs WHERE txid = ?", txid)
+        return {"tx": json.loads(row["body"]), "header": self.header(height).to_json(), "index": index,
+                "proof": proof}
+
     def verify_chain(self) -> None:
-        """Re-hash every block and check the links; MalformedInput naming the first broken block."""
-        prev = GENESIS_PREV
-        for block in self.blocks():
-            tx_root = digest(self.backend.block_txids(block["height"])).hex()
-            expected = digest({"height": block["height"], "prev": prev, "tx_root": tx_root}).hex()
-            if block["prev_hash"] != prev or block["tx_root"] != tx_root or block["hash"] != expected:
-                raise MalformedInput(f"block {block['height']} does not match its hash chain")
-            prev = block["hash"]
+        """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
+        CorruptLedger naming the data directory and the first broken block."""
+        poa.verify_chain(self.store)
 
 
 #: Kinds whose rejection must not be linkable to anything on the ledger (their txid and the nullifiers or

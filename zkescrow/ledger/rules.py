@@ -2,7 +2,8 @@
 
 ``BlockState`` is the state a block's transactions see and change (accounts, the
 shielded pool, the registries); the ``_field``/``_int``/``_address`` checkers and
-``_spend_common`` are shared with the extensions' handlers.  Each proof-carrying
+``_spend_common`` are shared with the extensions' handlers; they parse strictly
+(``parse``) before any value reaches SQL.  Each proof-carrying
 kind assembles its public inputs from the body (the ledger never trusts a submitted
 list).  ``install_core`` adds the core kinds to a ledger's ``Rulebook``, whose
 ``apply`` checks one transaction and applies it or raises ``TransactionRejected``.
@@ -15,10 +16,12 @@ import re
 from circuits.notes import MAX_VALUE, to_field
 from zkescrow.errors import InvalidSignature, MerkleTreeFull, TransactionRejected, ZkEscrowError
 
+from . import parse
 from .note_encryption import CIPHERTEXT_HEX_LENGTH
 from .transactions import Transaction, ext_data_hash
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+#: Largest amount a body may carry: the circuits' value bound, within what SQLite stores as INTEGER.
+VALUE_MAX = min(MAX_VALUE, parse.SQL_INT_MAX)
 _CIPHERTEXT = re.compile(f"^[0-9a-f]{{{CIPHERTEXT_HEX_LENGTH}}}$")
 #: How many recent blocks' hashes an enclave registration may use as its freshness nonce.
 NONCE_WINDOW = 16
@@ -28,13 +31,9 @@ def _reject(reason: str):
     raise TransactionRejected(reason)
 
 
-def _int(body: dict, name: str, *, low: int = 0, high: int = MAX_VALUE) -> int:
-    value = body.get(name)
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _reject(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return value
+def _int(body: dict, name: str, *, low: int = 0, high: int = VALUE_MAX) -> int:
+    """An int in [low, high]: a Python int or a canonical decimal string (``parse.integer``)."""
+    return parse.integer(body.get(name), name, low=low, high=high)
 
 
 def _field(body: dict, name: str) -> int:
@@ -43,21 +42,19 @@ def _field(body: dict, name: str) -> int:
 
 
 def _fields(body: dict, name: str, n: int) -> list[int]:
-    values = body.get(name)
-    if not isinstance(values, list) or len(values) != n:
-        _reject(f"{name} must be a list of {n} field elements")
-    return [_field({"v": v}, "v") for v in values]
+    values = parse.items(body.get(name), name, n=n)
+    return [_field({f"{name}[{i}]": v}, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
 def _address(body: dict, name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not _HEX64.match(value):
-        _reject(f"{name} must be an address (64 lowercase hex digits), got {value!r}")
-    return value
+    return parse.hex_string(body.get(name), f"{name} (an address)", length=64)
 
 
 class BlockState:
     """The ledger state seen and changed by the transactions of one block (inside its SQLite transaction)."""
+
+    #: The ledger's chain id (set by the ledger; "" while block 0 makes it): what signatures must bind.
+    chain_id = ""
 
     def __init__(self, db, height: int, frontier, roots, pool_value: int, recent_hashes: list[str],
                  enclave_policy=None):
@@ -80,11 +77,11 @@ class BlockState:
 
     def debit_signed(self, tx: Transaction, address: str, amount: int) -> None:
         """Check the signature and nonce of ``address`` on ``tx``, then take ``amount`` from it."""
-        _verify(tx, address)
+        _verify(self, tx, address)
         row = self.account(address)
         if row is None:
             _reject(f"account {address[:16]}… does not exist")
-        if _int(tx.body, "nonce", high=2**63) != row["nonce"]:
+        if _int(tx.body, "nonce", high=parse.SQL_INT_MAX) != row["nonce"]:
             _reject(f"nonce {tx.body.get('nonce')} is not the account's next nonce {row['nonce']}")
         if row["balance"] < amount:
             _reject(f"balance {row['balance']} is less than {amount}")
@@ -121,9 +118,10 @@ class BlockState:
                             (position, str(cm), ct, txid))
 
 
-def _verify(tx: Transaction, public_key_hex: str, prefix: bytes = b"") -> None:
+def _verify(state: BlockState, tx: Transaction, public_key_hex: str, prefix: bytes = b"") -> None:
+    """TransactionRejected unless ``tx`` is signed by ``public_key_hex`` for this ledger (its chain id)."""
     try:
-        tx.verify_signature(public_key_hex, prefix=prefix)
+        tx.verify_signature(public_key_hex, state.chain_id, prefix=prefix)
     except InvalidSignature as exc:
         _reject(str(exc))
 
@@ -133,9 +131,7 @@ def _verify(tx: Transaction, public_key_hex: str, prefix: bytes = b"") -> None:
 def _genesis(state: BlockState, tx: Transaction) -> None:
     if state.height != 0:
         _reject("genesis is only valid in block 0")
-    accounts = tx.body.get("accounts")
-    if not isinstance(accounts, dict):
-        _reject("genesis needs an accounts object")
+    accounts = parse.obj(tx.body.get("accounts"), "accounts")
     for address, amount in accounts.items():
         state.credit(_address({"a": address}, "a"), _int({"v": amount}, "v"))
 
@@ -150,9 +146,10 @@ def _transfer(state: BlockState, tx: Transaction) -> None:
 def _register_service(state: BlockState, tx: Transaction) -> None:
     b = tx.body
     operator = _address(b, "operator")
-    pole_id, location = b.get("pole_id"), b.get("location")
-    if not isinstance(pole_id, str) or not 0 < len(pole_id) <= 64 or not isinstance(location, str):
-        _reject("pole_id (1–64 characters) and location (text) are required")
+    pole_id = parse.text(b.get("pole_id"), "pole_id", max_len=64)
+    location = b.get("location")
+    if not isinstance(location, str) or len(location) > 256:
+        _reject("location must be text of at most 256 characters")
     price, meter_key = _int(b, "price_per_wh", low=1, high=2**32 - 1), _address(b, "meter_key")
     state.debit_signed(tx, operator, 0)
     if state.db.execute("SELECT 1 FROM services WHERE pole_id = ?", (pole_id,)).fetchone():
@@ -189,12 +186,12 @@ def _spend_common(state: BlockState, tx: Transaction) -> int:
     state.require_known_root(_field(b, "root"))
     state.spend(_fields(b, "nullifiers", 2), tx.txid)
     state.add_notes(_fields(b, "commitments", 2), b.get("ciphertexts"), tx.txid)
-    return _int(b, "public_amount", low=-MAX_VALUE)
+    return _int(b, "public_amount", low=-VALUE_MAX)
 
 
 def _shielded_transfer(state: BlockState, tx: Transaction) -> None:
     b = tx.body
-    amount = _int(b, "public_amount", low=-MAX_VALUE)
+    amount = _int(b, "public_amount", low=-VALUE_MAX)
     if amount > 0:
         _reject("a shielded transfer cannot bring value into the pool (use shield)")
     recipient = _address(b, "recipient") if amount < 0 else None

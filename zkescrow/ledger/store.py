@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS blocks (
     tx_root     TEXT NOT NULL,
     n_txs       INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS headers (
+    height      INTEGER PRIMARY KEY REFERENCES blocks(height),
+    header      TEXT NOT NULL,
+    signatures  TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS txs (
     txid        TEXT PRIMARY KEY,
     height      INTEGER NOT NULL REFERENCES blocks(height),

@@ -17,8 +17,11 @@
 
 Addresses are hex Ed25519 public keys.  Field elements and big integers travel as
 decimal strings; proofs as snarkjs proof JSON.  The txid is SHA-256 over the
-canonical encoding of kind and body; signatures cover the same bytes with a
-domain prefix.
+canonical encoding of kind and body; signatures cover the same bytes behind a
+domain prefix and the ledger's chain id (the hash of its genesis header), so a
+transaction signed for one ledger is refused by every other:
+
+    signing bytes = SIGNING_DOMAIN ‖ chain id (32 bytes) ‖ canonical {kind, body}
 """
 from __future__ import annotations
 
@@ -57,14 +60,15 @@ class Transaction:
     def txid(self) -> str:
         return digest({"kind": self.kind, "body": self.body}).hex()
 
-    def signing_bytes(self) -> bytes:
-        return SIGNING_DOMAIN + canonical({"kind": self.kind, "body": self.body})
+    def signing_bytes(self, chain_id: str) -> bytes:
+        """What a signer of this transaction on the ledger ``chain_id`` (``Ledger.chain_id``) signs."""
+        return SIGNING_DOMAIN + chain_id_bytes(chain_id) + canonical({"kind": self.kind, "body": self.body})
 
-    def signed(self, key: SigningKey) -> "Transaction":
-        """This transaction with an Ed25519 signature by ``key``."""
-        return Transaction(self.kind, self.body, key.sign(self.signing_bytes()).signature.hex())
+    def signed(self, key: SigningKey, chain_id: str) -> "Transaction":
+        """This transaction with an Ed25519 signature by ``key``, valid on the ledger ``chain_id`` only."""
+        return Transaction(self.kind, self.body, key.sign(self.signing_bytes(chain_id)).signature.hex())
 
-    def verify_signature(self, public_key_hex: str, *, prefix: bytes = b"") -> None:
+    def verify_signature(self, public_key_hex: str, chain_id: str, *, prefix: bytes = b"") -> None:
         """Raise InvalidSignature unless the signature is by ``public_key_hex`` over prefix ‖ signing bytes.
 
         ``prefix`` is the signer's own domain, e.g. an enclave program's signature domain.
@@ -72,10 +76,11 @@ class Transaction:
         if not self.signature:
             raise InvalidSignature(f"{self.kind} transaction is not signed")
         try:
-            VerifyKey(bytes.fromhex(public_key_hex)).verify(prefix + self.signing_bytes(),
+            VerifyKey(bytes.fromhex(public_key_hex)).verify(prefix + self.signing_bytes(chain_id),
                                                             bytes.fromhex(self.signature))
-        except (BadSignatureError, ValueError) as exc:
-            raise InvalidSignature(f"{self.kind} signature does not verify under {public_key_hex[:16]}…") from exc
+        except (BadSignatureError, ValueError, TypeError) as exc:
+            raise InvalidSignature(f"{self.kind} signature does not verify under {str(public_key_hex)[:16]}… "
+                                   f"on this ledger") from exc
 
     def to_json(self) -> dict:
         out = {"kind": self.kind, "body": self.body}
@@ -88,7 +93,7 @@ class Transaction:
         if isinstance(obj, (str, bytes)):
             try:
                 obj = json.loads(obj)
-            except json.JSONDecodeError as exc:
+            except ValueError as exc:                 # also a number beyond Python's digit limit
                 raise MalformedInput(f"transaction is not JSON: {exc}") from None
         if not isinstance(obj, dict) or "kind" not in obj or "body" not in obj:
             raise MalformedInput("a transaction is an object with 'kind' and 'body'")
@@ -98,6 +103,16 @@ class Transaction:
     def size(self) -> int:
         """Bytes on the ledger: the canonical encoding with the signature."""
         return len(canonical(self.to_json()))
+
+
+def chain_id_bytes(chain_id: str) -> bytes:
+    """The 32 bytes of a chain id (64 hex digits); MalformedInput otherwise."""
+    if not isinstance(chain_id, str) or len(chain_id) != 64:
+        raise MalformedInput(f"a chain id is 64 hex digits (Ledger.chain_id), got {str(chain_id)[:80]!r}")
+    try:
+        return bytes.fromhex(chain_id)
+    except ValueError:
+        raise MalformedInput(f"a chain id is 64 hex digits, got {chain_id[:80]!r}") from None
 
 
 def address_of(key: SigningKey | VerifyKey) -> str:

@@ -107,7 +107,7 @@ class Wallet:
         body = {"from": self.keys.address, "nonce": self.next_nonce(), "amount": amount,
                 "asset": NATIVE_ASSET, "commitment": str(note.commitment),
                 "ciphertext": encrypt_note(note, bytes(self.keys.viewing.public_key)), "proof": proof}
-        return Transaction("shield", body).signed(self.keys.account)
+        return Transaction("shield", body).signed(self.keys.account, self.ledger.chain_id)
 
     def send(self, to: PaymentAddress, amount: int) -> Transaction:
         """A shielded payment of ``amount`` to ``to`` (change back to this wallet)."""

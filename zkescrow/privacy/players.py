@@ -148,7 +148,7 @@ def _channel(task, ledger, keys, spec, driver, operator, packets_per_block, proo
     car_key, pole_key = driver.account, operator.account
     terms = api.new_channel(car_key, operator.address, ledger.nonce(driver.address), deposit, 0,
                             challenge_period=5, shielded=shielded, unit=unit, owner_a=driver.owner,
-                            owner_b=operator.owner)
+                            owner_b=operator.owner, chain_id=ledger.chain_id)
     opened = task.next_block([api.open_transaction(terms, car_key, ledger.nonce(driver.address), pole_key)])
     truth = SessionTruth(spec["mode"], terms.channel_id, spec["driver"], driver.address, spec["pole"], price,
                          deposit, start_block=spec["block"])

@@ -50,7 +50,7 @@ class World:
             for p, price in enumerate(pole_prices(config.poles)):
                 operator = self.people[f"operator-{p:02d}"]
                 pole = Pole(f"pole-{p:02d}", operator, price)
-                self.ledger.submit(pole.registration(self.ledger.nonce(operator.address)))
+                self.ledger.submit(pole.registration(self.ledger.nonce(operator.address), self.ledger.chain_id))
                 if self.ledger.commit_block().rejected:
                     raise AssertionError("pole registration rejected")
                 self.poles[pole.pole_id] = pole

@@ -1,0 +1,36 @@
+"""Run the installed ``zkescrow`` console script in a subprocess, as a user does (real exit codes, real stderr).
+
+The script beside the test interpreter is used when it exists (the venv's entry point), else
+``python -c 'from zkescrow.cli.main import main; main()'``; PYTHONPATH puts this checkout first, so a
+worktree's code is what runs.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = Path(sys.executable).with_name("zkescrow")
+
+
+def zkescrow(*args, cwd=None, timeout=300, stdin=None, preexec_fn=None) -> subprocess.CompletedProcess:
+    """``zkescrow ARGS...`` in a fresh process; returns the completed process (text output).
+    ``preexec_fn`` runs in the child before the command (e.g. to cap its memory)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    command = [str(SCRIPT)] if SCRIPT.exists() else \
+        [sys.executable, "-c", "import sys; from zkescrow.cli.main import main; main(sys.argv[1:])"]
+    return subprocess.run(command + [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, input=stdin, preexec_fn=preexec_fn)
+
+
+def one_line_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> str:
+    """Assert exit ``code`` with exactly one line on stderr (no traceback) containing ``words``; return it."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
