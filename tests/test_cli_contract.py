@@ -436,6 +436,14 @@ CASES = {
     "compare": [
         (2, "compare --data-dir {empty}"), (2, "compare extra"),
     ],
+    "simulate": [
+        (2, "simulate --drivers 0"), (2, "simulate --modes nope --data-dir {dir}"), (2, "simulate --funding x"),
+        (2, "simulate --depth 2"), (2, "simulate --sessions x"),
+    ],
+    "privacy-eval": [
+        (2, "privacy-eval --data-dir {dir}"), (2, "privacy-eval --data-dir {missing}"),
+        (2, "privacy-eval --data-dir {empty}"),
+    ],
     "observe": [
         (2, "observe --data-dir {data_none}"), (2, "observe --data-dir {empty}"), (2, "observe --data-dir {dir}"),
         (2, "observe --data-dir {data_garbage}"),

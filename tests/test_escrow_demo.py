@@ -1,5 +1,6 @@
 """The demo with real Groth16 proofs, its JSON report, and the compare/observe/ledger/wallet commands."""
 import json
+import re
 import shutil
 
 import pytest
@@ -10,6 +11,7 @@ from readme_walk import readme_walk, walk_output  # noqa: F401
 from zkescrow.cli.demo import REPORT_NAME
 from zkescrow.cli.main import main
 from zkescrow.escrow.demo import DEPOSIT_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.privacy.observer import observe
 
 
 def run(capsys, *args):
@@ -38,11 +40,19 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(readme_walk, t
         assert run_["attestation"]["verified"] and len(run_["attestation"]["measurement"]) == 64
     assert transparent["proofs"]["by_circuit"] == {"transfer": 3}
     assert shielded["proofs"]["by_circuit"] == {"transfer": 2, "escrow_release": 1}
+    # what the observer infers from the ledger (the adversary of zkescrow.privacy), checked against what happened
+    funding = {r["mode"]: next(t for t in r["session_results"][0]["transactions"] if t["label"].startswith("deposit"))
+               for r in (transparent, shielded)}
+    settled = {r["mode"]: next(t for t in r["session_results"][0]["transactions"]
+                               if t["label"].startswith("settlement")) for r in (transparent, shielded)}
     assert transparent["observer"]["deposit_amount"]["values"] == [deposit]
-    assert transparent["observer"]["deposit_amount"]["learned"] == "yes"
-    assert shielded["observer"]["deposit_amount"]["learned"] == "no"
-    assert shielded["observer"]["identities"]["learned"] == "no"
-    assert transparent["observer"]["timeouts"]["learned"] == "yes" and shielded["observer"]["timeouts"]["learned"] == "no"
+    assert transparent["observer"]["linked_transactions"]["values"] == [funding["transparent"]["txid"]]
+    assert transparent["observer"]["identities"]["values"][0][1] == "pole-berlin-01"
+    assert transparent["observer"]["timeouts"]["learned"] == "yes"
+    # one driver, one release: the only funding candidate that fits is the real one
+    assert shielded["observer"]["linked_transactions"]["values"] == [funding["shielded"]["txid"]]
+    assert not any("mode bit" in str(v) for v in shielded["observer"]["outcome"]["values"])   # one public shape
+    assert shielded["observer"]["timing"]["values"] == [settled["shielded"]["height"]]
     comparison = report["comparison"]
     assert comparison["deposit_amount"]["transparent"]["learned"] == "yes"
     assert comparison["value_conserved"] == {"transparent": True, "shielded": True}
@@ -55,11 +65,12 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(readme_walk, t
     observed = json.loads(out)
     assert observed["transparent"]["sessions"][0]["deposit"] == deposit
     assert "mode" not in observed["shielded"]["sessions"][0]                 # a release shows no mode bit
+    assert observed["shielded"]["sessions"][0]["funding_txid"] == funding["shielded"]["txid"]   # one session: linkable
     sid = observed["transparent"]["sessions"][0]["session_id"]               # the same session id as the demo printed
     assert any(f"session {sid[:12]}… opened in the enclave" in line for line in lines), sid
     code, out, err = run(capsys, "compare", "--data-dir", str(data), "--json")
     assert code == 0, err
-    assert json.loads(out)["identities"]["shielded"]["learned"] == "no"
+    assert json.loads(out)["deposit_amount"]["transparent"]["learned"] == "yes"
     code, out, _ = run(capsys, "compare", "--data-dir", str(data))
     assert code == 0 and "what" not in out.splitlines()[0] and "transparent" in out
     code, out, _ = run(capsys, "ledger", "show", "--data-dir", str(data))
@@ -114,7 +125,8 @@ def test_ledger_and_wallet_commands(tmp_path, escrow_keys_dir, capsys):
 
 def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
     from escrow_statement_keys import StatementKeys
-    report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone")
+    report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone",
+                      observe=observe)
     for run_ in report["runs"]:
         first, second = run_["session_results"]
         assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, DEPOSIT_WH * PRICE_PER_WH)
@@ -122,9 +134,9 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
         assert run_["paid"] == 120 * PRICE_PER_WH
         assert run_["conservation"]["before"] == run_["conservation"]["after"]
     transparent, shielded = report["runs"]
-    assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled by the enclave"]
-    assert shielded["observer"]["outcome"]["learned"] == "no"           # no mode bit: refund and release look alike
-    assert len(set(shielded["observer"]["outcome"]["values"])) == 1
+    assert transparent["observer"]["outcome"]["values"] == ["refunded by the driver", "settled"]
+    # no mode bit: a refund and a release look alike, and a refund no longer proves its deadline
+    assert not any("mode bit" in str(v) for v in shielded["observer"]["outcome"]["values"])
     assert report["comparison"]["proofs_made"] == {"transparent": 4, "shielded": 4}
 
 

@@ -128,12 +128,13 @@ ESCROW_ONLY = ("mode", "sessions", "depth", "fault", "save_wallets", "fresh")
 @click.pass_context
 def demo(ctx, mode, sessions, depth, data_dir, json_path, fault, save_wallets, fresh, channel=False, v2g=False,
          price_signal=None):
-    """Run EV-charging sessions through the escrow enclave and print what an observer learns.
+    """Run EV-charging sessions through the escrow enclave and print what an observer infers.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
     enclave's quote, deposits, charges in 10 Wh packets with signed meter readings,
-    and the enclave settles; pole and driver receive shielded notes.  Transparent
-    escrow makes the deposit public; shielded escrow hides amounts and parties.
+    and the enclave settles; pole and driver receive shielded notes.  The report
+    shows what an observer of the public ledger infers in each mode (for scores
+    against the truth on a population, see `zkescrow simulate` and `privacy-eval`).
     The first run makes the circuits' keys (tens of seconds) and caches them in
     DATA_DIR/keys.
 
@@ -170,8 +171,9 @@ def demo(ctx, mode, sessions, depth, data_dir, json_path, fault, save_wallets, f
     check_replaceable(data, fresh)
     if depth != 20:
         click.echo(f"Merkle depth {depth} (the design uses 20; smaller trees make smaller, faster proofs)")
+    from zkescrow.privacy.observer import observe
     report = run_and_report(data, fresh=fresh, log=click.echo, modes=modes, sessions=sessions, depth=depth,
-                            save_wallets=save_wallets, fault=fault)
+                            save_wallets=save_wallets, fault=fault, observe=observe)
     click.echo("")
     click.echo(format_comparison(report))
     runs = report["runs"] if "runs" in report else [report]

@@ -33,6 +33,8 @@ def _module(name: str):
         from . import prove as module
     elif name == "bench":
         from . import bench as module
+    elif name == "privacy":
+        from . import privacy as module
     elif name == "wasm":
         from . import wasm as module
     elif name == "ptau":
@@ -64,6 +66,8 @@ COMMANDS = {
     "verify": ("prove", "verify"),
     "export": ("prove", "export"),
     "bench": ("bench", "bench"),
+    "simulate": ("privacy", "simulate_cmd"),
+    "privacy-eval": ("privacy", "privacy_eval_cmd"),
     "wtns": ("wasm", "wtns_group"),
     "fullprove": ("wasm", "fullprove"),
     "powersoftau": ("ptau", "ptau_group"),

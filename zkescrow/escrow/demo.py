@@ -5,8 +5,10 @@
 funds a driver, and runs ``sessions`` charging sessions per mode with real Groth16
 proofs.  The report per mode holds the energy and money moved, the proofs made and
 their times, the transaction bytes, total value before and after, the verified
-attestation, and what the observer learned from the ledger; with several modes,
-``comparison`` puts them side by side.
+attestation, and — when an ``observe`` function is given (the CLI passes the privacy
+adversary's summary) — what an observer inferred from the ledger; with several modes,
+``comparison`` puts them side by side.  The pole forwards its first session's earnings
+to its operator on its own schedule (``forwarding``), not in the block after it was paid.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from zkescrow.ledger.proofs import CircuitKeys
 
-from .observer import FIELDS, observe, table
+from .forwarding import EarningsForwarder
 from .modes import MODES
 from .scenarios import Faults, run_session
 from .world import EscrowWorld, MeteredKeys
@@ -54,7 +56,8 @@ def prepare_data_dir(data_dir: Path) -> Path:
 
 
 def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: int = 1, depth: int = 20,
-             keys=None, log=print, onward: bool = True, save_wallets: bool = False, fault: str = "none") -> dict:
+             keys=None, log=print, onward: bool = True, save_wallets: bool = False, fault: str = "none",
+             observe=None) -> dict:
     """Run the demo (see the module docstring); returns the report (one mode: its run; several: runs + comparison).
 
     ``save_wallets`` writes the participants' key files to ``DATA_DIR/wallets`` (mode 0600) so that
@@ -89,9 +92,10 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
         results = _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say)
         after = world.ledger.total_value()
         runs.append(_mode_report(mode, results, metered.since(mark), before, after, attestation, depth))
-    observation = observe(world.ledger)
-    for run in runs:
-        run["observer"] = observation[run["mode"]]["fields"]
+    if observe is not None:
+        observation = observe(world.ledger)
+        for run in runs:
+            run["observer"] = observation[run["mode"]]["fields"]
     world.ledger.verify_chain()
     say(f"done: {world.ledger.height} blocks, chain verified, total value {world.ledger.total_value()['total']:,}")
     world.ledger.close()
@@ -133,6 +137,7 @@ def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wall
 def _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say) -> list:
     """``sessions`` sessions in ``mode`` (the first one with ``fault``); the pole forwards its first earnings."""
     results = []
+    forwarder = EarningsForwarder("batched")
     for k in range(sessions):
         target = [200, 120, 260, 80][k % 4]
         faults = FAULTS[fault] if k == 0 else None
@@ -141,13 +146,26 @@ def _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say) -> 
         if not world.host.running:
             say(f"the operator relaunches the escrow enclave (sealed state, counter {world.restart_enclave()})")
         say(f"session {k + 1}: {r.energy_wh} Wh, pole paid {r.paid:,}, driver refunded {r.refunded:,} ({r.outcome})")
-        if onward and k == 0 and r.paid:
-            pole.wallet.scan()
-            tx = pole.wallet.send(pole.operator.payment_address, r.paid)
-            world.mine(tx, label=f"pole forwards this session's earnings ({r.paid:,}) to its operator, shielded")
-            r.transactions.append({"label": "pole forwards earnings", "txid": tx.txid, "kind": tx.kind,
-                                   "size": tx.size, "height": world.ledger.height})
+        if onward and k == 0:
+            forwarder.earned(pole.pole_id, r.paid, world.ledger.height)
+    if onward and results:
+        _forward_earnings(world, pole, forwarder, results[-1])
     return results
+
+
+def _forward_earnings(world, pole, forwarder, record) -> None:
+    """The pole forwards what it earned to its operator on its own schedule, not right after a settlement."""
+    while forwarder.pending():
+        due = forwarder.due(world.ledger.height + 1)
+        if not due:
+            world.ledger.commit_block()
+            continue
+        pole.wallet.scan()
+        amount = min(due[0][1], sum(n.note.value for n in pole.wallet.notes()[:2]))   # one spend: two notes
+        tx = pole.wallet.send(pole.operator.payment_address, amount)
+        world.mine(tx, label=f"pole forwards its earnings ({amount:,}) to its operator on its own schedule")
+        record.transactions.append({"label": "pole forwards earnings", "txid": tx.txid, "kind": tx.kind,
+                                    "size": tx.size, "height": world.ledger.height})
 
 
 def _mode_report(mode, results, proofs, before, after, attestation, depth) -> dict:
@@ -176,7 +194,7 @@ def _count(items) -> dict:
 def comparison(runs: list[dict]) -> dict:
     """Per row, each mode's value: what the observer learned, then the costs."""
     rows = {}
-    for name in FIELDS:
+    for name in (runs[0].get("observer") or {}):
         rows[name] = {r["mode"]: {"learned": r["observer"][name]["learned"], "detail": r["observer"][name]["detail"]}
                       for r in runs}
     rows["proofs_made"] = {r["mode"]: r["proofs"]["count"] for r in runs}
@@ -209,3 +227,19 @@ def format_comparison(report: dict) -> str:
         rows.append([name.replace("_", " "), *cells])
     widths = (22,) + (54,) * len(modes)
     return table(["", *modes], rows, widths=widths)
+
+
+def table(header: list[str], rows: list[list[str]], widths=(26, 52, 52)) -> str:
+    """A plain-text table with wrapped cells."""
+    import textwrap
+    out = []
+    sep = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out.append(sep)
+    for row, is_header in [(header, True)] + [(r, False) for r in rows]:
+        cells = [textwrap.wrap(str(c), w) or [""] for c, w in zip(row, widths)]
+        for k in range(max(len(c) for c in cells)):
+            out.append("| " + " | ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)) + " |")
+        if is_header:
+            out.append(sep.replace("-", "="))
+    out.append(sep)
+    return "\n".join(out)

@@ -12,6 +12,8 @@ supply.  Reads go through the backend (``sqlite_backend.SqliteBackend``).
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +191,7 @@ class Ledger:
                 else:
                     rejected.append((tx.txid, reason))
                     db.execute("INSERT INTO rejected(txid, kind, height, reason) VALUES (?, ?, ?, ?)",
-                               (tx.txid, tx.kind, height, reason))
+                               public_rejection(tx, height, reason))
             root = state.frontier.root
             header = self._header(height, prev, [tx_leaf(tx.to_json()) for tx in accepted], root)
             block_hash = header.hash()
@@ -398,6 +400,23 @@ def check_genesis_accounts(accounts: dict) -> None:
     if total > MAX_SUPPLY:
         raise MalformedInput(f"genesis amounts add up to {total}, more than the ledger's maximum supply "
                              f"{MAX_SUPPLY:,} (2^63 − 1)")
+
+
+#: Kinds whose rejection must not be linkable to anything on the ledger (their txid and the nullifiers or
+#: commitments a reason names would tie a failed double release to the original).
+UNLINKABLE_REJECTIONS = {"shielded_transfer", "escrow_release"}
+_LONG_NUMBER = re.compile(r"[0-9]{12,}|[0-9a-f]{16,}")
+
+
+def public_rejection(tx: Transaction, height: int, reason: str) -> tuple:
+    """The row the public ``rejected`` table keeps: (txid, kind, height, reason).
+
+    The submitter gets the full reason in the block result; the table keeps no long
+    numbers (nullifier or commitment prefixes, hashes) in the reason, and for shielded
+    kinds a random id instead of the txid (a replay has the original's txid).
+    """
+    txid = secrets.token_hex(32) if tx.kind in UNLINKABLE_REJECTIONS else tx.txid
+    return txid, tx.kind, height, _LONG_NUMBER.sub("…", reason)
 
 
 def _json(tx: Transaction) -> str:

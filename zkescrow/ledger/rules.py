@@ -11,14 +11,18 @@ Proofs are verified before, a block's proofs in batches (``Ledger.commit_block``
 """
 from __future__ import annotations
 
+import re
+
 from circuits.notes import MAX_VALUE, to_field
 from zkescrow.errors import InvalidSignature, MerkleTreeFull, TransactionRejected, ZkEscrowError
 
 from . import parse
+from .note_encryption import CIPHERTEXT_HEX_LENGTH
 from .transactions import Transaction, ext_data_hash
 
 #: Largest amount a body may carry: the circuits' value bound, within what SQLite stores as INTEGER.
 VALUE_MAX = min(MAX_VALUE, parse.SQL_INT_MAX)
+_CIPHERTEXT = re.compile(f"^[0-9a-f]{{{CIPHERTEXT_HEX_LENGTH}}}$")
 #: How many recent blocks' hashes an enclave registration may use as its freshness nonce.
 NONCE_WINDOW = 16
 
@@ -102,8 +106,9 @@ class BlockState:
 
     def add_notes(self, commitments: list[int], ciphertexts, txid: str) -> None:
         if not isinstance(ciphertexts, list) or len(ciphertexts) != len(commitments) or \
-                not all(isinstance(c, str) for c in ciphertexts):
-            _reject(f"expected {len(commitments)} note ciphertexts (hex strings)")
+                not all(isinstance(c, str) and _CIPHERTEXT.match(c) for c in ciphertexts):
+            _reject(f"expected {len(commitments)} note ciphertexts of {CIPHERTEXT_HEX_LENGTH} hex digits each "
+                    f"(one length for every note, so that no length tells a value)")
         for cm, ct in zip(commitments, ciphertexts):
             try:
                 position = self.frontier.append(cm)

@@ -1,0 +1,176 @@
+"""Play one session of each kind through the protocols' public APIs, as a scheduler ``Task``.
+
+This is the only module that knows how a session is run; the population, the
+adversary and the evaluation see sessions through ``SessionTruth`` records.
+
+* Escrow (transparent or shielded): a ``ChargingSession`` of ``zkescrow.escrow.session``
+  in a world whose ``mine`` hands transactions to the scheduler's next block and
+  whose packet ecalls let a block pass every ``packets_per_block`` packets, so that
+  charging takes chain time and sessions overlap.
+* Channels (signed or shielded): ``zkescrow.channel.api`` — open, one update per
+  packet, cooperative close — sized as the channel demo sizes them.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from zkescrow.channel import api
+from zkescrow.channel.state import Channel
+from zkescrow.escrow.session import ChargingSession
+from zkescrow.escrow.world import EscrowWorld
+from zkescrow.ledger.ledger import BlockResult, Ledger
+
+PACKET_WH = 10
+
+
+@dataclass
+class SessionTruth:
+    """What really happened in one session (the ground truth the adversary is scored against)."""
+
+    mode: str
+    session: str                  # escrow session id / channel id
+    driver: str
+    driver_account: str
+    pole: str
+    price_per_wh: int
+    deposit: int
+    energy_wh: int = 0
+    pole_share: int = 0           # the split: what the pole was paid
+    deadline: int | None = None   # escrow refund height (channels have none)
+    start_block: int = 0
+    funding_txids: list = field(default_factory=list)
+    settle_txids: list = field(default_factory=list)
+    funding_height: int | None = None
+    settle_height: int | None = None
+    outcome: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ScheduledWorld(EscrowWorld):
+    """An ``EscrowWorld`` seen from one session's thread: its own ledger connection, blocks from the scheduler."""
+
+    @classmethod
+    def of(cls, world: EscrowWorld, ledger: Ledger, task, packets_per_block: int) -> "ScheduledWorld":
+        view = cls.__new__(cls)
+        view.__dict__.update(world.__dict__)
+        view.ledger, view.task, view.packets_per_block = ledger, task, packets_per_block
+        view.packets = 0
+        return view
+
+    def mine(self, *txs, label: str = "", record=None):
+        block = self.task.next_block(txs)
+        mine = {tx.txid: tx for tx in txs}
+        accepted = [t for t in block.accepted if t in mine]
+        rejected = [(t, r) for t, r in block.rejected if t in mine]
+        if record is not None:
+            for txid in accepted:
+                record.transactions.append({"label": label, "txid": txid, "kind": mine[txid].kind,
+                                            "size": mine[txid].size, "height": block.height})
+            for txid, reason in rejected:
+                record.rejected.append({"label": label, "kind": mine[txid].kind, "reason": reason})
+        return BlockResult(block.height, block.hash, accepted, rejected, block.proofs_verified)
+
+    def mine_until(self, height: int) -> None:
+        while self.ledger.height < height:
+            self.task.next_block()
+
+    def call(self, party, method: str, *args):
+        result = super().call(party, method, *args)
+        if method == "packet":
+            self.packets += 1
+            if self.packets % self.packets_per_block == 0:
+                self.task.next_block()             # charging takes chain time
+        return result
+
+
+def bind(ledger: Ledger, *parties) -> None:
+    """Point the parties' ledger views (car and pole wallets) at ``ledger`` (this thread's connection)."""
+    for party in parties:
+        if hasattr(party, "ledger"):
+            party.ledger = ledger
+        if getattr(party, "wallet", None) is not None:
+            party.wallet.ledger = ledger
+
+
+def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_block: int):
+    """The body of a Task that plays one escrow session described by ``spec``; returns its SessionTruth."""
+
+    def body(task) -> SessionTruth:
+        ledger = Ledger(world.ledger.store.data_dir, keys=world.keys, enclave_policy=world.ledger.enclave_policy)
+        try:
+            view = ScheduledWorld.of(world, ledger, task, packets_per_block)
+            bind(ledger, car, pole)
+            session = ChargingSession(view, car, pole, spec["mode"], deposit=spec["deposit"],
+                                      target_wh=spec["target_wh"])
+            res = session.run()
+        finally:
+            ledger.close()
+        truth = SessionTruth(spec["mode"], res.session_id, spec["driver"], car.keys.address, pole.pole_id,
+                             res.price_per_wh, res.deposit, res.energy_wh, res.paid, session.refund_height,
+                             spec["block"], outcome=res.outcome)
+        for t in res.transactions:
+            if t["label"].startswith("deposit"):
+                truth.funding_txids.append(t["txid"])
+                truth.funding_height = t["height"]
+            elif t["label"].startswith(("settlement", "refund")):
+                truth.settle_txids.append(t["txid"])
+                truth.settle_height = t["height"]
+        return truth
+    return body
+
+
+def channel_deposit(price_per_wh: int, packets: int) -> int:
+    """The channel demo's sizing: one packet's price per packet, plus one packet of headroom."""
+    return price_per_wh * PACKET_WH * (packets + 1)
+
+
+def channel_session(ledger_dir, keys, spec: dict, driver, pole_operator, *, packets_per_block: int,
+                    proof_every: int = 10):
+    """The body of a Task that plays one channel session (``spec['mode']``: 'signed-channel'/'shielded-channel')."""
+    shielded = spec["mode"] == "shielded-channel"
+
+    def body(task) -> SessionTruth:
+        ledger = Ledger(ledger_dir, keys=keys)
+        try:
+            return _channel(task, ledger, keys if shielded else None, spec, driver, pole_operator,
+                            packets_per_block, proof_every, shielded)
+        finally:
+            ledger.close()
+    return body
+
+
+def _channel(task, ledger, keys, spec, driver, operator, packets_per_block, proof_every, shielded) -> SessionTruth:
+    price, packets = spec["price_per_wh"], spec["target_wh"] // PACKET_WH
+    unit = price * PACKET_WH
+    deposit = channel_deposit(price, packets)
+    car_key, pole_key = driver.account, operator.account
+    terms = api.new_channel(car_key, operator.address, ledger.nonce(driver.address), deposit, 0,
+                            challenge_period=5, shielded=shielded, unit=unit, owner_a=driver.owner,
+                            owner_b=operator.owner, chain_id=ledger.chain_id)
+    opened = task.next_block([api.open_transaction(terms, car_key, ledger.nonce(driver.address), pole_key)])
+    truth = SessionTruth(spec["mode"], terms.channel_id, spec["driver"], driver.address, spec["pole"], price,
+                         deposit, start_block=spec["block"])
+    if opened.rejected:
+        raise AssertionError(f"channel open rejected: {opened.rejected[0][1]}")
+    truth.funding_txids, truth.funding_height = list(opened.accepted), opened.height
+    car = Channel(terms, car_key, prover=keys, proof_every=proof_every if shielded else 0)
+    pole = Channel(terms, pole_key, prover=keys, proof_every=proof_every if shielded else 0)
+    for k in range(packets):
+        verified = api.verify_update(pole, api.make_update(car, unit))
+        api.accept_receipt(car, verified.receipt)
+        if (k + 1) % packets_per_block == 0:
+            task.next_block()
+    if shielded:
+        pole.verify_backlog()
+    recipients = ((driver.payment_address.viewing_public, operator.payment_address.viewing_public)
+                  if shielded else None)
+    txs = api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole, ledger), prover=keys,
+                     recipients=recipients)
+    closed = task.next_block(txs)
+    if closed.rejected:
+        raise AssertionError(f"channel close rejected: {closed.rejected[0][1]}")
+    truth.settle_txids, truth.settle_height = [t.txid for t in txs], closed.height
+    truth.energy_wh, truth.pole_share, truth.outcome = packets * PACKET_WH, packets * unit, "settled"
+    return truth
