@@ -23,6 +23,7 @@ from nacl.signing import SigningKey
 from zkescrow.errors import SafetyViolation, TransactionRejected
 
 from .controller import StreamController
+from .funding import deposit_for
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
 from .session import Party, signal_message
@@ -89,11 +90,12 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
     car_key, pole_key = SigningKey.generate(), SigningKey.generate()
     car, pole = address_of(car_key), address_of(pole_key)
     keys = CircuitKeys(data_dir / "keys", 4, log=lambda m: print(f"  {m}", file=out)) if shielded else None
-    ledger = Ledger.create(ledger_dir, {car: 1_000_000, pole: 500_000}, depth=4, keys=keys,
-                           extensions=("channel",))
     max_price = max(e["price_per_wh"] for e in schedule) * PACKET_WH
-    deposit_a = max_price * packets + max_price
-    deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
+    # deposits from the denomination set: they cover the session, they do not spell price × packets
+    deposit_a = deposit_for(max_price * packets + max_price)
+    deposit_b = deposit_for(max_price * packets // 2) if any(e["direction"] == FEED_IN for e in schedule) else 0
+    ledger = Ledger.create(ledger_dir, {car: max(1_000_000, deposit_a), pole: max(500_000, deposit_b)}, depth=4,
+                           keys=keys, extensions=("channel",))
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
     wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
@@ -135,6 +137,7 @@ def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pa
     balance_b = car_party.channel.balance
     summary = {
         **stats, "channel_id": terms.channel_id, "shielded": shielded, "pay_ahead": pay_ahead,
+        "deposit_a": terms.deposit_a, "deposit_b": terms.deposit_b,
         "balance_b": balance_b, "paid_car_to_pole": car_party.controller.paid_out,
         "paid_pole_to_car": pole_party.controller.paid_out, "step_proofs_verified": verified,
         "settled_height": closed.height, "status": record["status"], "ledger_before": before,
