@@ -13,6 +13,7 @@ import pytest
 
 from zkescrow.channel.funding import DENOMINATIONS, deposit_for
 from zkescrow.channel.demo import PACKET_WH, run_channel_demo
+from zkescrow.ledger.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,6 +87,11 @@ def test_demo_shielded_settles_into_notes(shared_dir):
     assert summary["locked_in_channels"] == 0 and value["shielded"] == deposit and value["total"] == 1_500_000
     assert summary["ledger_after"] == summary["ledger_before"]      # the payout went into notes, not accounts
     assert summary["wallet_balances"] == {"car": deposit - 6 * 5_000, "pole": 6 * 5_000}
+    txs = Ledger(shared_dir / "channel-demo").transactions()
+    accounts = [a for tx in txs if tx["kind"] == "genesis" for a in json.loads(tx["body"])["body"]["accounts"]]
+    opened = [tx for tx in txs if tx["kind"].startswith("channel_open")]
+    assert len(accounts) == 2 and [tx["kind"] for tx in opened] == ["channel_open_from_notes"]
+    assert not any(a in opened[0]["body"] for a in accounts)       # one-time channel keys: no long-term account
 
 
 def test_cli_channel_demo_prints_progress_and_writes_json(tmp_path):
