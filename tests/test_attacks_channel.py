@@ -102,9 +102,14 @@ def test_closing_message_names_the_channel_and_the_highest_nonces(tmp_path):
     assert Closing.from_bytes(api.closing_signature(pole, ledger)).states == closing.states   # the same, frozen
     txs = api.settle(car, ledger=ledger, peer_signature=closing.to_bytes())
     body = txs[0].body
-    lowered = {**body, "states": {**body["states"], "a": {**body["states"]["a"], "nonce": 1, "transferred": UNIT}}}
+    assert "states" not in body and body["settle"] == {"net": 2 * UNIT - 200}      # fresh: no counter posted
+    states = {side: state.to_json() for side, state in closing.states.items()}
+    lowered = {**body, "settle": {"net": UNIT - 200}}
+    rehashed = {**body, "state_hash": "00" * 32}
+    revealed_lower = {k: v for k, v in body.items() if k not in ("state_hash", "settle")}
+    revealed_lower["states"] = {**states, "a": {**states["a"], "nonce": 1, "transferred": UNIT}}
     stretched = {**body, "valid_until": body["valid_until"] + 100}
-    for forged in (lowered, stretched):
+    for forged in (lowered, rehashed, revealed_lower, stretched):
         assert "no valid closing signature" in commit(ledger, [Transaction(txs[0].kind, forged)]).rejected[0][1]
     assert commit(ledger, txs).rejected == []
     assert ledger.balance(B) == 50_000 + 2 * UNIT - 200

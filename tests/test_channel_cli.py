@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from zkescrow.channel.funding import DENOMINATIONS, deposit_for
 from zkescrow.channel.demo import PACKET_WH, run_channel_demo
+from zkescrow.ledger.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +58,8 @@ def test_demo_v2g_reverses_and_nets(tmp_path):
                                packets=20)
     charged, fed = summary["wh_charged"], summary["wh_fed_back"]
     assert charged == 12 * PACKET_WH and fed == 8 * PACKET_WH
-    check_books(summary, charged * 500, fed * 400, 20 * 5_000 // 2)
+    assert summary["deposit_b"] == deposit_for(20 * 5_000 // 2) == 51_200         # a denomination, not price × n
+    check_books(summary, charged * 500, fed * 400, summary["deposit_b"])
     assert summary["paid_pole_to_car"] > 0
 
 
@@ -67,7 +70,7 @@ def test_demo_follows_a_price_schedule(tmp_path):
     summary = run_channel_demo(tmp_path, v2g=False, price_signal_path=schedule, out=open(tmp_path / "log", "w"),
                                packets=10, pay_ahead=True)
     assert summary["wh_charged"] == 70 and summary["wh_fed_back"] == 30
-    check_books(summary, 4 * 3_000 + 3 * 7_000, 3 * 2_000, 10 * 7_000 // 2)
+    check_books(summary, 4 * 3_000 + 3 * 7_000, 3 * 2_000, deposit_for(10 * 7_000 // 2))
     assert summary["max_exposure"] <= 7_000
 
 
@@ -79,9 +82,16 @@ def test_demo_shielded_settles_into_notes(shared_dir):
     assert summary["step_proofs_verified"] == 2                      # updates 3 and 6 carried proofs
     assert summary["balance_b"] == 6 * 5_000 and summary["max_exposure"] == 5_000
     value = summary["ledger_value"]
-    assert summary["locked_in_channels"] == 0 and value["shielded"] == 7 * 5_000 and value["total"] == 1_500_000
+    deposit = deposit_for(7 * 5_000)
+    assert summary["deposit_a"] == deposit in DENOMINATIONS
+    assert summary["locked_in_channels"] == 0 and value["shielded"] == deposit and value["total"] == 1_500_000
     assert summary["ledger_after"] == summary["ledger_before"]      # the payout went into notes, not accounts
-    assert summary["wallet_balances"] == {"car": 7 * 5_000 - 6 * 5_000, "pole": 6 * 5_000}
+    assert summary["wallet_balances"] == {"car": deposit - 6 * 5_000, "pole": 6 * 5_000}
+    txs = Ledger(shared_dir / "channel-demo").transactions()
+    accounts = [a for tx in txs if tx["kind"] == "genesis" for a in json.loads(tx["body"])["body"]["accounts"]]
+    opened = [tx for tx in txs if tx["kind"].startswith("channel_open")]
+    assert len(accounts) == 2 and [tx["kind"] for tx in opened] == ["channel_open_from_notes"]
+    assert not any(a in opened[0]["body"] for a in accounts)       # one-time channel keys: no long-term account
 
 
 def test_cli_channel_demo_prints_progress_and_writes_json(tmp_path):

@@ -253,17 +253,18 @@ def test_shielded_cooperative_close_and_tampered_proofs(tmp_path, keys):
         pay(car, pole, UNIT)
     txs = api.settle(car, ledger=ledger, peer_signature=api.closing_signature(pole, ledger))
     kinds = [tx.kind for tx in txs]
-    assert kinds == ["channel_counter_shielded", "channel_cooperative_close", "channel_settle_shielded"]
-    counter = txs[0]
-    forged_proof = dict(counter.body["proof"], pi_c=txs[2].body["proof"]["pi_c"])
-    forged = Transaction(counter.kind, {**counter.body, "proof": forged_proof})
-    result = commit(ledger, [forged])
+    assert kinds == ["channel_cooperative_close", "channel_settle_shielded"]     # no counter, no nonce posted
+    close, settle = txs
+    assert "states" not in close.body and set(close.body["settle"]) == {"c_a", "c_b"}
+    swapped = Transaction(close.kind, {**close.body, "settle": {"c_a": close.body["settle"]["c_b"],
+                                                                "c_b": close.body["settle"]["c_a"]}})
+    assert "no valid closing signature" in commit(ledger, [swapped]).rejected[0][1]
+    forged_proof = dict(settle.body["proof"], pi_c=settle.body["proof"]["pi_a"])
+    result = commit(ledger, [close, Transaction(settle.kind, {**settle.body, "proof": forged_proof})])
     assert result.rejected and result.rejected[0][1] == "proof does not verify"
-    wrong_end = Transaction(counter.kind, {**counter.body, "step": {**counter.body["step"],
-                                                                    "c_new": counter.body["step"]["c_old"]}})
-    assert commit(ledger, [wrong_end]).rejected
-    result = commit(ledger, txs)
-    assert result.rejected == [] and result.proofs_verified == 2
+    assert T.channel_record(ledger, terms.channel_id)["status"] == "closing"     # the close held, unsettled
+    result = commit(ledger, [settle])
+    assert result.rejected == [] and result.proofs_verified == 1
     assert T.channel_record(ledger, terms.channel_id)["status"] == "settled"
     assert [c for _, c, _ in ledger.commitments()] == list(settlement_notes(terms, 4 * UNIT + 3 * UNIT))
 

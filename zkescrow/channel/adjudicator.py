@@ -18,8 +18,9 @@ records the same amount.  Times are block heights.
     channel_close                 channel_id, closer                                closer (tx)
     channel_counter               channel_id, state                                 both (co-signed counter)
     channel_counter_shielded      channel_id, state, step, proof                    both (co-signed) + proof
-    channel_cooperative_close     channel_id, states {A, B}, valid_until,           both (closing signatures)
-                                  close_signatures
+    channel_cooperative_close     channel_id, valid_until, close_signatures, and    both (closing signatures)
+                                  state_hash + settle (fresh, no counter recorded)
+                                  or states {A, B} (a dispute reveals the counters)
     channel_settle                channel_id                                        — (after the period)
     channel_settle_shielded       channel_id, terms_id, payout_terms, total,        — (the proof)
                                   commitment, cm_a, cm_b, ciphertexts, proof
@@ -51,12 +52,12 @@ import json
 
 from circuits.crypto.pedersen import commit
 from zkescrow.errors import MalformedInput
-from zkescrow.ledger import rules
+from zkescrow.ledger import parse, rules
 
 from .contract import _channel, _int, _party, _point, _reject, _set, _signed_tx, _state, release
 from .funding import install as install_funding
 from .opening import _open, _top_up
-from .proofs import StepProof, closing_message
+from .proofs import StepProof, closing_message, closing_message_for
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels (
@@ -190,16 +191,59 @@ def _closing_states(channel: dict, body: dict) -> dict:
     return final
 
 
-def _check_closing_signatures(channel: dict, body: dict, final: dict, valid_until) -> None:
+def _check_closing_signatures(channel: dict, body: dict, message: bytes) -> None:
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
-    message = closing_message(channel["channel_id"], final["a"], final["b"], valid_until)
     sigs = body.get("close_signatures")
     for party in (channel["party_a"], channel["party_b"]):
         try:
             VerifyKey(bytes.fromhex(party)).verify(message, bytes.fromhex(sigs.get(party, "")))
         except (BadSignatureError, ValueError, TypeError, AttributeError):
             _reject(f"no valid closing signature of {party[:16]}…")
+
+
+def _lean_settlement(channel: dict, body: dict) -> dict:
+    """The ``settle`` part of a close that reveals no counter: ``net`` (signed) or ``c_a``/``c_b`` (shielded)."""
+    settle = body.get("settle")
+    if not isinstance(settle, dict):
+        _reject("a close without counters carries settle")
+    if not channel["shielded"]:
+        net = settle.get("net")
+        if set(settle) != {"net"} or isinstance(net, bool) or not isinstance(net, int) or abs(net) >= 1 << 64:
+            _reject("settle.net must be an integer in (−2^64, 2^64)")
+        return {"net": net}
+    if set(settle) != {"c_a", "c_b"}:
+        _reject("settle must hold the final commitments c_a and c_b")
+    for side in ("a", "b"):            # parsed as a counter's commitment: on the curve, in the subgroup
+        _state(channel, {"state": {"kind": "shielded", "channel_id": channel["channel_id"],
+                                   "sender": channel[f"party_{side}"], "nonce": 0,
+                                   "commitment": settle[f"c_{side}"]}}, None)
+    return {"c_a": [str(int(c)) for c in settle["c_a"]], "c_b": [str(int(c)) for c in settle["c_b"]]}
+
+
+def _lean_close(state, tx, channel: dict, valid_until) -> None:
+    """A fresh cooperative close that reveals no counter: the ledger settles from what both parties signed.
+
+    Allowed only while no counter is recorded and the channel is open (nothing to
+    compare nonces with) and within the bound; any other close is a dispute and
+    reveals the counters (``states``), which must hash to the signed state hash.
+    """
+    b = tx.body
+    if channel["status"] != "open" or channel["nonce_a"] or channel["nonce_b"]:
+        _reject("the ledger holds counters of this channel: the close must reveal the final counters (states)")
+    if valid_until is None or state.height > valid_until:
+        _reject("past its bound a close must reveal the final counters (states)")
+    state_hash = parse.hex_string(b.get("state_hash"), "state_hash", length=64)
+    settlement = _lean_settlement(channel, b)
+    _check_closing_signatures(channel, b, closing_message_for(channel["channel_id"], state_hash, settlement,
+                                                              valid_until))
+    if channel["shielded"]:
+        _set(state, channel["channel_id"], c_a=_point(settlement["c_a"]), c_b=_point(settlement["c_b"]),
+             status="closing", settle_height=state.height)
+        return
+    net = settlement["net"]
+    channel.update(t_a=max(net, 0), t_b=max(-net, 0))
+    _pay_out(state, channel, tx.txid)
 
 
 def _cooperative_close(state, tx) -> None:
@@ -218,16 +262,25 @@ def _cooperative_close(state, tx) -> None:
     (``channel_counter``/``channel_counter_shielded``) that supersedes them, and
     anyone settles after it.  An unbounded close (``valid_until`` null) always
     takes the challenge path.
+
+    The closing message binds the counters by a hash (``proofs.closing_state_hash``),
+    so a fresh close on a channel with no recorded counter posts only ``state_hash``
+    and ``settle`` (``_lean_close``: no nonce, no packet count); every other close
+    reveals ``states`` (the counters with their nonces), which must hash to it.
     """
     b = tx.body
     channel = _channel(state, b)
     if channel["status"] == "settled":
         _reject("the channel is already settled")
-    final = _closing_states(channel, b)
     valid_until = b.get("valid_until")
     if valid_until is not None:
         valid_until = _int(b, "valid_until")
-    _check_closing_signatures(channel, b, final, valid_until)
+    if "states" not in b:
+        _lean_close(state, tx, channel, valid_until)
+        return
+    final = _closing_states(channel, b)
+    _check_closing_signatures(channel, b, closing_message(channel["channel_id"], final["a"], final["b"],
+                                                          valid_until))
     if channel["shielded"]:
         for side in ("a", "b"):
             if _point(final[side].commitment) != channel[f"c_{side}"]:

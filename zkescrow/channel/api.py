@@ -3,7 +3,8 @@
 A library that already has its own channel loop (HTTP 402 paywall, message bus,
 state channel framework) needs five things from zkescrow, all here::
 
-    terms   = new_channel(key_a, address_b, account_nonce, deposit_a, shielded=False)
+    key     = one_time_key()                                  # each party, per channel: no long-term identity
+    terms   = new_channel(key_a, address_b, account_nonce, deposit_for(need), shielded=False)
     channel = Channel(terms, my_key)                          # one per party
     msg     = make_update(channel, amount)                    # payer  -> bytes to send
     upd     = verify_update(channel, msg)                     # payee  -> Verified(amount, receipt, proof)
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
+from .funding import DENOMINATIONS, deposit_for
 from .proofs import BalanceProof, Opening, ShieldedBalanceProof, StepProof, address_of
 from .state import Channel
 from .storage import load_channel, save_channel
@@ -32,10 +34,18 @@ from .terms import ChannelTerms
 from .transactions import (channel_record, closing_signature, cooperative_close_transactions, counter_transactions,
                            open_transaction, settle_shielded_transaction, settle_transaction, unilateral_transactions)
 
-__all__ = ["BalanceProof", "ShieldedBalanceProof", "Opening", "StepProof", "ChannelTerms", "Channel", "Verified",
+__all__ = ["one_time_key", "deposit_for", "DENOMINATIONS", "BalanceProof", "ShieldedBalanceProof", "Opening", "StepProof", "ChannelTerms", "Channel", "Verified",
            "new_channel", "open_transaction", "make_update", "verify_update", "accept_receipt", "verify_backlog",
            "closing_signature", "settle", "challenge", "settle_after_period", "address_of", "save_channel",
            "load_channel"]
+
+
+def one_time_key() -> SigningKey:
+    """A fresh Ed25519 key for one channel (the seed's one-time identities): open, sign and close with it, keep
+    it in the channel's file (``Channel(..., one_time=True)``, ``save_channel``), and nothing on the ledger
+    names the party's long-term account.  Fund A's side from notes (``funding.open_from_notes_transaction``);
+    a shielded channel pays out into notes, a signed one to these one-time addresses."""
+    return SigningKey.generate()
 
 
 @dataclass(frozen=True)

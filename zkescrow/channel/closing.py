@@ -9,9 +9,11 @@ the later payments are refused.  Signing again (e.g. after a bound expired)
 signs the same frozen counters.
 
 The message (canonical JSON bytes, ``type`` "closing") carries the channel id,
-both final counters with their nonces, ``valid_until`` (the last ledger height
-at which the ledger settles the close at once; see ``adjudicator``), the signer
-and its Ed25519 signature over ``proofs.closing_message``.  A receiver parses it
+both final counters with their nonces (for the peer only), ``valid_until`` (the
+last ledger height at which the ledger settles the close at once; see
+``adjudicator``), the signer and its Ed25519 signature over
+``proofs.closing_message``, which binds the counters by their hash and names only
+what settlement needs, so a fresh close puts no nonce on the ledger.  A receiver parses it
 with ``Closing.from_bytes`` and the ledger judges the signatures.
 """
 from __future__ import annotations

@@ -23,6 +23,7 @@ from nacl.signing import SigningKey
 from zkescrow.errors import SafetyViolation, TransactionRejected
 
 from .controller import StreamController
+from .funding import deposit_for
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
 from .session import Party, signal_message
@@ -88,20 +89,27 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
 
     from . import api
 
-    car_key, pole_key = SigningKey.generate(), SigningKey.generate()
-    car, pole = address_of(car_key), address_of(pole_key)
+    car_key, pole_key = SigningKey.generate(), SigningKey.generate()     # long-term: the accounts
+    wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     keys = CircuitKeys(data_dir / "keys", 4, log=lambda m: print(f"  {m}", file=out)) if shielded else None
     max_price = max(e["price_per_wh"] for e in schedule) * PACKET_WH
-    deposit_a = max_price * packets + max_price
-    deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
+    # deposits from the denomination set: they cover the session, they do not spell price × packets
+    deposit_a = deposit_for(max_price * packets + max_price)
+    deposit_b = deposit_for(max_price * packets // 2) if any(e["direction"] == FEED_IN for e in schedule) else 0
+    # shielded and car-funded: one-time channel keys, the car's deposit from its notes (the pole's deposit of a
+    # vehicle-to-grid channel comes from its account, so that channel opens with the long-term keys)
+    one_time = shielded and not deposit_b
+    car, pole = (wallets["car"].address if one_time else address_of(car_key)), address_of(pole_key)
     ledger = Ledger.create(ledger_dir, {car: max(1_000_000, deposit_a), pole: max(500_000, deposit_b)}, depth=4,
                            keys=keys, extensions=("channel",))
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
-    wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
-    terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
-                            shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
-                            owner_b=wallets["pole"].owner, chain_id=ledger.chain_id)
-    ledger.submit(api.open_transaction(terms, car_key, ledger.nonce(car), pole_key))
+    if one_time:
+        terms, car_key, pole_key = _open_one_time(ledger, keys, wallets, deposit_a, unit)
+    else:
+        terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
+                                shielded=shielded, unit=unit, owner_a=wallets["car"].owner,
+                                owner_b=wallets["pole"].owner, chain_id=ledger.chain_id)
+        ledger.submit(api.open_transaction(terms, car_key, ledger.nonce(car), pole_key))
     opened = ledger.commit_block()
     if opened.rejected:
         from zkescrow.errors import Refused
@@ -110,12 +118,36 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
     print(f"channel {terms.channel_id[:16]}… {kind}: car deposit {deposit_a:,} µEUR, pole deposit "
           f"{deposit_b:,} µEUR, block {opened.height}", file=out)
     parties = {
-        "car": Party(Channel(terms, car_key, prover=keys, proof_every=proof_every),
+        "car": Party(Channel(terms, car_key, prover=keys, proof_every=proof_every, one_time=one_time),
                      StreamController(True, grid_key=grid, packet_wh=PACKET_WH, pay_ahead=pay_ahead)),
-        "pole": Party(Channel(terms, pole_key, prover=keys, proof_every=proof_every),
+        "pole": Party(Channel(terms, pole_key, prover=keys, proof_every=proof_every, one_time=one_time),
                       StreamController(False, grid_key=grid, packet_wh=PACKET_WH, pay_ahead=pay_ahead)),
     }
     return _Demo(ledger, keys, terms, parties, wallets, car, pole)
+
+
+def _open_one_time(ledger, keys, wallets: dict, deposit_a: int, unit: int):
+    """A shielded channel between one-time keys (the seed's one-time identities), the car's denominated deposit
+    shielded first and then funded from its notes: the open names neither long-term account.
+    Returns (terms, car's channel key, pole's channel key); the open is submitted, not committed."""
+    import secrets
+
+    from zkescrow.ledger.wallet import Wallet
+
+    from . import api
+    from .funding import open_from_notes_transaction
+    from .terms import ChannelTerms
+    wallet = Wallet(wallets["car"], ledger, keys)
+    ledger.submit(wallet.shield(deposit_a))
+    ledger.commit_block()
+    wallet.scan()
+    car_key, pole_key = api.one_time_key(), api.one_time_key()
+    open_nonce = secrets.randbits(62)
+    terms = ChannelTerms.new(address_of(car_key), address_of(pole_key), open_nonce, deposit_a, challenge_period=5,
+                             shielded=True, unit=unit, owner_a=wallets["car"].owner, owner_b=wallets["pole"].owner,
+                             chain_id=ledger.chain_id)
+    ledger.submit(open_from_notes_transaction(terms, open_nonce, wallet, pole_key))
+    return terms, car_key, pole_key
 
 
 def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pay_ahead: bool) -> dict:
@@ -127,6 +159,7 @@ def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pa
     car_party, pole_party = demo.parties["car"], demo.parties["pole"]
     verified = pole_party.channel.verify_backlog() + car_party.channel.verify_backlog() if shielded else 0
     before = {"car": ledger.balance(car), "pole": ledger.balance(pole)}
+    notes_before = len(ledger.commitments())
     recipients = tuple(demo.wallets[w].payment_address.viewing_public for w in ("car", "pole"))
     txs = api.settle(car_party.channel, ledger=ledger,
                      peer_signature=api.closing_signature(pole_party.channel, ledger),
@@ -140,11 +173,12 @@ def _settle(demo: _Demo, stats: dict, out, started: float, *, shielded: bool, pa
     balance_b = car_party.channel.balance
     summary = {
         **stats, "channel_id": terms.channel_id, "shielded": shielded, "pay_ahead": pay_ahead,
+        "deposit_a": terms.deposit_a, "deposit_b": terms.deposit_b,
         "balance_b": balance_b, "paid_car_to_pole": car_party.controller.paid_out,
         "paid_pole_to_car": pole_party.controller.paid_out, "step_proofs_verified": verified,
         "settled_height": closed.height, "status": record["status"], "ledger_before": before,
         "ledger_after": {"car": ledger.balance(car), "pole": ledger.balance(pole)},
-        "settlement_notes": [str(c) for _, c, _ in ledger.commitments()],
+        "settlement_notes": [str(c) for _, c, _ in ledger.commitments(notes_before)],
         "ledger_value": ledger.total_value(), "locked_in_channels": locked_in_channels(ledger),
         "seconds": round(time.perf_counter() - started, 2),
     }

@@ -50,6 +50,7 @@ from zkescrow.ledger.codec import canonical
 DOMAIN = b"zkescrow-channel-v1/balance-proof\x00"
 SHIELDED_DOMAIN = b"zkescrow-channel-v1/shielded-balance-proof\x00"
 CLOSING_DOMAIN = b"zkescrow-channel-v1/cooperative-close\x00"
+CLOSING_STATE_DOMAIN = b"zkescrow-channel-v1/closing-state\x00"
 OPEN_DOMAIN = b"zkescrow-channel-v1/open\x00"
 MAX_AMOUNT = (1 << 64) - 1
 
@@ -274,16 +275,45 @@ class StepProof:
         return cls(_int(obj, "terms_id", int(R) - 1), _int(obj, "step_old"), pair[0], pair[1], obj["proof"])
 
 
+def closing_state_hash(counter_a, counter_b) -> str:
+    """SHA-256 of both final co-signed counters, signatures included (hex): what a closing message binds
+    instead of the nonces.
+
+    The co-signatures are secret until a counter is posted (a dispute), so nobody
+    who has not seen the counters can test a guess of the nonces (the packet count)
+    against the hash; in a dispute the counters are revealed and must hash to it.
+    """
+    import hashlib
+    return hashlib.sha256(CLOSING_STATE_DOMAIN + canonical({"a": counter_a.to_json(),
+                                                            "b": counter_b.to_json()})).hexdigest()
+
+
+def closing_settlement(counter_a, counter_b) -> dict:
+    """What the ledger needs to settle a cooperative close at once, and no more: for signed counters the
+    net amount A paid B (``net`` = transferred_a − transferred_b; the payout makes the split public anyway),
+    for shielded ones the two final commitments."""
+    if isinstance(counter_a, ShieldedBalanceProof):
+        return {"c_a": [str(c) for c in counter_a.commitment], "c_b": [str(c) for c in counter_b.commitment]}
+    return {"net": counter_a.transferred - counter_b.transferred}
+
+
+def closing_message_for(channel_id: str, state_hash: str, settlement: dict, valid_until: int | None) -> bytes:
+    """The closing message from its parts (how the ledger rebuilds it from a close that reveals no counter)."""
+    return CLOSING_DOMAIN + canonical({"channel": channel_id, "state": state_hash, "settle": settlement,
+                                       "valid_until": valid_until})
+
+
 def closing_message(channel_id: str, counter_a, counter_b, valid_until: int | None = None) -> bytes:
     """What both parties sign to end the channel at these two final counters (cooperative close).
 
-    It names the channel, the highest nonce (and amount or commitment) of each
-    direction, and ``valid_until``: the last ledger height at which the close may
-    settle at once (``None``: never at once, it waits out the challenge period).
+    It names the channel, the hash of both final co-signed counters
+    (``closing_state_hash``: their nonces stay off the ledger unless a dispute
+    reveals them), what settlement needs (``closing_settlement``) and
+    ``valid_until``: the last ledger height at which the close may settle at once
+    (``None``: never at once, it waits out the challenge period).
     """
-    return CLOSING_DOMAIN + canonical({"channel": channel_id, "nonce_a": counter_a.nonce, "nonce_b": counter_b.nonce,
-                                       "a": counter_a.message().hex(), "b": counter_b.message().hex(),
-                                       "valid_until": valid_until})
+    return closing_message_for(channel_id, closing_state_hash(counter_a, counter_b),
+                               closing_settlement(counter_a, counter_b), valid_until)
 
 
 def require(condition: bool, reason: str) -> None:

@@ -82,12 +82,16 @@ class Channel:
     ``verify_many(name, items)`` such as ``zkescrow.ledger.proofs.CircuitKeys``;
     ``proof_every`` = k attaches a ``channel_update`` proof to every k-th update this
     party sends (0: never; the receiver can always prove a step itself, since it
-    knows every opening).
+    knows every opening).  ``one_time``: ``key`` is this channel's own key, made for it
+    alone so the channel names no long-term identity (``storage`` keeps it).
     """
 
-    def __init__(self, terms: ChannelTerms, key: SigningKey, *, prover=None, proof_every: int = 0):
+    def __init__(self, terms: ChannelTerms, key: SigningKey, *, prover=None, proof_every: int = 0,
+                 one_time: bool = False):
         self.terms = terms
         self.key = key
+        #: ``key`` was made for this channel only (``api.one_time_key``); its storage file keeps it
+        self.one_time = one_time
         self.address = address_of(key)
         self.peer = terms.peer_of(self.address)
         self.is_a = self.address == terms.party_a

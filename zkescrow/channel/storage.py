@@ -3,8 +3,11 @@
 ``save_channel(channel, path)`` writes the terms (with the shared secrets), both
 counters (latest and co-signed), the openings a shielded party needs to prove a
 close or settle, and the proof-chain tips — atomically and with mode 0600: the
-file holds the channel salt and the openings, never the signing key.
-``load_channel(path, key, prover=None)`` rebuilds the ``Channel``.  Save after
+file holds the channel salt and the openings, and never a long-term signing key;
+a one-time channel key (``Channel.one_time``, made for this channel alone) is the
+channel's own and lives in its file.
+``load_channel(path, key=None, prover=None)`` rebuilds the ``Channel`` (``key``
+may be omitted for a channel with a one-time key).  Save after
 every receipt taken or given (the co-signed counters are what a close needs) and
 before sending a closing signature (so a reloaded party stays frozen).
 """
@@ -47,6 +50,8 @@ def save_channel(channel: Channel, path: str | Path) -> None:
             "sent_updates": channel.sent_updates,
             "own_signatures": {str(n): s for n, s in channel._own_signatures.items()},
             "final": None if channel.final is None else {p: st.to_json() for p, st in channel.final.items()}}
+    if channel.one_time:
+        data["one_time_key"] = bytes(channel.key).hex()
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -57,14 +62,19 @@ def save_channel(channel: Channel, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
-def load_channel(path: str | Path, key: SigningKey, *, prover=None, proof_every: int = 0) -> Channel:
-    """The ``Channel`` saved at ``path``, for the holder of ``key``."""
+def load_channel(path: str | Path, key: SigningKey | None = None, *, prover=None, proof_every: int = 0) -> Channel:
+    """The ``Channel`` saved at ``path``, for the holder of ``key`` (default: the file's one-time key)."""
     try:
         data = json.loads(Path(path).read_text())
         if data.get("version") != VERSION:
             raise MalformedInput(f"unknown channel file version {data.get('version')!r}")
         terms = ChannelTerms.from_json(data["terms"])
-        channel = Channel(terms, key, prover=prover, proof_every=proof_every)
+        one_time = data.get("one_time_key")
+        if key is None:
+            if one_time is None:
+                raise MalformedInput("this channel file holds no key: pass the party's signing key")
+            key = SigningKey(bytes.fromhex(one_time))
+        channel = Channel(terms, key, prover=prover, proof_every=proof_every, one_time=one_time is not None)
         if channel.address != data["address"]:
             raise MalformedInput("this channel file belongs to another key")
         channel.counters = {party: _counter_from_json(c) for party, c in data["counters"].items()}

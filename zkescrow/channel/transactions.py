@@ -16,7 +16,7 @@ from zkescrow.ledger.transactions import Transaction
 
 from .closing import CLOSE_VALIDITY, Closing, sign_closing
 from .contract import open_signing_bytes
-from .proofs import Opening, ShieldedBalanceProof, closing_message
+from .proofs import Opening, ShieldedBalanceProof, closing_settlement, closing_state_hash
 from .state import Channel, prove_transition
 from .terms import ChannelTerms
 
@@ -82,9 +82,12 @@ def cooperative_close_transactions(channel: Channel, peer_signature: bytes, *, r
     """Close at the final counters both parties signed (this party signs too, and is frozen from now on).
 
     It settles in the same block while the peer's bound holds (at ``height`` + 1,
-    the next block, when the ledger height is given); shielded channels first post
-    the counters the ledger has not recorded (``record``: the ledger's row), then
-    close, then settle into notes.  Past the bound the close opens the challenge
+    the next block, when the ledger height is given).  While the ledger (``record``:
+    its row) holds no counter of the channel, the close reveals no counter: it posts
+    the signed state hash and what settlement needs (``proofs.closing_settlement``),
+    and a shielded channel then settles into notes.  Otherwise (a dispute) shielded
+    channels first post the counters the ledger has not recorded, then close with
+    the counters revealed, then settle.  Past the bound the close opens the challenge
     period (settle with ``settle_after_period``).  If the two parties' final
     counters differ (a payment was in flight), this party closes unilaterally with
     its own co-signed counters.
@@ -96,15 +99,24 @@ def cooperative_close_transactions(channel: Channel, peer_signature: bytes, *, r
     own = sign_closing(channel, peer.valid_until)
     if not own.same_close(peer):
         return unilateral_transactions(channel, record, prover=prover)
-    close = Transaction("channel_cooperative_close", {
-        "channel_id": terms.channel_id, "close_signatures": {own.signer: own.signature, peer.signer: peer.signature},
-        "valid_until": own.valid_until, "states": {side: state.to_json() for side, state in own.states.items()}})
     at_once = own.valid_until is not None and (height is None or height + 1 <= own.valid_until)
+    body = {"channel_id": terms.channel_id, "close_signatures": {own.signer: own.signature, peer.signer: peer.signature},
+            "valid_until": own.valid_until}
+    recorded = record is not None and (record["status"] != "open" or record["nonce_a"] or record["nonce_b"])
+    final = {terms.party_a: own.states["a"], terms.party_b: own.states["b"]}
+    if at_once and not recorded:       # nothing to dispute: post what settlement needs, no counter, no nonce
+        body.update(state_hash=closing_state_hash(own.states["a"], own.states["b"]),
+                    settle=closing_settlement(own.states["a"], own.states["b"]))
+        close = Transaction("channel_cooperative_close", body)
+        if not terms.shielded:
+            return [close]
+        return [close, settle_shielded_transaction(channel, prover, final, recipients=recipients)]
+    body["states"] = {side: state.to_json() for side, state in own.states.items()}
+    close = Transaction("channel_cooperative_close", body)
     if not terms.shielded:
         return [close]
     txs = [*counter_transactions(channel, record, prover=prover), close]
     if at_once:
-        final = {terms.party_a: own.states["a"], terms.party_b: own.states["b"]}
         txs.append(settle_shielded_transaction(channel, prover, final, recipients=recipients))
     return txs
 
