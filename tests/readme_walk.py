@@ -8,7 +8,7 @@ code.  Rules of the walk:
   first on PATH, ``python`` blocks under this interpreter.  Every command must succeed.
 - A block preceded by ``<!-- readme-walk: skip (REASON) -->`` is not run; the reason is required, and any other
   ``readme-walk`` marker fails the test.  Only blocks that would run something else entirely (``make test``
-  inside the test suite) may be skipped.
+  inside the test suite), or whose reason names the test files that run each of their commands, may be skipped.
 - Small circuits: ``--depth 20`` becomes ``--depth 4`` and ``zkescrow demo`` gets ``--depth 4`` (the README says
   so); every data directory a block names starts with the suite's shared depth-4 circuit keys
   (``escrow_keys_dir``), so the walk proves for real but makes no key twice.  The key cache is a temporary one.

@@ -49,7 +49,8 @@ def _escrow_release(params):
     tree = MerkleTree(depth)
     index = tree.append(note.commitment)
     energy, nonce = 40, 9
-    signature = enclave.sign_poseidon(release_message(terms.session_id, energy, nonce))
+    escrow_nullifier = terms.nullifier(note, index)          # the release message names the one note it releases
+    signature = enclave.sign_poseidon(release_message(terms.session_id, energy, nonce, escrow_nullifier))
     return escrow_release_inputs(note, terms, tree.path(index), root=tree.root, height=50, mode=RELEASE,
                                  energy_wh=energy, final_nonce=nonce, signature=signature, depth=depth).inputs
 
