@@ -58,7 +58,10 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(readme_walk, t
     assert comparison["value_conserved"] == {"transparent": True, "shielded": True}
     assert any("escrow_release" in line for line in lines) and any("escrow_open" in line for line in lines)
     assert "deposit amount" in format_comparison(report)
-    assert report["saved_wallets"] is True and report["ledger_tip"]["height"] == 10
+    assert report["saved_wallets"] is True
+    code, out, err = run(capsys, "ledger", "show", "--data-dir", str(data), "--json")
+    assert code == 0, err
+    assert report["ledger_tip"]["height"] == json.loads(out)["height"] > 0     # the tip the demo left, recorded
 
     code, out, err = run(capsys, "observe", "--data-dir", str(data), "--json")
     assert code == 0, err
