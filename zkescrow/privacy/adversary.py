@@ -16,7 +16,10 @@ Heuristics: timing windows (funding within the refund delay before the release; 
 most recent plausible unclaimed funding wins), ciphertext lengths (``ciphertexts``),
 amount and price arithmetic (a deposit that is a whole number of Wh at exactly one
 pole's price), just-in-time shields (public account and amount one block before a
-funding), deadline rules and the public mode bit, channel deposits and nonces.  A
+funding), deadline rules and the public mode bit, channel opens (a one-time party_a
+paid by a transparent transfer names its funder; one paid from notes names nobody),
+a signed close's net amount (the split, and the one pole whose price divides it),
+channel deposits and nonces.  A
 field it cannot infer is None: it claims nothing it did not derive.
 """
 from __future__ import annotations
@@ -242,9 +245,13 @@ def _shielded(txs: list, services: dict) -> list:
 
 # --- channels -----------------------------------------------------------------------------
 
+OPEN_KINDS = ("channel_open", "channel_open_from_notes")
+
+
 def _channels(txs: list, services: dict) -> list:
-    opens = {t["b"]["channel_id"]: t for t in txs if t["kind"] == "channel_open"}
+    opens = {t["b"]["channel_id"]: t for t in txs if t["kind"] in OPEN_KINDS}
     by_operator = {s["operator"]: pid for pid, s in services.items()}
+    funders = {t["b"]["to"]: t["b"]["from"] for t in txs if t["kind"] == "transfer"}
     out = []
     for t in txs:
         if t["kind"] not in ("channel_cooperative_close", "channel_settle"):
@@ -254,29 +261,56 @@ def _channels(txs: list, services: dict) -> list:
             continue
         b = opened["b"]
         inf = _inference("shielded-channel" if b.get("shielded") else "signed-channel", t)
-        inf.update(funding_txid=opened["txid"], funding_candidates=1, car=b["party_a"],
-                   pole=by_operator.get(b["party_b"]), deposit=int(b["deposit_a"]))
-        inf["how"].update(funding="channel_open and the close carry the channel id",
-                          car="party_a of channel_open (the driver's account key)",
-                          pole="party_b of channel_open is the pole operator's registered account",
-                          deposit="deposit_a of channel_open")
-        states = t["b"].get("states") or {}
-        a_state = states.get("a") or {}
-        price = services[inf["pole"]]["price_per_wh"] if inf["pole"] else None
-        if a_state.get("transferred") is not None and price:
-            inf["pole_share"] = int(a_state["transferred"])
-            inf["energy_wh"] = inf["pole_share"] // price
-            inf["how"]["energy_wh"] = "A's transferred amount in the close ÷ the pole's price"
-        elif a_state.get("nonce") is not None and price:
-            inf["energy_wh"] = int(a_state["nonce"]) * PACKET_WH
-            inf["pole_share"] = inf["energy_wh"] * price
-            inf["how"]["energy_wh"] = "A's nonce in the close counts one update per packet"
-        elif price and inf["deposit"] % (price * PACKET_WH) == 0:
-            inf["energy_wh"] = (inf["deposit"] // (price * PACKET_WH) - 1) * PACKET_WH
-            inf["pole_share"] = inf["energy_wh"] * price
-            inf["how"]["energy_wh"] = "deposit = price × (packets + 1)"
+        inf.update(funding_txid=opened["txid"], funding_candidates=1, deposit=int(b["deposit_a"]))
+        inf["how"].update(funding="the open and the close carry the channel id", deposit="deposit_a of the open")
+        _channel_car(inf, opened, funders)
+        if b["party_b"] in by_operator:
+            inf["pole"] = by_operator[b["party_b"]]
+            inf["how"]["pole"] = "party_b of channel_open is the pole operator's registered account"
+        _channel_split(inf, t["b"], services)
         inf["outcome"] = "settled"
         if inf["energy_wh"] is not None:
             inf["energy_range"] = [inf["energy_wh"], inf["energy_wh"]]
         out.append(inf)
     return out
+
+
+def _channel_car(inf: dict, opened: dict, funders: dict) -> None:
+    """A plain open is paid from party_a's account: party_a, or whoever moved the deposit there in the clear."""
+    if opened["kind"] != "channel_open":
+        return                                       # paid from notes: no account pays it
+    party_a = opened["b"]["party_a"]
+    inf["car"] = funders.get(party_a, party_a)
+    inf["how"]["car"] = ("the transparent transfer that funded party_a of channel_open" if party_a in funders
+                         else "party_a of channel_open")
+
+
+def _channel_split(inf: dict, close: dict, services: dict) -> None:
+    """The split from the close (counters, or a signed close's net), the pole by price arithmetic on it."""
+    a_state = (close.get("states") or {}).get("a") or {}
+    net = (close.get("settle") or {}).get("net")
+    if a_state.get("transferred") is not None:
+        inf["pole_share"] = int(a_state["transferred"])
+        inf["how"]["pole_share"] = "A's transferred amount in the close"
+    elif net is not None:
+        inf["pole_share"] = int(net)
+        inf["how"]["pole_share"] = "the net amount A paid B in the signed close"
+    if inf["pole"] is None and inf["pole_share"]:
+        fits = [pid for pid, s in services.items() if inf["pole_share"] % (s["price_per_wh"] * PACKET_WH) == 0]
+        if len(fits) == 1:
+            inf["pole"] = fits[0]
+            inf["how"]["pole"] = "the only pole whose packet price divides the split"
+    price = services[inf["pole"]]["price_per_wh"] if inf["pole"] else None
+    if not price:
+        return
+    if inf["pole_share"] is not None:
+        inf["energy_wh"] = inf["pole_share"] // price
+        inf["how"]["energy_wh"] = "the split ÷ the pole's price"
+    elif a_state.get("nonce") is not None:
+        inf["energy_wh"] = int(a_state["nonce"]) * PACKET_WH
+        inf["pole_share"] = inf["energy_wh"] * price
+        inf["how"]["energy_wh"] = "A's nonce in the close counts one update per packet"
+    elif inf["deposit"] % (price * PACKET_WH) == 0:
+        inf["energy_wh"] = (inf["deposit"] // (price * PACKET_WH) - 1) * PACKET_WH
+        inf["pole_share"] = inf["energy_wh"] * price
+        inf["how"]["energy_wh"] = "deposit = price × (packets + 1)"

@@ -8,17 +8,28 @@ adversary and the evaluation see sessions through ``SessionTruth`` records.
   whose packet ecalls let a block pass every ``packets_per_block`` packets, so that
   charging takes chain time and sessions overlap.
 * Channels (signed or shielded): ``zkescrow.channel.api`` — open, one update per
-  packet, cooperative close — sized as the channel demo sizes them.
+  packet, cooperative close — as a privacy-minded user plays them: a one-time key per
+  channel for both parties, a denominated deposit (``deposit_for``), the car's deposit
+  paid from its shielded notes (shielded channels) or moved by a transparent transfer
+  from its account to its one-time address (signed channels, whose user keeps no
+  notes), payouts into notes (shielded) or to the one-time addresses (signed).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import secrets
+
 from zkescrow.channel import api
+from zkescrow.channel.funding import deposit_for, open_from_notes_transaction
+from zkescrow.channel.proofs import address_of
+from zkescrow.channel.terms import ChannelTerms
 from zkescrow.channel.state import Channel
 from zkescrow.escrow.session import ChargingSession
 from zkescrow.escrow.world import EscrowWorld
 from zkescrow.ledger.ledger import BlockResult, Ledger
+from zkescrow.ledger.transactions import Transaction
+from zkescrow.ledger.wallet import Wallet
 
 PACKET_WH = 10
 
@@ -122,8 +133,8 @@ def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_blo
 
 
 def channel_deposit(price_per_wh: int, packets: int) -> int:
-    """The channel demo's sizing: one packet's price per packet, plus one packet of headroom."""
-    return price_per_wh * PACKET_WH * (packets + 1)
+    """The smallest denomination covering one packet's price per packet plus one packet of headroom."""
+    return deposit_for(price_per_wh * PACKET_WH * (packets + 1))
 
 
 def channel_session(ledger_dir, keys, spec: dict, driver, pole_operator, *, packets_per_block: int,
@@ -141,22 +152,40 @@ def channel_session(ledger_dir, keys, spec: dict, driver, pole_operator, *, pack
     return body
 
 
+def _open(task, ledger, keys, spec, driver, operator, deposit, unit, shielded):
+    """Both parties make a one-time key; the car funds the deposit; returns (terms, car key, pole key, block)."""
+    car_key, pole_key = api.one_time_key(), api.one_time_key()
+    if shielded:                                          # the deposit leaves the car's notes
+        open_nonce = secrets.randbits(62)
+        terms = ChannelTerms.new(address_of(car_key), address_of(pole_key), open_nonce, deposit, shielded=True,
+                                 unit=unit, owner_a=driver.owner, owner_b=operator.owner, challenge_period=5,
+                                 chain_id=ledger.chain_id)
+        wallet = Wallet(driver, ledger, keys)
+        wallet.scan()
+        return terms, car_key, pole_key, task.next_block([open_from_notes_transaction(terms, open_nonce, wallet,
+                                                                                      pole_key)])
+    fund = Transaction("transfer", {"from": driver.address, "to": address_of(car_key), "amount": deposit,
+                                    "nonce": ledger.nonce(driver.address)}).signed(driver.account, ledger.chain_id)
+    funded = task.next_block([fund])
+    if funded.rejected:
+        raise AssertionError(f"channel funding rejected: {funded.rejected[0][1]}")
+    terms = api.new_channel(car_key, address_of(pole_key), 0, deposit, 0, challenge_period=5, unit=unit,
+                            chain_id=ledger.chain_id)
+    return terms, car_key, pole_key, task.next_block([api.open_transaction(terms, car_key, 0)])
+
+
 def _channel(task, ledger, keys, spec, driver, operator, packets_per_block, proof_every, shielded) -> SessionTruth:
     price, packets = spec["price_per_wh"], spec["target_wh"] // PACKET_WH
     unit = price * PACKET_WH
     deposit = channel_deposit(price, packets)
-    car_key, pole_key = driver.account, operator.account
-    terms = api.new_channel(car_key, operator.address, ledger.nonce(driver.address), deposit, 0,
-                            challenge_period=5, shielded=shielded, unit=unit, owner_a=driver.owner,
-                            owner_b=operator.owner, chain_id=ledger.chain_id)
-    opened = task.next_block([api.open_transaction(terms, car_key, ledger.nonce(driver.address), pole_key)])
+    terms, car_key, pole_key, opened = _open(task, ledger, keys, spec, driver, operator, deposit, unit, shielded)
     truth = SessionTruth(spec["mode"], terms.channel_id, spec["driver"], driver.address, spec["pole"], price,
                          deposit, start_block=spec["block"])
     if opened.rejected:
         raise AssertionError(f"channel open rejected: {opened.rejected[0][1]}")
     truth.funding_txids, truth.funding_height = list(opened.accepted), opened.height
-    car = Channel(terms, car_key, prover=keys, proof_every=proof_every if shielded else 0)
-    pole = Channel(terms, pole_key, prover=keys, proof_every=proof_every if shielded else 0)
+    car = Channel(terms, car_key, prover=keys, proof_every=proof_every if shielded else 0, one_time=True)
+    pole = Channel(terms, pole_key, prover=keys, proof_every=proof_every if shielded else 0, one_time=True)
     for k in range(packets):
         verified = api.verify_update(pole, api.make_update(car, unit))
         api.accept_receipt(car, verified.receipt)

@@ -17,8 +17,10 @@ prices, and plays ``sessions`` charging sessions of ``drivers`` drivers:
   exactly the deposit in the block before its session when its notes do not cover it;
   ``'prefund'``: every driver shields a lump once at the start);
 * escrow deposits as the escrow demo sizes them (``deposit_wh`` × the pole's price),
-  channel deposits as the channel demo does (price × (packets + 1)); the pole
-  forwards its earnings to its operator as ``forwarding`` says.
+  channel deposits the denomination covering price × (packets + 1) (``deposit_for``),
+  on one-time channel keys, a shielded channel's deposit paid from notes every driver
+  shielded at the start; the pole forwards its earnings to its operator as
+  ``forwarding`` says.
 
 The same seed gives every mode the same arrivals, drivers, poles and targets.
 Returns the ground truth (``SessionTruth`` per session, the population's public

@@ -60,6 +60,9 @@ class World:
         if config.funding == "prefund" and self.escrow:
             for car in self.cars.values():
                 shields.append(car.wallet.shield(config.deposit_wh * max(pole_prices(config.poles)) * 8))
+        if mode == "shielded-channel":                 # channel deposits are paid from notes shielded ahead of time
+            shields += [Wallet(self.people[name], self.ledger, keys).shield(DRIVER_FUNDS // 2)
+                        for name in self.people if name.startswith("driver")]
         block = self.commit(shields)
         if block.rejected:
             raise AssertionError(f"initial shielding rejected: {block.rejected[0][1]}")
