@@ -8,7 +8,8 @@ from escrow_fixtures import *  # noqa: F401,F403
 from escrow_fixtures import ESCROW_DEPTH
 from zkescrow.cli.demo import REPORT_NAME, write_report
 from zkescrow.cli.main import main
-from zkescrow.escrow.demo import DEPOSIT_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.escrow.demo import DEPOSIT_WH, MAX_PRICE_PER_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.ledger import denominations
 
 
 def run(capsys, *args):
@@ -24,7 +25,8 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(tmp_path, circ
     report = run_demo(tmp_path, sessions=1, depth=ESCROW_DEPTH, keys=circuit_keys, log=lines.append,
                       save_wallets=True)
     transparent, shielded = report["runs"]
-    deposit = DEPOSIT_WH * PRICE_PER_WH
+    deposit = denominations.covering(DEPOSIT_WH * MAX_PRICE_PER_WH, denominations.DEFAULT)    # pre-funded notes
+    assert deposit == 1_000_000
     for run_ in (transparent, shielded):
         assert run_["sessions"] == 1 and run_["energy_wh"] == 200
         assert run_["paid"] == 200 * PRICE_PER_WH and run_["paid"] + run_["refunded"] == deposit
@@ -109,7 +111,7 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
     report = run_demo(tmp_path, sessions=2, depth=8, keys=StatementKeys(8), log=lambda m: None, fault="enclave-gone")
     for run_ in report["runs"]:
         first, second = run_["session_results"]
-        assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, DEPOSIT_WH * PRICE_PER_WH)
+        assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, 1_000_000)
         assert second["outcome"] == "settled" and second["energy_wh"] == 120
         assert run_["paid"] == 120 * PRICE_PER_WH
         assert run_["conservation"]["before"] == run_["conservation"]["after"]

@@ -14,8 +14,9 @@ from circuits.crypto.merkle import MerkleTree
 from circuits.escrow.deposit import deposit_inputs
 from circuits.escrow.transfer import SpendInput, transfer_inputs
 from circuits.notes import NATIVE_ASSET, Note
-from zkescrow.errors import WitnessError
+from zkescrow.errors import MalformedInput, WitnessError
 
+from . import denominations
 from .keys import PaymentAddress, WalletKeys
 from .note_encryption import dummy_ciphertext, encrypt_note, try_decrypt
 from .transactions import Transaction, ext_data_hash
@@ -82,8 +83,12 @@ class Wallet:
         return self.tree.path(position)
 
     def select(self, amount: int) -> list[OwnedNote]:
-        """At most two unspent notes worth at least ``amount``."""
+        """At most two unspent notes worth at least ``amount``: one of exactly ``amount`` if there is one
+        (a pre-funded note, spent whole with no change), else the largest."""
         notes = self.notes()
+        exact = [n for n in notes if n.note.value == amount]
+        if exact:
+            return exact[-1:]
         for k in (1, 2):
             if sum(n.note.value for n in notes[:k]) >= amount:
                 chosen = notes[:k]
@@ -108,6 +113,27 @@ class Wallet:
                 "asset": NATIVE_ASSET, "commitment": str(note.commitment),
                 "ciphertext": encrypt_note(note, bytes(self.keys.viewing.public_key)), "proof": proof}
         return Transaction("shield", body).signed(self.keys.account, self.ledger.chain_id)
+
+    def shield_split(self, amount: int) -> list[Transaction]:
+        """Shield ``amount`` as one ``shield`` per piece of it in the ledger's denominations (fewest pieces);
+        a ledger without denominations takes it in one piece."""
+        allowed = self.ledger.denominations
+        pieces = [amount] if allowed is None else denominations.split(amount, allowed)
+        return [self.shield(piece) for piece in pieces]
+
+    def prefund(self, deposits) -> list[Transaction]:
+        """Notes of exactly the standard ``deposits`` (each a denomination), shielded ahead of use, so that
+        funding a session later spends one of them whole (``select``) with no shield right before it."""
+        allowed = self.ledger.denominations
+        deposits = list(deposits)
+        for d in deposits:
+            if allowed is not None and d not in allowed:
+                raise MalformedInput(f"deposit {d:,} is not one of the ledger's denominations")
+        return [self.shield(d) for d in deposits]
+
+    def prefunded(self, amount: int) -> int:
+        """How many unspent notes of exactly ``amount`` this wallet holds (after its last ``scan``)."""
+        return sum(1 for n in self.notes() if n.note.value == amount)
 
     def send(self, to: PaymentAddress, amount: int) -> Transaction:
         """A shielded payment of ``amount`` to ``to`` (change back to this wallet)."""
