@@ -6,7 +6,7 @@ import random
 import pytest
 
 from escrow_statement_keys import StatementKeys, make_world
-from zkescrow.errors import MalformedInput
+from zkescrow.errors import MalformedInput, WitnessError
 from zkescrow.escrow.session import ChargingSession, standard_deposit
 from zkescrow.ledger import denominations
 from zkescrow.ledger.keys import WalletKeys
@@ -200,3 +200,23 @@ def test_ledger_init_records_the_denominations_and_show_prints_them(tmp_path, ca
                            "--denominations", bad)
         assert code == 2 and "denominations" in err and "Traceback" not in err
         assert not (tmp_path / "bad" / "wallets").exists()
+
+
+def test_a_wallet_cuts_deposit_notes_from_value_already_in_the_pool(tmp_path):
+    ledger, wallet = _ledger(tmp_path, 100_000)
+    ledger.submit(wallet.shield(10_000))
+    assert ledger.commit_block().rejected == []
+    for expected in ([9_000, 1_000], [8_000, 1_000, 1_000]):
+        wallet.scan()
+        tx = wallet.prefund_from_pool(1_000)
+        assert tx.kind == "shielded_transfer" and tx.body["public_amount"] == 0
+        ledger.submit(tx)
+        assert ledger.commit_block().rejected == []
+        wallet.scan()
+        assert [n.note.value for n in wallet.notes()] == expected
+    assert wallet.prefunded(1_000) == 2 and wallet.balance() == 10_000
+    assert [n.note.value for n in wallet.select(1_000)] == [1_000]            # funding spends one whole
+    with pytest.raises(WitnessError, match="insufficient"):
+        wallet.prefund_from_pool(10_000)
+    with pytest.raises(MalformedInput, match="not one of the ledger's denominations"):
+        wallet.prefund_from_pool(2_000)

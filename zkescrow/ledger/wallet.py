@@ -5,6 +5,11 @@ a local Merkle tree (for spend paths) and keeps those whose ciphertext opens wit
 the wallet's viewing key to a note it owns; a note is spent once its nullifier
 is on the ledger.  Builders return ``Transaction`` objects ready to ``submit``;
 proofs are made with the ledger's circuit keys (``proofs.CircuitKeys``).
+
+Shields come in the ledger's denominations: ``shield_split`` cuts an amount into them;
+``prefund`` shields notes of standard deposit sizes ahead of use and ``prefund_from_pool``
+cuts one from notes already held, so funding an escrow later spends one whole (``select``
+prefers a note of exactly the amount) with no shield right before it.
 """
 from __future__ import annotations
 
@@ -130,6 +135,23 @@ class Wallet:
             if allowed is not None and d not in allowed:
                 raise MalformedInput(f"deposit {d:,} is not one of the ledger's denominations")
         return [self.shield(d) for d in deposits]
+
+    def prefund_from_pool(self, deposit: int) -> Transaction:
+        """A note of exactly ``deposit`` (a denomination) cut from this wallet's shielded notes, change back to
+        itself: a shielded_transfer like any payment, so value already in the pool (refunds, change) becomes a
+        standard deposit note with no shield at all."""
+        allowed = self.ledger.denominations
+        if allowed is not None and deposit not in allowed:
+            raise MalformedInput(f"deposit {deposit:,} is not one of the ledger's denominations")
+        spends = [n for n in self.notes() if n.note.value != deposit][:2]
+        if sum(n.note.value for n in spends) < deposit:
+            raise WitnessError(f"insufficient shielded funds outside notes of {deposit:,} to cut one")
+        spends = spends[:1] if spends[0].note.value >= deposit else spends
+        view = bytes(self.keys.viewing.public_key)
+        change = sum(n.note.value for n in spends) - deposit
+        outputs = [(Note.new(deposit, self.keys.owner), view)] + ([(Note.new(change, self.keys.owner), view)]
+                                                                   if change else [])
+        return self.build_transfer(spends, outputs, 0, "shielded_transfer", {"recipient": None})
 
     def prefunded(self, amount: int) -> int:
         """How many unspent notes of exactly ``amount`` this wallet holds (after its last ``scan``)."""
