@@ -51,7 +51,7 @@ def honest_inputs(depth: int) -> dict:
     terms = EscrowTerms(enclave.public_key, alice.owner, bob.owner, price_per_wh=3, session_id=77, refund_height=100)
     escrow_note = Note.new(300, terms.owner)
     position = tree.append(escrow_note.commitment)
-    signature = enclave.sign_poseidon(release_message(77, 40, 9))
+    signature = enclave.sign_poseidon(release_message(77, 40, 9, terms.nullifier(escrow_note, position)))
     release = escrow_release_inputs(escrow_note, terms, tree.path(position), root=tree.root, height=50,
                                     mode=RELEASE, energy_wh=40, final_nonce=9, signature=signature,
                                     depth=depth).inputs

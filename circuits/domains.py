@@ -24,12 +24,18 @@ alternative §9 allows, it is noted here.
     TERMS             terms = H(D, owner_drv, owner_pole, price, sessionId)       escrow terms hash
     CHANNEL           C     = H(D, channelId, b_d, b_p, nonce, r)                 channel state / channel id
                       commitments (zkescrow/channel/, circuits/escrow/channel_update.py)
-    RELEASE_MESSAGE   m     = H(D, sessionId, E_Wh, finalNonce)                   what the enclave EdDSA-signs
+    RELEASE_MESSAGE   m     = H(D, sessionId, E_Wh, finalNonce, nf_E)             what the enclave EdDSA-signs
+                      (nf_E, the escrow note's nullifier, names the one note it releases)
     EXT_DATA          e     = H(D, digest of recipient, fee, ciphertexts…)        binds a JoinSplit's public extras
     MERKLE_ZERO       not a hash input: names the empty-leaf constant of the note tree, keccak256("zkescrow") mod r
                       (circuits.crypto.merkle.ZERO_LEAF); the number is reserved so no other tag takes it.
     PAYMENT_BLIND     r_pay = H(D, nf_E, terms)                                   blinding of an escrow release's
-                      payment note, derived so the pole can rebuild it (circuits/notes.py EscrowTerms)
+                      payment note, derived so the pole can rebuild it (circuits/notes.py EscrowTerms);
+                      a transparent payout uses H(D, escrow id, terms) (zkescrow/escrow/settlement.py)
+    REFUND_BLIND      r_ref = H(D, nf_E, terms)                                   blinding of the driver's refund
+                      note, derived so the driver can rebuild it; transparent: H(D, escrow id, terms)
+    PAYOUT_KEY        sk    = H(D, escrow id)                                     the key of a transparent payout's
+                      two zero-value inputs, so its output ρ_j = H(RHO, nf_0, j) follow from the escrow id
 
 H is ``circuits.crypto.poseidon.poseidon`` natively and ``circuits.gadgets.poseidon.poseidon`` in circuits, e.g.
 ``poseidon([Domain.NULLIFIER, nk, cm, pos])`` and ``poseidon(cs, Domain.NULLIFIER, nk, cm, pos)``.
@@ -53,3 +59,5 @@ class Domain(IntEnum):
     EXT_DATA = 10
     MERKLE_ZERO = 11
     PAYMENT_BLIND = 12
+    REFUND_BLIND = 13
+    PAYOUT_KEY = 14

@@ -178,7 +178,27 @@ class EscrowTerms:
         """
         return poseidon([Domain.PAYMENT_BLIND, escrow_nullifier, self.terms_hash])
 
+    def refund_blind(self, escrow_nullifier: int) -> int:
+        """blind_refund = H(REFUND_BLIND, nf_E, terms): the driver's refund note's blinding factor.
 
-def release_message(session_id: int, energy_wh: int, final_nonce: int) -> int:
-    """m = H(RELEASE_MESSAGE, sessionId, E_Wh, finalNonce): what the enclave signs to release an escrow."""
-    return poseidon([Domain.RELEASE_MESSAGE, session_id, energy_wh, final_nonce])
+        Derived like the payment blind, so the driver rebuilds its refund (or change) note from
+        the public nullifier and its own terms even if the pole proved the release and sent it a
+        bad ciphertext or none.
+        """
+        return poseidon([Domain.REFUND_BLIND, escrow_nullifier, self.terms_hash])
+
+    def settlement_notes(self, note: Note, escrow_nullifier: int, pay: int) -> tuple[Note, Note]:
+        """The two notes a release (or, with ``pay`` 0, a refund) of ``note`` creates: the pole's payment
+        of ``pay`` and the driver's rest, each with ρ_j = H(RHO, nf_E, j) and its derived blind."""
+        nf = escrow_nullifier
+        return (Note(pay, self.owner_pole, output_rho(nf, 0), self.payment_blind(nf), note.asset),
+                Note(note.value - pay, self.owner_driver, output_rho(nf, 1), self.refund_blind(nf), note.asset))
+
+
+def release_message(session_id: int, energy_wh: int, final_nonce: int, escrow_nullifier: int) -> int:
+    """m = H(RELEASE_MESSAGE, sessionId, E_Wh, finalNonce, nf_E): what the enclave signs to release an escrow.
+
+    The escrow note's nullifier is part of the message, so a signature releases exactly one note:
+    a second note locked to the same terms has another nullifier and needs its own signature.
+    """
+    return poseidon([Domain.RELEASE_MESSAGE, session_id, energy_wh, final_nonce, escrow_nullifier])

@@ -146,6 +146,8 @@ class ProgramImage:
             text, class_name = head, tail
         path = Path(text)
         if text.endswith(".py") or path.exists():
+            if path.is_dir():
+                raise MalformedInput(f"{text} is a directory; give a program's .py file or its module name")
             if not path.is_file():
                 raise MalformedInput(f"program file {text} does not exist")
         else:

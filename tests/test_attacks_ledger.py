@@ -292,6 +292,16 @@ def test_the_cli_shows_a_corrupted_ledger_as_one_line(tmp_path):
     assert _cli("wallet", "send", "--data-dir", data, "alice", "5", "--to", "bob", "--transparent").returncode == 0
     ok = _cli("ledger", "verify", "--data-dir", data, "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["height"] == 2
+    headers = [json.loads(line) for line in _cli("ledger", "headers", "--data-dir", data).stdout.splitlines()]
+    ledger = Ledger(data / "ledger")
+    client = HeaderChain(ledger.authorities, ledger.threshold, ledger.chain_id)
+    assert client.extend(headers) == 2
+    txid = ledger.transactions(2, 2)[0]["txid"]
+    ledger.close()
+    proof = json.loads(_cli("ledger", "proof", "--data-dir", data, txid).stdout)
+    assert client.proven_transaction(proof)[1]["body"]["amount"] == 5
+    missing = _cli("ledger", "proof", "--data-dir", data, "00" * 32)
+    assert missing.returncode == 2 and "not on the ledger" in missing.stderr
     _rewrite_amount(data / "ledger", 1, 3)                       # an old block: open still works, verify does not
     assert _cli("ledger", "show", "--data-dir", data).returncode == 0
     bad = _cli("ledger", "verify", "--data-dir", data)

@@ -34,9 +34,14 @@ def release_circuit():
     return EscrowRelease(depth=DEPTH)
 
 
+def note_nullifier(escrow):
+    terms, note, path = escrow[3], escrow[4], escrow[6]
+    return terms.nullifier(note, path.index)
+
+
 def release(escrow, energy, nonce=9, key=None, **kw):
     enclave, driver, pole, terms, note, tree, path = escrow
-    sig = (key or enclave).sign_poseidon(release_message(terms.session_id, energy, nonce))
+    sig = (key or enclave).sign_poseidon(release_message(terms.session_id, energy, nonce, note_nullifier(escrow)))
     return escrow_release_inputs(note, terms, path, root=tree.root, height=50, mode=RELEASE, energy_wh=energy,
                                  final_nonce=nonce, signature=sig, depth=DEPTH, **kw)
 
@@ -53,7 +58,7 @@ def test_release_for_more_than_the_deposit_fails(escrow, release_circuit):
     forged = release(escrow, energy=100).inputs      # 300: allowed; now claim 101 Wh under a fresh signature
     enclave = escrow[0]
     forged.update(energy_wh=101)
-    sig = enclave.sign_poseidon(release_message(77, 101, 9))
+    sig = enclave.sign_poseidon(release_message(77, 101, 9, note_nullifier(escrow)))
     forged.update(sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
     with pytest.raises(UnsatisfiedConstraint):
         release_circuit.witness(forged)
@@ -143,3 +148,74 @@ def test_pole_rebuilds_its_payment_note_from_public_data_and_the_terms(escrow, r
     forged = dict(st.inputs, pay_commitment=Note.new(pay, pole.owner, rho=output_rho(nf, 0)).commitment)
     with pytest.raises(UnsatisfiedConstraint):
         release_circuit.witness(forged)                                 # a prover-chosen blind is refused
+
+
+def test_driver_rebuilds_its_refund_note_from_public_data_and_the_terms(escrow, release_circuit):
+    """The refund note's blind is derived too: whoever proves a release, the driver finds its change."""
+    enclave, driver, pole, terms, note, tree, path = escrow
+    for st, rest in ((release(escrow, energy=40), 180),
+                     (escrow_release_inputs(note, terms, path, root=tree.root, height=100, mode=REFUND,
+                                            driver_key=driver, depth=DEPTH), 300)):
+        nf = st.public["nullifier"]
+        rebuilt = Note(rest, driver.owner, output_rho(nf, 1), terms.refund_blind(nf), note.asset)
+        assert rebuilt.commitment == st.public["refund_commitment"]
+        forged = dict(st.inputs, refund_commitment=Note.new(rest, driver.owner, rho=output_rho(nf, 1)).commitment)
+        with pytest.raises(UnsatisfiedConstraint):
+            release_circuit.witness(forged)
+
+
+def test_release_and_refund_have_the_same_public_shape(escrow, release_circuit):
+    """No mode bit, no session id, and the height is the including block's: the two paths publish the same
+    fields, and nothing in them tells a release from a refund."""
+    enclave, driver, pole, terms, note, tree, path = escrow
+    names = [name for name, _, _ in release_circuit.signals("public")]
+    assert names == ["root", "nullifier", "pay_commitment", "refund_commitment", "height", "asset", "ext_data_hash"]
+    released = escrow_release_inputs(note, terms, path, root=tree.root, height=120, mode=RELEASE, energy_wh=40,
+                                     final_nonce=9, depth=DEPTH, signature=enclave.sign_poseidon(
+                                         release_message(terms.session_id, 40, 9, note_nullifier(escrow))))
+    refunded = escrow_release_inputs(note, terms, path, root=tree.root, height=120, mode=REFUND, driver_key=driver,
+                                     depth=DEPTH)
+    assert set(released.public) == set(refunded.public) == set(names)
+    for st in (released, refunded):
+        release_circuit.witness(st.inputs)
+    same = {k for k in names if released.public[k] == refunded.public[k]}
+    assert same == {"root", "nullifier", "height", "asset", "ext_data_hash"}      # the commitments are hiding
+
+
+def test_one_signature_releases_one_note(escrow, release_circuit):
+    """Finding 7: two escrow notes with identical terms; the signature for the first cannot release the second."""
+    enclave, driver, pole, terms, note, _, _ = escrow
+    twin = Note.new(note.value, terms.owner)
+    tree = MerkleTree(DEPTH)
+    path, twin_path = (tree.path(tree.append(n.commitment)) for n in (note, twin))
+    path = tree.path(path.index)
+    sig = enclave.sign_poseidon(release_message(terms.session_id, 40, 9, terms.nullifier(note, path.index)))
+    first = escrow_release_inputs(note, terms, path, root=tree.root, height=50, mode=RELEASE, energy_wh=40,
+                                  final_nonce=9, signature=sig, depth=DEPTH)
+    release_circuit.witness(first.inputs)
+    with pytest.raises(WitnessError, match="escrow note"):
+        escrow_release_inputs(twin, terms, twin_path, root=tree.root, height=50, mode=RELEASE, energy_wh=40,
+                              final_nonce=9, signature=sig, depth=DEPTH)
+    forged = dict(first.inputs, rho=twin.rho, blind=twin.blind, path=list(twin_path.elements),
+                  index_bits=list(twin_path.index_bits), nullifier=terms.nullifier(twin, twin_path.index))
+    forged.update(zip(("pay_commitment", "refund_commitment"),
+                      (n.commitment for n in terms.settlement_notes(twin, forged["nullifier"], 120))))
+    with pytest.raises(UnsatisfiedConstraint):
+        release_circuit.witness(forged)
+
+
+def test_cached_circuit_keys_are_remade_when_the_circuit_changes(tmp_path):
+    """Ledger keys are cached per circuit and depth, and used only with the R1CS they were made for: a key whose
+    sidecar names another R1CS (as after this circuit's change of public inputs) is set up again."""
+    import json
+
+    from zkescrow.ledger.proofs import CircuitKeys
+    keys = CircuitKeys(tmp_path, DEPTH)
+    keys.proving_key("deposit")
+    zkey, meta = tmp_path / "deposit.zkey", tmp_path / "deposit.json"
+    first = zkey.read_bytes()
+    assert CircuitKeys(tmp_path, DEPTH).proving_key("deposit") is not None and zkey.read_bytes() == first   # reused
+    meta.write_text(json.dumps(dict(json.loads(meta.read_text()), r1cs_sha256="00" * 32)))     # made for another R1CS
+    CircuitKeys(tmp_path, DEPTH).proving_key("deposit")
+    assert zkey.read_bytes() != first
+    assert json.loads(meta.read_text())["r1cs_sha256"] != "00" * 32

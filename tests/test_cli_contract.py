@@ -126,8 +126,10 @@ def files(tmp_path_factory):
     """Paths by name: garbage of every kind, plus a real deposit circuit with a dev key, proofs and a quote."""
     d = tmp_path_factory.mktemp("cli-contract")
     f = {"dir": d / "a-directory", "missing": d / "missing" / "nothing.json", "out_dir": d / "a-directory",
-         "no_parent": d / "no-such-dir" / "out.file"}
+         "no_parent": d / "no-such-dir" / "out.file", "out_a": d / "outputs" / "a.out",
+         "out_b": d / "outputs" / "b.out"}
     f["dir"].mkdir()
+    f["out_a"].parent.mkdir()
 
     def put(name, data):
         path = d / name
@@ -243,43 +245,46 @@ CASES = {
     ],
     "prove": [
         (2, "prove"), (2, "prove a b c"), (2, "prove no-such-circuit"),
-        (2, "prove {missing} {wtns} {no_parent} {no_parent}"), (2, "prove {zkey} {missing} {no_parent} {no_parent}"),
-        (2, "prove {empty} {wtns} {no_parent} {no_parent}"), (2, "prove {zkey} {empty} {no_parent} {no_parent}"),
-        (2, "prove {random} {wtns} {no_parent} {no_parent}"), (2, "prove {zkey} {random} {no_parent} {no_parent}"),
-        (2, "prove {dir} {wtns} {no_parent} {no_parent}"), (2, "prove {zkey} {dir} {no_parent} {no_parent}"),
-        (2, "prove {trunc_zkey} {wtns} {no_parent} {no_parent}"),
-        (2, "prove {zkey} {trunc_wtns} {no_parent} {no_parent}"),
-        (2, "prove {r1cs} {wtns} {no_parent} {no_parent}"), (2, "prove {vk} {wtns} {no_parent} {no_parent}"),
-        (2, "prove {zkey} {r1cs} {no_parent} {no_parent}"),
-        (2, "prove {zkey} {short_wtns} {no_parent} {no_parent}"),
+        (2, "prove {missing} {wtns} {out_a} {out_b}"), (2, "prove {zkey} {missing} {out_a} {out_b}"),
+        (2, "prove {empty} {wtns} {out_a} {out_b}"), (2, "prove {zkey} {empty} {out_a} {out_b}"),
+        (2, "prove {random} {wtns} {out_a} {out_b}"), (2, "prove {zkey} {random} {out_a} {out_b}"),
+        (2, "prove {dir} {wtns} {out_a} {out_b}"), (2, "prove {zkey} {dir} {out_a} {out_b}"),
+        (2, "prove {trunc_zkey} {wtns} {out_a} {out_b}"),
+        (2, "prove {zkey} {trunc_wtns} {out_a} {out_b}"),
+        (2, "prove {r1cs} {wtns} {out_a} {out_b}"), (2, "prove {vk} {wtns} {out_a} {out_b}"),
+        (2, "prove {zkey} {r1cs} {out_a} {out_b}"),
+        (2, "prove {zkey} {short_wtns} {out_a} {out_b}"),
         (2, "prove {zkey} {wtns} {out_dir} {no_parent}"), (2, "prove {zkey} {wtns} {no_parent} {no_parent}"),
-        (2, "prove {zkey} {wtns} {no_parent} {no_parent} --input {input}"),
+        (2, "prove {zkey} {wtns} {out_a} {out_b} --input {input}"),
         (2, "prove deposit"), (2, "prove deposit --input {missing} --zkey {zkey}"),
         (2, "prove deposit --input {empty} --zkey {zkey}"), (2, "prove deposit --input {random} --zkey {zkey}"),
         (2, "prove deposit --input {dir} --zkey {zkey}"), (2, "prove deposit --input {json_list} --zkey {zkey}"),
         (2, "prove deposit --input {json_obj} --zkey {zkey}"), (2, "prove deposit --input {json_deep} --zkey {zkey}"),
         (2, "prove deposit --input {input_r} --zkey {zkey}"),
-        (2, "prove deposit --input {input} --zkey {random} -o {no_parent} --public {no_parent}"),
+        (2, "prove deposit --input {input} --zkey {random} -o {out_a} --public {out_b}"),
         (2, "prove deposit --input {input} --zkey {zkey} -p depth"),
         (2, "prove transfer --input {input} --depth 0"), (2, "prove transfer --input {input} --depth 100000"),
         (2, "prove transfer --input {input} --depth x"),
-        (1, "prove deposit --input {input_false} --zkey {zkey} -o {no_parent} --public {no_parent}"),
+        (1, "prove deposit --input {input_false} --zkey {zkey} -o {out_a} --public {out_b}"),
+        (2, "prove deposit --input {input_false} --zkey {zkey} -o {no_parent} --public {out_b}"),
+        (2, "prove deposit --input {input} --zkey {zkey} -o {out_a} --public {out_a}"),
+        (2, "setup {r1cs} {zkey} {no_parent}"),
     ],
     "setup": [
         (2, "setup"), (2, "setup {r1cs} {zkey}"), (2, "setup {r1cs} {zkey} --dev --dev {zkey}"),
-        (2, "setup {missing} {missing} {no_parent}"), (2, "setup {empty} {empty} {no_parent}"),
-        (2, "setup {random} {random} {no_parent}"), (2, "setup {dir} {dir} {no_parent}"),
-        (2, "setup {trunc_r1cs} {random} {no_parent}"), (2, "setup {r1cs} {random} {no_parent}"),
-        (2, "setup {r1cs} {zkey} {no_parent}"), (2, "setup {r1cs} {empty} {no_parent}"),
-        (2, "setup {missing} {no_parent} --dev"), (2, "setup {random} {no_parent} --dev"),
-        (2, "setup {dir} {no_parent} --dev"), (2, "setup {trunc_r1cs} {no_parent} --dev"),
-        (2, "setup {zkey} {no_parent} --dev"), (2, "setup {wtns} {no_parent} --dev"),
+        (2, "setup {missing} {missing} {out_a}"), (2, "setup {empty} {empty} {out_a}"),
+        (2, "setup {random} {random} {out_a}"), (2, "setup {dir} {dir} {out_a}"),
+        (2, "setup {trunc_r1cs} {random} {out_a}"), (2, "setup {r1cs} {random} {out_a}"),
+        (2, "setup {r1cs} {zkey} {out_a}"), (2, "setup {r1cs} {empty} {out_a}"),
+        (2, "setup {missing} {out_a} --dev"), (2, "setup {random} {out_a} --dev"),
+        (2, "setup {dir} {out_a} --dev"), (2, "setup {trunc_r1cs} {out_a} --dev"),
+        (2, "setup {zkey} {out_a} --dev"), (2, "setup {wtns} {out_a} --dev"),
         (2, "setup {r1cs} {out_dir} --dev"), (2, "setup {r1cs} {no_parent} --dev"),
     ],
     "zkey": [
-        (2, "zkey contribute {missing} {no_parent} -e x"), (2, "zkey contribute {empty} {no_parent} -e x"),
-        (2, "zkey contribute {random} {no_parent} -e x"), (2, "zkey contribute {dir} {no_parent} -e x"),
-        (2, "zkey contribute {trunc_zkey} {no_parent} -e x"), (2, "zkey contribute {r1cs} {no_parent} -e x"),
+        (2, "zkey contribute {missing} {out_a} -e x"), (2, "zkey contribute {empty} {out_a} -e x"),
+        (2, "zkey contribute {random} {out_a} -e x"), (2, "zkey contribute {dir} {out_a} -e x"),
+        (2, "zkey contribute {trunc_zkey} {out_a} -e x"), (2, "zkey contribute {r1cs} {out_a} -e x"),
         (2, "zkey contribute {zkey} {out_dir} -e x"), (2, "zkey contribute {zkey} {no_parent} -e x"),
         (2, "zkey contribute {zkey}"),
         (2, "zkey beacon {missing} {no_parent} 0102 10"), (2, "zkey beacon {random} {no_parent} 0102 10"),
@@ -424,6 +429,9 @@ CASES = {
     ],
     "bench": [
         (2, "bench --preset nope"), (2, "bench --cores x"), (2, "bench --cpu-quota x"),
+    ],
+    "cache": [
+        (2, "cache"), (2, "cache nope"), (2, "cache info extra"), (2, "cache clear --nope"),
     ],
     "compare": [
         (2, "compare --data-dir {empty}"), (2, "compare extra"),

@@ -3,14 +3,13 @@ import json
 import re
 
 import pytest
-from nacl.signing import SigningKey
+from nacl.signing import SigningKey, VerifyKey
 
-from circuits.crypto.eddsa import PublicKey, Signature
-from circuits.notes import release_message
+from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
 from escrow_statement_keys import StatementKeys, make_world
 from zkescrow.errors import (EnclaveHalted, InvalidSignature, MalformedInput, Refused, RollbackDetected,
                              WrongState)
-from zkescrow.escrow import transparent
+from zkescrow.escrow import settlement, transparent
 from zkescrow.escrow.actors import Caller, program_image
 from zkescrow.escrow.enclave_program import close_message
 from zkescrow.escrow.meter import (BEGIN, CHARGING, MeterKey, MeterReading, ReadingLog, ocmf_time, parse_reading,
@@ -167,11 +166,22 @@ def test_session_lifecycle_release_signature_and_one_payout(rig):
         rig.call("close", SID, "a stranger", 6, rig.close_auth(SigningKey.generate()))
     decision = rig.call("close", SID, "driver stop", 6, rig.close_auth())
     assert (decision["energy_wh"], decision["pay"], decision["refund"]) == (30, 30 * PRICE, DEPOSIT - 30 * PRICE)
-    key = PublicKey.unpack(bytes.fromhex(rig.call("eddsa_key")["eddsa_key"]))
-    msg = release_message(int(SID, 16), 30, decision["final_nonce"])
-    assert key.verify_poseidon(msg, Signature.unpack(bytes.fromhex(decision["signature"])))
+    assert (decision["escrow"], decision["chain_id"], decision["driver_owner"]) == \
+        (rig.ledger.escrow(SID)["txid"], rig.ledger.chain_id, "22")             # this escrow, on this ledger
+    signed = settlement.decision_signing_bytes(decision)
+    VerifyKey(rig.enclave.public_keys.ed25519).verify(PROGRAM_SIGNATURE_DOMAIN + signed,
+                                                      bytes.fromhex(decision["signature"]))
+    pay_note, rest = settlement.decision_notes(decision)
+    assert (pay_note.value, rest.value, rest.owner) == (30 * PRICE, DEPOSIT - 30 * PRICE, 22)
+    assert [str(pay_note.commitment), str(rest.commitment)] == [decision["pay_commitment"],
+                                                                decision["refund_commitment"]]
     again = rig.call("close", SID, "again", 7, rig.close_auth())
-    assert again["signature"] == decision["signature"]                       # idempotent
+    by_pole = rig.call("decision", SID, rig.meter.sign_message(close_message(SID)))
+    for copy in (again, by_pole):                                            # idempotent, for either party
+        assert {k: copy[k] for k in settlement.DECISION_FIELDS + ("signature",)} == \
+            {k: decision[k] for k in settlement.DECISION_FIELDS + ("signature",)}
+    with pytest.raises(InvalidSignature):
+        rig.call("decision", SID, SigningKey.generate().sign(close_message(SID)).signature.hex())
     with pytest.raises(WrongState, match="takes no more packets"):
         rig.packet(rig.reading(), 40)
 

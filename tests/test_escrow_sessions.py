@@ -174,7 +174,7 @@ def _escrow_note_of(world, car, res):
 
 
 def _release_signature(world, res):
-    return world.host.enclave._program.sessions[res.session_id].decision.signature
+    return world.host.enclave._program.sessions[res.session_id].decision.release_signature
 
 
 def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
@@ -191,7 +191,7 @@ def test_escrow_release_against_a_stale_or_unknown_root_is_rejected(tmp_path):
     stale = Wallet(car.keys, world.ledger, world.keys)
     stale.scan()
     position = shielded.locate(world.ledger, note.commitment)
-    signature = enclave.sign_poseidon(release_message(99, 40, 4)).pack().hex()
+    signature = enclave.sign_poseidon(release_message(99, 40, 4, terms.nullifier(note, position))).pack().hex()
     args = dict(pole=pole.keys.payment_address, driver=car.keys.payment_address, energy_wh=40, final_nonce=4,
                 signature_hex=signature)
     old = shielded.release(stale, note, position, terms, **args)
@@ -222,13 +222,15 @@ def test_over_release_cannot_be_proved_even_with_an_enclave_signature(tmp_path):
     tree = MerkleTree(4)
     pos = tree.append(note.commitment)
     energy = DEPOSIT // PRICE + PACKET                         # more than the deposit pays for
-    sig = enclave.sign_poseidon(release_message(42, energy, 7))
+    nf = terms.nullifier(note, pos)
+    sig = enclave.sign_poseidon(release_message(42, energy, 7, nf))
     with pytest.raises(WitnessError, match="exceeds the escrow deposit"):
         escrow_release_inputs(note, terms, tree.path(pos), root=tree.root, height=5, mode=RELEASE, energy_wh=energy,
                               final_nonce=7, signature=sig, depth=4)
     honest = escrow_release_inputs(note, terms, tree.path(pos), root=tree.root, height=5, mode=RELEASE,
                                    energy_wh=DEPOSIT // PRICE, final_nonce=7,
-                                   signature=enclave.sign_poseidon(release_message(42, DEPOSIT // PRICE, 7)), depth=4)
+                                   signature=enclave.sign_poseidon(release_message(42, DEPOSIT // PRICE, 7, nf)),
+                                   depth=4)
     EscrowRelease(depth=4).witness(honest.inputs)
     forged = dict(honest.inputs, energy_wh=energy, sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
     with pytest.raises((UnsatisfiedConstraint, WitnessError, StatementFalse)):

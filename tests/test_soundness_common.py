@@ -289,7 +289,7 @@ def transfer_statement(pool, public_amount=-5, dummy=False):
 
 def release_statement(escrow, energy=40, nonce=9):
     enclave, driver, pole, terms, note, tree, path = escrow
-    sig = enclave.sign_poseidon(release_message(terms.session_id, energy, nonce))
+    sig = enclave.sign_poseidon(release_message(terms.session_id, energy, nonce, terms.nullifier(note, path.index)))
     return escrow_release_inputs(note, terms, path, root=tree.root, height=50, mode=RELEASE, energy_wh=energy,
                                  final_nonce=nonce, signature=sig, depth=DEPTH)
 

@@ -177,8 +177,13 @@ def _recommit_split(inputs, pay, refund):
     out["pay_commitment"] = note_commitment(pay % P, inputs["asset"], inputs["owner_pole"], output_rho(nf, 0),
                                             pay_blind)
     out["refund_commitment"] = note_commitment(refund % P, inputs["asset"], inputs["owner_driver"],
-                                               output_rho(nf, 1), inputs["refund_blind"])
+                                               output_rho(nf, 1), poseidon([Domain.REFUND_BLIND, nf, terms]))
     return out
+
+
+def _nf(escrow):
+    terms, note, path = escrow[3], escrow[4], escrow[6]
+    return terms.nullifier(note, path.index)
 
 
 def test_refund_before_the_deadline_is_refused(escrow, release_circuit):
@@ -217,7 +222,7 @@ def test_release_without_the_enclave_signature(escrow, release_circuit):
     from circuits.crypto.eddsa import PrivateKey
     inputs = dict(release_statement(escrow, energy=40).inputs)
     terms = escrow[3]
-    sig = PrivateKey.generate().sign_poseidon(release_message(terms.session_id, 40, 9))
+    sig = PrivateKey.generate().sign_poseidon(release_message(terms.session_id, 40, 9, _nf(escrow)))
     inputs.update(sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
     assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"ReleaseSignature")
 
@@ -228,7 +233,7 @@ def test_release_energy_must_match_the_signature(escrow, release_circuit):
 
 
 def test_mode_must_be_boolean(escrow, release_circuit, release_honest):
-    """mode = 2 or −1 would be neither release nor refund; the assert_bool on the public mode refuses it."""
+    """mode = 2 or −1 would be neither release nor refund; the assert_bool on the (private) mode refuses it."""
     for mode in (2, P - 1):
         assert_rejected(release_circuit, release_honest, {wire(release_circuit, "mode"): mode})
     inputs = dict(refund_statement(escrow).inputs, mode=2)
@@ -242,7 +247,7 @@ def test_signature_check_is_on_exactly_when_releasing(escrow, release_circuit):
     assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"ReleaseSignature")
     refund = dict(refund_statement(escrow).inputs)
     enclave, terms = escrow[0], escrow[3]
-    sig = enclave.sign_poseidon(release_message(terms.session_id, 40, 9))
+    sig = enclave.sign_poseidon(release_message(terms.session_id, 40, 9, _nf(escrow)))
     refund.update(energy_wh=40, final_nonce=9, sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
     refund = _recommit_split(refund, 120, 180)              # claim the pole still gets 40 Wh · 3
     assert_only_guard_fails(release_circuit, forge(release_circuit, refund), r"CreateOutput")
@@ -250,7 +255,7 @@ def test_signature_check_is_on_exactly_when_releasing(escrow, release_circuit):
 
 def test_release_cannot_pay_more_than_the_deposit(escrow, release_circuit):
     enclave, terms = escrow[0], escrow[3]
-    sig = enclave.sign_poseidon(release_message(terms.session_id, 101, 9))   # 303 > 300
+    sig = enclave.sign_poseidon(release_message(terms.session_id, 101, 9, _nf(escrow)))   # 303 > 300
     inputs = dict(release_statement(escrow).inputs, energy_wh=101, sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y),
                   sig_s=sig.s)
     inputs = _recommit_split(inputs, 303, 300 - 303)
@@ -262,7 +267,7 @@ def test_energy_times_price_cannot_overflow(escrow, release_circuit):
     enclave, terms = escrow[0], escrow[3]
     energy = 31 * pow(3, -1, P) % P
     assert energy * 3 % P == 31 and energy >= 1 << 32
-    sig = enclave.sign_poseidon(release_message(terms.session_id, energy, 9))
+    sig = enclave.sign_poseidon(release_message(terms.session_id, energy, 9, _nf(escrow)))
     inputs = dict(release_statement(escrow).inputs, energy_wh=energy, sig_r8x=int(sig.r8.x),
                   sig_r8y=int(sig.r8.y), sig_s=sig.s)
     inputs = _recommit_split(inputs, 31, 269)
@@ -274,8 +279,10 @@ def test_release_split_goes_to_the_owners_in_the_terms(escrow, release_circuit):
     terms, note, path = escrow[3], escrow[4], escrow[6]
     other = replace(terms, owner_pole=SpendingKey.generate().owner)
     cm = note_commitment(note.value, note.asset, other.owner, note.rho, note.blind)
-    inputs = dict(release_statement(escrow).inputs, owner_pole=other.owner_pole,
-                  nullifier=nullifier(other.owner, cm, path.index))
+    nf = nullifier(other.owner, cm, path.index)
+    sig = escrow[0].sign_poseidon(release_message(terms.session_id, 40, 9, nf))     # the enclave signs it all
+    inputs = dict(release_statement(escrow).inputs, owner_pole=other.owner_pole, nullifier=nf,
+                  sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
     inputs = _recommit_split(inputs, 120, 180)
     assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"EscrowNote\[0\]\.MerkleMembership")
 
@@ -294,11 +301,35 @@ def test_escrow_note_membership_is_always_checked(escrow, release_circuit):
     assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"EscrowNote\[0\]\.MerkleMembership")
 
 
-@pytest.mark.parametrize("name", ["session_id", "height", "asset", "root", "pay_commitment", "refund_commitment",
+@pytest.mark.parametrize("name", ["height", "asset", "root", "pay_commitment", "refund_commitment",
                                   "ext_data_hash"])
 def test_release_public_inputs_are_bound(release_circuit, release_honest, name):
     i = wire(release_circuit, name)
     assert_rejected(release_circuit, release_honest, {i: release_honest[i] + 1})
+
+
+def test_release_and_refund_publish_no_mode_and_no_session(release_circuit):
+    """Issue 13, leak 4: the mode and the session id are private inputs; the public inputs are the same seven
+    for a release and a refund."""
+    public = [name for name, _, _ in release_circuit.signals("public")]
+    private = [name for name, _, _ in release_circuit.signals("private")]
+    assert public == ["root", "nullifier", "pay_commitment", "refund_commitment", "height", "asset", "ext_data_hash"]
+    assert {"mode", "session_id"} <= set(private)
+
+
+def test_release_session_id_is_bound_though_private(escrow, release_circuit):
+    """Another session id changes the terms, so the escrow note is not found (and the signature does not match)."""
+    inputs = _recommit_split(dict(release_statement(escrow).inputs, session_id=78), 120, 180)
+    bad = failing(release_circuit, forge(release_circuit, inputs))
+    assert any("MerkleMembership" in name for name in bad)
+
+
+def test_release_signature_names_the_escrow_note(escrow, release_circuit):
+    """Finding 7: a signature over another nullifier (the same session, energy and nonce) releases nothing."""
+    enclave, terms = escrow[0], escrow[3]
+    sig = enclave.sign_poseidon(release_message(terms.session_id, 40, 9, _nf(escrow) + 1))
+    inputs = dict(release_statement(escrow).inputs, sig_r8x=int(sig.r8.x), sig_r8y=int(sig.r8.y), sig_s=sig.s)
+    assert_only_guard_fails(release_circuit, forge(release_circuit, inputs), r"ReleaseSignature")
 
 
 # --- channel_update ----------------------------------------------------------------------------

@@ -277,10 +277,19 @@ class Circuit(ABC):
             else:
                 if not isinstance(given, (list, tuple)):
                     raise MalformedInput(f"input {name} is an array of {length}, got a scalar")
+                given = _flatten(given)          # circom's nested arrays for multi-dimensional signals
                 if len(given) != length:
                     raise MalformedInput(f"input {name} must have {length} elements, got {len(given)}")
                 parsed[name] = [_field_value(f"{name}[{i}]", v) for i, v in enumerate(given)]
         return parsed
+
+
+def _flatten(values) -> list:
+    """[[a, b], [c, d]] -> [a, b, c, d] (row-major, as circom and snarkjs flatten input arrays)."""
+    out = []
+    for v in values:
+        out.extend(_flatten(v) if isinstance(v, (list, tuple)) else [v])
+    return out
 
 
 def _field_value(name: str, v) -> mpz:

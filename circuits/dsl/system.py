@@ -133,13 +133,46 @@ class ConstraintSystem:
             return
         if diff.is_constant:
             raise WitnessError(f"{self._path}: assert_equal of two different constants can never hold")
-        self._constrain(diff.lc, _ONE_LC, {}, diff.value, mpz(1), mpz(0), "a = b")
+        try:
+            self._constrain(diff.lc, _ONE_LC, {}, diff.value, mpz(1), mpz(0), "a = b")
+        except UnsatisfiedConstraint:           # say it in the circuit's terms, not as A·B = C
+            raise UnsatisfiedConstraint(f"constraint {self.n_constraints - 1} ({self._path}: a = b) is not "
+                                        f"satisfied: {self._inequality(self._signal(a), self._signal(b))}") from None
+
+    def _input_name(self, signal: Signal) -> str | None:
+        """The circuit input ``signal`` is exactly (one input wire, coefficient 1), else None."""
+        if len(signal.lc) == 1:
+            (wire, coefficient), = signal.lc.items()
+            if coefficient == 1 and 0 < wire < self.first_internal:
+                return self.names[wire].removeprefix("main.")
+        return None
+
+    def _inequality(self, a: Signal, b: Signal) -> str:
+        """Why a = b fails, in the circuit's terms: which input disagrees with what the circuit computes."""
+        name_a, name_b = self._input_name(a), self._input_name(b)
+        if name_a and name_b:
+            return f"inputs {name_a} = {short_value(a.value)} and {name_b} = {short_value(b.value)} must be equal"
+        if name_b or name_a:
+            name, given, computed = (name_b, b.value, a.value) if name_b else (name_a, a.value, b.value)
+            return (f"input {name} = {short_value(given)}, but the other inputs give {short_value(computed)} "
+                    f"(inconsistent input: {name}, or the inputs it is computed from)")
+        involved = sorted({self.names[w].removeprefix("main.") for s in (a, b) for w in s.lc
+                           if 0 < w < self.first_internal})
+        where = f"; inputs involved: {', '.join(involved)}" if involved else ""
+        return f"the two sides differ by {short_value(a.value - b.value, signed=True)}{where}"
 
     def assert_bool(self, a) -> None:
         """Constrain a ∈ {0, 1}: a·(a − 1) = 0 (one constraint)."""
         a = self._signal(a)
         a_minus_1 = a - 1
-        self._constrain(a.lc, a_minus_1.lc, {}, a.value, a_minus_1.value, mpz(0), "a ∈ {0,1}")
+        try:
+            self._constrain(a.lc, a_minus_1.lc, {}, a.value, a_minus_1.value, mpz(0), "a ∈ {0,1}")
+        except UnsatisfiedConstraint as exc:
+            name = self._input_name(a)
+            if name is None:
+                raise
+            raise UnsatisfiedConstraint(f"constraint {self.n_constraints - 1} ({self._path}: a ∈ {{0,1}}) is not "
+                                        f"satisfied: input {name} = {short_value(a.value)} must be 0 or 1") from exc
 
     def range_check(self, x, bits: int) -> None:
         """Constrain 0 ≤ x < 2^bits (see circuits.gadgets.bits.range_check)."""
@@ -204,3 +237,12 @@ class ConstraintSystem:
         for w, c in lc.items():
             out = lc_add(out, subs[w], c) if w in subs else lc_add(out, {w: c})
         return out
+
+
+def short_value(value, signed: bool = False) -> str:
+    """A field element for a message: small and negative values as such, others as 1234…5678."""
+    v = int(value) % R
+    if signed and v > R // 2:
+        v -= R
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:6]}…{text[-6:]} ({len(text.lstrip('-'))} digits)"

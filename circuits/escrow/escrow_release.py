@@ -1,15 +1,22 @@
 """escrow_release: spend an escrow note into a pole payment and a driver refund (protocols.md §9, C3).
 
-Public:  root, nullifier, pay_commitment, refund_commitment, session_id, height, mode, asset, ext_data_hash
-Private: the escrow note (value, ρ, blind, Merkle path), the terms (enclave key, owners, price,
-         refund height), energy, final nonce, the enclave's EdDSA signature, the driver's key, the
-         refund note's blind (the payment note's blind is H(PAYMENT_BLIND, nf_E, terms), so the pole
-         can rebuild its note without trusting the prover's ciphertext)
+Public:  root, nullifier, pay_commitment, refund_commitment, height, asset, ext_data_hash
+Private: the mode (release or refund), the escrow note (value, ρ, blind, Merkle path), the terms
+         (session id, enclave key, owners, price, refund height), energy, final nonce, the
+         enclave's EdDSA signature, the driver's key
 
-mode 0 (release): the enclave signed H(RELEASE_MESSAGE, session, E_Wh, nonce); the pole gets
+mode 0 (release): the enclave signed m = H(RELEASE_MESSAGE, session, E_Wh, nonce, nf_E), which names
+                  this escrow note by its nullifier, so one signature pays one note; the pole gets
                   E_Wh·price, the driver the rest (≥ 0: a release never exceeds the deposit).
 mode 1 (refund):  height ≥ refund height and the prover holds the driver's key; the driver gets
                   everything, the pole nothing.  No enclave is involved.
+
+A release and a refund have one public shape: the mode and the session id are private, and
+``height`` is the height of the block that includes the transaction (the ledger rejects any
+other), so the ledger shows neither which path was taken nor the refund deadline.  Both output
+blinds are derived, r_pay = H(PAYMENT_BLIND, nf_E, terms) and r_refund = H(REFUND_BLIND, nf_E,
+terms), and ρ_j = H(RHO, nf_E, j): the pole and the driver each rebuild their note from the
+public nullifier and the terms they agreed to, whatever ciphertexts the prover attached.
 
 ext_data_hash binds what the transaction carries beside the proof (the output notes' ciphertexts), as
 in a transfer: without it anyone relaying the transaction could swap the ciphertexts, and the pole and
@@ -44,12 +51,12 @@ class EscrowRelease(Circuit):
     nullifier = Public()
     pay_commitment = Public()
     refund_commitment = Public()
-    session_id = Public()
     height = Public()
-    mode = Public()
     asset = Public()
     ext_data_hash = Public()
 
+    mode = Private()
+    session_id = Private()
     value = Private()
     rho = Private()
     blind = Private()
@@ -67,7 +74,6 @@ class EscrowRelease(Circuit):
     sig_r8y = Private()
     sig_s = Private()
     driver_sk = Private()
-    refund_blind = Private()
 
     def __init__(self, depth: int = 20):
         super().__init__(depth=depth)
@@ -84,7 +90,7 @@ class EscrowRelease(Circuit):
             nf = nullifier(cs, owner, cm, position_of(self.index_bits))
             cs.assert_equal(nf, self.nullifier)
         with cs.scope("ReleaseSignature"):
-            msg = poseidon(cs, Domain.RELEASE_MESSAGE, self.session_id, self.energy_wh, self.final_nonce)
+            msg = poseidon(cs, Domain.RELEASE_MESSAGE, self.session_id, self.energy_wh, self.final_nonce, nf)
             eddsa_poseidon_verify(cs, self.enclave_ax, self.enclave_ay, self.sig_s, self.sig_r8x, self.sig_r8y, msg,
                                   enabled=releasing)
         with cs.scope("RefundConditions"):
@@ -100,9 +106,10 @@ class EscrowRelease(Circuit):
             refund = self.value - pay
             range_check(cs, refund, 64)
         pay_blind = poseidon(cs, Domain.PAYMENT_BLIND, nf, terms)
+        refund_blind = poseidon(cs, Domain.REFUND_BLIND, nf, terms)
         for j, (value, recipient, blind, public) in enumerate([
                 (pay, self.owner_pole, pay_blind, self.pay_commitment),
-                (refund, self.owner_driver, self.refund_blind, self.refund_commitment)]):
+                (refund, self.owner_driver, refund_blind, self.refund_commitment)]):
             with cs.scope("CreateOutput"):
                 rho = output_rho_gadget(cs, nf, j)
                 cs.assert_equal(note_commitment(cs, value, self.asset, recipient, rho, blind), public)
@@ -126,7 +133,8 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
                           ext_data_hash: int = 0) -> ReleaseStatement:
     """Circuit inputs to release (mode 0, with the enclave's ``signature``) or refund (mode 1, ``driver_key``).
 
-    ``ext_data_hash`` is the hash of the transaction data the proof must bind (the ciphertexts); a
+    ``height`` is the height of the block meant to include the transaction (the ledger accepts no
+    other).  ``ext_data_hash`` is the hash of the transaction data the proof must bind (the ciphertexts); a
     prover that encrypts the output notes after this call sets it in ``inputs`` before proving.
     """
     if mode not in (RELEASE, REFUND):
@@ -138,12 +146,14 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
     for name, v, bits in (("price", terms.price_per_wh, PRICE_BITS), ("energy", energy_wh, ENERGY_BITS)):
         if not 0 <= v < 1 << bits:
             raise WitnessError(f"{name} {v} does not fit in {bits} bits")
+    nf = terms.nullifier(note, path.index)
     if mode == RELEASE:
         if signature is None:
             raise WitnessError("a release needs the enclave's signature")
-        msg = release_message(terms.session_id, energy_wh, final_nonce)
+        msg = release_message(terms.session_id, energy_wh, final_nonce, nf)
         if not terms.enclave_key.verify_poseidon(msg, signature):
-            raise WitnessError("the enclave's signature does not cover this session, energy and nonce")
+            raise WitnessError("the enclave's signature does not cover this session, energy, nonce and "
+                               "escrow note")
         pay = energy_wh * terms.price_per_wh
         if pay > note.value:
             raise WitnessError(f"release of {energy_wh} Wh at {terms.price_per_wh} per Wh = {pay} "
@@ -156,16 +166,15 @@ def escrow_release_inputs(note: Note, terms: EscrowTerms, path, *, root: int, he
             raise WitnessError("a refund needs the driver's spending key")
         pay, energy_wh, final_nonce = 0, 0, 0
         r8, s, sk = IDENTITY, 0, driver_key.sk
-    nf = terms.nullifier(note, path.index)
-    pay_note = Note(pay, terms.owner_pole, output_rho(nf, 0), terms.payment_blind(nf), note.asset)
-    refund_note = Note.new(note.value - pay, terms.owner_driver, rho=output_rho(nf, 1), asset=note.asset)
+    pay_note, refund_note = terms.settlement_notes(note, nf, pay)
     public = {"root": root, "nullifier": nf, "pay_commitment": pay_note.commitment,
-              "refund_commitment": refund_note.commitment, "session_id": terms.session_id, "height": height,
-              "mode": mode, "asset": note.asset, "ext_data_hash": ext_data_hash}
-    private = {"value": note.value, "rho": note.rho, "blind": note.blind, "path": list(path.elements),
+              "refund_commitment": refund_note.commitment, "height": height, "asset": note.asset,
+              "ext_data_hash": ext_data_hash}
+    private = {"mode": mode, "session_id": terms.session_id, "value": note.value, "rho": note.rho,
+               "blind": note.blind, "path": list(path.elements),
                "index_bits": list(path.index_bits), "enclave_ax": int(terms.enclave_key.x),
                "enclave_ay": int(terms.enclave_key.y), "owner_driver": terms.owner_driver,
                "owner_pole": terms.owner_pole, "price": terms.price_per_wh, "refund_height": terms.refund_height,
                "energy_wh": energy_wh, "final_nonce": final_nonce, "sig_r8x": int(r8.x), "sig_r8y": int(r8.y),
-               "sig_s": int(s), "driver_sk": sk, "refund_blind": refund_note.blind}
+               "sig_s": int(s), "driver_sk": sk}
     return ReleaseStatement({**public, **private}, public, pay_note, refund_note)

@@ -8,7 +8,9 @@ decomposition is unique because 2^n < r.  For n = 254 both x and x + r may fit,
 so the bits are also checked to encode an integer ≤ r − 1 (circomlib's
 Num2Bits_strict = Num2Bits(254) + AliasCheck).
 """
+from circuits.dsl.system import short_value
 from zkescrow.bn254.constants import R
+from zkescrow.errors import UnsatisfiedConstraint
 
 FIELD_BITS = 254
 
@@ -17,8 +19,17 @@ def num2bits(cs, x, n: int) -> list:
     """The n bits of x, least significant first; constrains x = Σ 2^i·bits[i] (n ≤ 254)."""
     if not 1 <= n <= FIELD_BITS:
         raise ValueError(f"num2bits: n = {n} must be in 1..{FIELD_BITS}")
+    x = cs._signal(x)
     with cs.scope("Num2Bits"):
-        bits = _decompose(cs, cs._signal(x), list(range(n)))
+        try:
+            bits = _decompose(cs, x, list(range(n)))
+        except UnsatisfiedConstraint as exc:            # say which value is too large, not which bit failed
+            name = cs._input_name(x)
+            if x.value is None or x.value >> n == 0:
+                raise
+            what = f"input {name}" if name else "the value decomposed"
+            raise UnsatisfiedConstraint(f"{str(exc).split(' is not satisfied')[0]} is not satisfied: {what} = "
+                                        f"{short_value(x.value)} does not fit in {n} bits") from None
         if n == FIELD_BITS:
             alias_check(cs, bits)
     return bits

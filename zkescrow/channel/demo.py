@@ -32,6 +32,7 @@ PACKET_WH = 10
 PRICE_PER_WH = 500                   # µEUR per Wh (€0.50/kWh), protocols.md §8
 FEED_IN_PER_WH = 400
 SECONDS_PER_PACKET = 3               # 10 Wh at 11 kW AC ≈ 3.27 s
+MAX_PRICE_PER_WH = (2**32 - 1) // PACKET_WH      # a packet's price fits the channel circuits' 32-bit price
 
 
 def default_schedule(packets: int, v2g: bool) -> list[dict]:
@@ -65,9 +66,10 @@ def run_channel_demo(data_dir, *, v2g: bool = False, price_signal_path=None, out
     started = time.perf_counter()
     data_dir = Path(data_dir)
     ledger_dir = data_dir / "channel-demo"
+    schedule = (load_schedule(price_signal_path, max_price_per_wh=MAX_PRICE_PER_WH, packets=packets)
+                if price_signal_path else default_schedule(packets, v2g))
     if ledger_dir.exists():
         shutil.rmtree(ledger_dir)                # the demo's own ledger, rebuilt each run
-    schedule = load_schedule(price_signal_path) if price_signal_path else default_schedule(packets, v2g)
     grid_key = SigningKey.generate()
     demo = _open(data_dir, ledger_dir, schedule, packets, address_of(grid_key), out, shielded=shielded,
                  proof_every=proof_every, pay_ahead=pay_ahead)
@@ -89,11 +91,11 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
     car_key, pole_key = SigningKey.generate(), SigningKey.generate()
     car, pole = address_of(car_key), address_of(pole_key)
     keys = CircuitKeys(data_dir / "keys", 4, log=lambda m: print(f"  {m}", file=out)) if shielded else None
-    ledger = Ledger.create(ledger_dir, {car: 1_000_000, pole: 500_000}, depth=4, keys=keys,
-                           extensions=("channel",))
     max_price = max(e["price_per_wh"] for e in schedule) * PACKET_WH
     deposit_a = max_price * packets + max_price
     deposit_b = max_price * packets // 2 if any(e["direction"] == FEED_IN for e in schedule) else 0
+    ledger = Ledger.create(ledger_dir, {car: max(1_000_000, deposit_a), pole: max(500_000, deposit_b)}, depth=4,
+                           keys=keys, extensions=("channel",))
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
     wallets = {"car": WalletKeys.generate(), "pole": WalletKeys.generate()}     # where shielded payouts go
     terms = api.new_channel(car_key, pole, ledger.nonce(car), deposit_a, deposit_b, challenge_period=5,
@@ -101,6 +103,9 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
                             owner_b=wallets["pole"].owner, chain_id=ledger.chain_id)
     ledger.submit(api.open_transaction(terms, car_key, ledger.nonce(car), pole_key))
     opened = ledger.commit_block()
+    if opened.rejected:
+        from zkescrow.errors import Refused
+        raise Refused(f"the ledger refused to open the demo's channel: {opened.rejected[0][1]}")
     kind = "shielded (Pedersen-committed)" if shielded else "signed (Ed25519)"
     print(f"channel {terms.channel_id[:16]}… {kind}: car deposit {deposit_a:,} µEUR, pole deposit "
           f"{deposit_b:,} µEUR, block {opened.height}", file=out)

@@ -93,24 +93,61 @@ class PriceSignal:
             raise MalformedInput(f"price signal lacks {exc}") from None
 
 
-def load_schedule(path: str | Path) -> list[dict]:
+#: The keys a schedule entry may have.
+SCHEDULE_KEYS = ("at_packet", "price_per_wh", "direction")
+
+
+def load_schedule(path: str | Path, *, max_price_per_wh: int = 2**32 - 1, packets: int | None = None) -> list[dict]:
     """A price schedule file: a JSON list of {"at_packet": n, "price_per_wh": p, "direction": 0|1}.
 
     The demo's grid key signs each entry as it comes due (a stand-in for an operator feed).
+    An entry at packet 0 is required (the first packet needs a price); packets are counted
+    from 0, prices are whole base units per Wh in 1..``max_price_per_wh``; with ``packets``
+    every entry must come due before the stream ends.  Errors name the file and entry.
     """
+    def bad(message: str):
+        return MalformedInput(f"price schedule {path}: {message}")
+
     try:
-        entries = json.loads(Path(path).read_text())
-    except (OSError, ValueError, RecursionError) as exc:     # ValueError covers bad JSON and bad UTF-8
-        raise MalformedInput(f"cannot read price schedule {path}: {exc}") from None
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise bad(exc.strerror or str(exc)) from None
+    except (ValueError, RecursionError) as exc:     # ValueError covers bad JSON and bad UTF-8
+        raise bad(f"not valid JSON ({exc})") from None
+    shape = '[{"at_packet": 0, "price_per_wh": 500, "direction": 0}, …]'
     if not isinstance(entries, list):
-        raise MalformedInput("a price schedule is a JSON list")
+        raise bad(f"expected a JSON list of price steps like {shape}")
+    if not entries:
+        raise bad(f"the list is empty; it needs at least the price from the first packet on: {shape}")
     out = []
-    for k, e in enumerate(entries):
-        if not isinstance(e, dict) or not all(isinstance(e.get(f), int) and not isinstance(e.get(f), bool)
-                                              for f in ("at_packet", "price_per_wh")):
-            raise MalformedInput(f"schedule entry {k} needs integer at_packet and price_per_wh")
-        if e.get("direction", CHARGE) not in (CHARGE, FEED_IN) or e["price_per_wh"] <= 0 or e["at_packet"] < 0:
-            raise MalformedInput(f"schedule entry {k}: price > 0, at_packet ≥ 0, direction 0 or 1")
-        out.append({"at_packet": e["at_packet"], "price_per_wh": e["price_per_wh"],
-                    "direction": e.get("direction", CHARGE)})
-    return sorted(out, key=lambda e: e["at_packet"])
+    for k, e in enumerate(entries, start=1):
+        if not isinstance(e, dict):
+            raise bad(f"entry {k} is not an object like {shape[1:-4]}")
+        unknown = sorted(set(e) - set(SCHEDULE_KEYS))
+        if unknown:
+            raise bad(f"entry {k} has unknown key(s) {', '.join(unknown)} (keys: {', '.join(SCHEDULE_KEYS)})")
+        for name in ("at_packet", "price_per_wh"):
+            if name not in e:
+                raise bad(f"entry {k} lacks {name}")
+            if isinstance(e[name], bool) or not isinstance(e[name], int):
+                raise bad(f"entry {k}: {name} must be a whole number, got {e[name]!r}")
+        at, price, direction = e["at_packet"], e["price_per_wh"], e.get("direction", CHARGE)
+        if at < 0:
+            raise bad(f"entry {k}: at_packet {at} is negative (packets are counted from 0)")
+        if packets is not None and at >= packets:
+            raise bad(f"entry {k}: at_packet {at} is after the last packet of the session (packets 0..{packets - 1})")
+        if not 1 <= price <= max_price_per_wh:
+            raise bad(f"entry {k}: price_per_wh {price} is outside 1..{max_price_per_wh:,} (whole base units per Wh)")
+        if isinstance(direction, bool) or direction not in (CHARGE, FEED_IN):
+            raise bad(f"entry {k}: direction must be 0 (charging: the car pays) or 1 (feed-in: the pole pays), "
+                      f"got {direction!r}")
+        out.append({"at_packet": at, "price_per_wh": price, "direction": direction})
+    out.sort(key=lambda e: e["at_packet"])
+    starts = [e["at_packet"] for e in out]
+    if starts[0] != 0:
+        raise bad(f"no entry at packet 0: the first packet would have no price (the earliest entry starts at packet "
+                  f"{starts[0]}); add {{\"at_packet\": 0, \"price_per_wh\": …}}")
+    twice = sorted({a for a in starts if starts.count(a) > 1})
+    if twice:
+        raise bad(f"two entries at packet {twice[0]}: which price applies is ambiguous")
+    return out

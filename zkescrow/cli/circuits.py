@@ -113,22 +113,41 @@ def compile_cmd(name, depth, pairs, output, as_json):
 
 @click.command("witness")
 @click.argument("name")
-@click.argument("input_json", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_json", required=False, type=click.Path(exists=True, dir_okay=False))
 @_with_params
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="The .wtns to write (default NAME.wtns).")
+              help="The .wtns to write (default NAME.wtns); with --example, the input file to write.")
+@click.option("--example", is_flag=True,
+              help="Print a valid INPUT_JSON for NAME (a fresh true statement) instead of computing a witness.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (public signals as strings).")
-def witness_cmd(name, input_json, depth, pairs, output, as_json):
+def witness_cmd(name, input_json, depth, pairs, output, example, as_json):
     """Compute the witness of built-in circuit NAME for INPUT_JSON (snarkjs input format).
 
-    A false statement exits 1 naming the failing gadget.
+    INPUT_JSON maps each input signal to a number or decimal string, arrays as (nested)
+    lists, as circom's input.json.  `--example` prints one for NAME.  A false statement
+    exits 1 naming the failing gadget and input.
 
     \b
     Example:
+      zkescrow witness deposit --example > input.json
       zkescrow witness deposit input.json -o deposit.wtns
       snarkjs wtns check deposit.r1cs deposit.wtns
     """
     from ..formats import write_wtns
+    if example:
+        if input_json is not None:
+            raise MalformedInput("--example prints an input; it takes no INPUT_JSON")
+        from .examples import example_input
+        text = json.dumps(example_input(name, _params(depth, pairs)), indent=1) + "\n"
+        if output:
+            from ..formats.binfile import write_file
+            write_file(output, text.encode())
+            click.echo(f"{output}: example input of {name}", err=True)
+        else:
+            click.echo(text, nl=False)
+        return
+    if input_json is None:
+        raise MalformedInput(f"give INPUT_JSON, or print an example with `zkescrow witness {name} --example`")
     from ..formats.json_text import loads
     with open(input_json, "rb") as fh:
         inputs = loads(fh.read(), str(input_json))

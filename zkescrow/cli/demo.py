@@ -34,8 +34,76 @@ def channel_options(command):
 
 
 def write_report(report: dict, path: Path) -> None:
+    from zkescrow.formats.binfile import write_file
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    write_file(path, (json.dumps(report, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def _ledger_tip(data: Path) -> dict | None:
+    """{"height", "hash"} of the ledger in DATA_DIR/ledger, or None when there is none (or it is unreadable)."""
+    if not (data / "ledger" / "ledger.sqlite").exists():
+        return None
+    from zkescrow.errors import ZkEscrowError
+    from zkescrow.ledger.ledger import Ledger
+    try:
+        ledger = Ledger(data / "ledger", readonly=True)
+    except ZkEscrowError:
+        return {"height": None, "hash": None}
+    try:
+        return {"height": ledger.height, "hash": ledger.tip_hash}
+    finally:
+        ledger.close()
+
+
+def check_replaceable(data: Path, fresh: bool) -> None:
+    """Refuse (naming --fresh) to replace a ledger in DATA_DIR unless the last demo made it and nobody used it since.
+
+    Used since means: blocks added after the demo (by `zkescrow wallet` or `ledger`), or wallets the
+    demo saved for the user (`--save-wallets`), whose notes live on this ledger only.
+    """
+    from zkescrow.errors import MalformedInput
+    tip = _ledger_tip(data)
+    if tip is None or fresh:
+        return
+    report_path = data / REPORT_NAME
+    try:
+        last = json.loads(report_path.read_text())
+    except (OSError, ValueError):
+        last = {}
+    made = last.get("ledger_tip") if isinstance(last, dict) else None
+    where = data / "ledger"
+    if not isinstance(made, dict):
+        reason = "a ledger the demo did not make"
+    elif made.get("hash") != tip["hash"]:
+        reason = f"a ledger used since the last demo (height {made.get('height')} then, {tip['height']} now)"
+    elif last.get("saved_wallets"):
+        reason = "the last demo's ledger, with wallets it saved for you in " + str(data / "wallets")
+    else:
+        return
+    raise MalformedInput(f"{where} holds {reason}; `zkescrow demo --fresh` replaces it, "
+                         f"or give another --data-dir")
+
+
+def run_and_report(data: Path, *, fresh: bool, log, **options) -> dict:
+    """run_demo after check_replaceable, its report written to DATA_DIR with the ledger's tip."""
+    import shutil
+
+    from zkescrow.escrow.demo import run_demo
+    from .ledger_access import writer_lock
+    with writer_lock(data):                 # `wallet` and `ledger` commands wait while the demo rebuilds
+        check_replaceable(data, fresh)
+        if fresh:
+            for sub in ("ledger", "platform"):
+                shutil.rmtree(data / sub, ignore_errors=True)
+        report = run_demo(data, log=log, **options)
+        report["ledger_tip"] = _ledger_tip(data)
+        report["saved_wallets"] = bool(options.get("save_wallets"))
+        write_report(report, data / REPORT_NAME)
+    return report
+
+
+#: Options of the escrow demo that mean nothing to the channel demo (refused with --channel).
+ESCROW_ONLY = ("mode", "sessions", "depth", "fault", "save_wallets", "fresh")
 
 
 @click.command("demo")
@@ -54,8 +122,12 @@ def write_report(report: dict, path: Path) -> None:
               default="none", show_default=True, help="Make the first session of each mode go wrong this way.")
 @click.option("--save-wallets", is_flag=True,
               help="Write the participants' wallet key files to DATA_DIR/wallets for `zkescrow wallet`.")
+@click.option("--fresh", is_flag=True,
+              help="Replace a ledger in DATA_DIR that the demo did not make or that was used since (its value is lost).")
 @channel_options
-def demo(mode, sessions, depth, data_dir, json_path, fault, save_wallets, channel=False, v2g=False, price_signal=None):
+@click.pass_context
+def demo(ctx, mode, sessions, depth, data_dir, json_path, fault, save_wallets, fresh, channel=False, v2g=False,
+         price_signal=None):
     """Run EV-charging sessions through the escrow enclave and print what an observer learns.
 
     A car discovers a pole in the ledger's service registry, verifies the escrow
@@ -65,28 +137,41 @@ def demo(mode, sessions, depth, data_dir, json_path, fault, save_wallets, channe
     The first run makes the circuits' keys (tens of seconds) and caches them in
     DATA_DIR/keys.
 
+    The demo replaces its own ledger on the next run, but never one it did not make, one
+    used since (more blocks) or one whose wallets it saved, unless given --fresh.
+
     \b
     Example:
       zkescrow demo --mode both --sessions 1 --json report.json
       zkescrow demo --mode shielded --fault enclave-gone
     """
+    if json_path:               # cheap checks before minutes of work
+        from zkescrow.formats.binfile import check_writable
+        check_writable(json_path)
     if channel or v2g or price_signal:
         if not channel:
             raise click.UsageError("--v2g and --price-signal go with --channel")
+        from click.core import ParameterSource
+        given = [f"--{name.replace('_', '-')}" for name in ESCROW_ONLY
+                 if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to "
+                                   f"--channel (one session streamed over a payment channel in "
+                                   f"DATA_DIR/channel-demo; see `zkescrow channel-demo --help` for its options)")
         from zkescrow.channel.demo import run_channel_demo
         summary = run_channel_demo(Path(data_dir), v2g=v2g, price_signal_path=price_signal, out=click.get_text_stream("stdout"))
         if json_path:
             write_report({"channel": summary}, Path(json_path))
             click.echo(f"report written to {json_path}")
         return
-    from zkescrow.escrow.demo import format_comparison, run_demo
+    from zkescrow.escrow.demo import format_comparison
     modes = ("transparent", "shielded") if mode == "both" else (mode,)
     data = Path(data_dir)
+    check_replaceable(data, fresh)
     if depth != 20:
         click.echo(f"Merkle depth {depth} (the design uses 20; smaller trees make smaller, faster proofs)")
-    report = run_demo(data, modes=modes, sessions=sessions, depth=depth, log=click.echo, save_wallets=save_wallets,
-                      fault=fault)
-    write_report(report, data / REPORT_NAME)
+    report = run_and_report(data, fresh=fresh, log=click.echo, modes=modes, sessions=sessions, depth=depth,
+                            save_wallets=save_wallets, fault=fault)
     click.echo("")
     click.echo(format_comparison(report))
     runs = report["runs"] if "runs" in report else [report]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from .ledger_access import AMOUNT_COMMAND, MAX_AMOUNT, Amount, writer_lock as _writer
+
 DATA_DIR_OPTION = click.option("--data-dir", type=click.Path(file_okay=False), default="zkescrow-data",
                                show_default=True, help="Ledger, keys and wallets.")
 
@@ -20,14 +22,14 @@ def _ledger_dir(data_dir) -> Path:
     return Path(data_dir) / "ledger"
 
 
-def _open_ledger(data_dir, *, with_keys: bool = False):
+def _open_ledger(data_dir, *, with_keys: bool = False, readonly: bool = False):
     from zkescrow.ledger.ledger import Ledger
     from zkescrow.ledger.proofs import CircuitKeys
     from zkescrow.errors import MalformedInput
     path = _ledger_dir(data_dir)
     if not (path / "ledger.sqlite").exists():
         raise MalformedInput(f"no ledger in {path}: run `zkescrow ledger init` or `zkescrow demo` first")
-    ledger = Ledger(path)
+    ledger = Ledger(path, readonly=readonly)
     if with_keys:
         ledger.keys = CircuitKeys(Path(data_dir) / "keys", ledger.depth,
                                   log=lambda m: click.echo(m, err=True))
@@ -82,17 +84,16 @@ def compare(data_dir, as_json):
     Example:
       zkescrow compare --data-dir zkescrow-data
     """
-    from zkescrow.cli.demo import REPORT_NAME, write_report
-    from zkescrow.escrow.demo import comparison, format_comparison, run_demo
+    from zkescrow.cli.demo import REPORT_NAME, run_and_report
+    from zkescrow.escrow.demo import comparison, format_comparison
     from zkescrow.escrow.observer import observe
     data = Path(data_dir)
     report_path = data / REPORT_NAME
     report = json.loads(report_path.read_text()) if report_path.exists() else None
     if report is None or "runs" not in report or not (_ledger_dir(data) / "ledger.sqlite").exists():
         click.echo("no two-mode demo in this data directory yet: running `zkescrow demo --mode both` first", err=True)
-        report = run_demo(data, log=lambda m: click.echo(m, err=True))
-        write_report(report, report_path)
-    ledger = _open_ledger(data)
+        report = run_and_report(data, fresh=False, log=lambda m: click.echo(m, err=True))
+    ledger = _open_ledger(data, readonly=True)
     observation = observe(ledger)
     ledger.close()
     for run in report["runs"]:
@@ -115,7 +116,7 @@ def observe_cmd(data_dir, as_json):
       zkescrow observe --data-dir zkescrow-data
     """
     from zkescrow.escrow.observer import format_observation, observe
-    ledger = _open_ledger(data_dir)
+    ledger = _open_ledger(data_dir, readonly=True)
     observation = observe(ledger)
     ledger.close()
     if as_json:
@@ -153,20 +154,44 @@ def ledger_init(data_dir, depth, funds, denominations):
     """
     from zkescrow.errors import MalformedInput
     from zkescrow.ledger.keys import WalletKeys
-    from zkescrow.ledger.ledger import Ledger
+    from zkescrow.ledger.ledger import Ledger, check_genesis_accounts
     shields = _denominations(denominations)
-    accounts = {}
-    for item in funds:
+    amounts = {}
+    for item in funds:                        # every argument is checked before anything is written
         name, sep, amount = item.partition("=")
-        if not sep or not amount.isdigit():
-            raise MalformedInput(f"--fund takes NAME=AMOUNT, got {item!r}")
-        path = _wallet_path(data_dir, name)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            WalletKeys.generate().save(path)
-            click.echo(f"new wallet {name} in {path}")
-        accounts[WalletKeys.load(path).address] = int(amount)
-    ledger = Ledger.create(_ledger_dir(data_dir), accounts, depth=depth, **shields)
+        if not sep or not amount.strip().isdigit():
+            raise MalformedInput(f"--fund takes NAME=AMOUNT with a whole AMOUNT ≥ 0, got {item!r}")
+        _wallet_path(data_dir, name)
+        if name in amounts:
+            raise MalformedInput(f"--fund names wallet {name!r} twice")
+        amounts[name] = int(amount)
+    if (_ledger_dir(data_dir) / "ledger.sqlite").exists():
+        raise MalformedInput(f"{_ledger_dir(data_dir)} already holds a ledger; use another --data-dir")
+    keys = {name: (WalletKeys.load(_wallet_path(data_dir, name)) if _wallet_path(data_dir, name).exists()
+                   else WalletKeys.generate()) for name in amounts}
+    accounts = {}
+    for name, amount in amounts.items():
+        accounts[keys[name].address] = accounts.get(keys[name].address, 0) + amount
+    try:
+        check_genesis_accounts(accounts)
+    except MalformedInput as exc:
+        raise MalformedInput(f"--fund: {exc}") from None
+    with _writer(data_dir):
+        created = []
+        try:
+            for name in amounts:
+                path = _wallet_path(data_dir, name)
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    keys[name].save(path)
+                    created.append(path)
+            ledger = Ledger.create(_ledger_dir(data_dir), accounts, depth=depth, **shields)
+        except BaseException:
+            for path in created:              # nothing of a failed init stays behind
+                path.unlink(missing_ok=True)
+            raise
+        for path in created:
+            click.echo(f"new wallet {path.stem} in {path}")
     click.echo(f"ledger created in {_ledger_dir(data_dir)}: depth {depth}, supply {sum(accounts.values()):,}")
     ledger.close()
 
@@ -195,7 +220,7 @@ def ledger_show(data_dir, as_json):
     Example:
       zkescrow ledger show
     """
-    ledger = _open_ledger(data_dir)
+    ledger = _open_ledger(data_dir, readonly=True)
     escrows = [dict(r) for r in ledger.store.all("SELECT session_id, pole_id, deposit, balance, status, "
                                                  "refund_height FROM escrows")]
     enclaves = [{"enclave_id": r["enclave_id"], "measurement": r["measurement"], "verdict": r["verdict"]}
@@ -226,8 +251,9 @@ def ledger_show(data_dir, as_json):
 
 @ledger_group.command("blocks")
 @DATA_DIR_OPTION
-@click.option("--from", "start", type=int, default=0, show_default=True)
-@click.option("--to", "end", type=int, default=None)
+@click.option("--from", "start", type=click.IntRange(0, MAX_AMOUNT), default=0, show_default=True,
+              help="First block height.")
+@click.option("--to", "end", type=click.IntRange(0, MAX_AMOUNT), default=None, help="Last block height.")
 @click.option("--json", "as_json", is_flag=True)
 def ledger_blocks(data_dir, start, end, as_json):
     """Blocks and their transactions (kind, txid, bytes).
@@ -236,7 +262,7 @@ def ledger_blocks(data_dir, start, end, as_json):
     Example:
       zkescrow ledger blocks --from 1 --to 5
     """
-    ledger = _open_ledger(data_dir)
+    ledger = _open_ledger(data_dir, readonly=True)
     blocks = ledger.blocks(start, end)
     txs = ledger.transactions(start, end)
     ledger.close()
@@ -275,6 +301,43 @@ def ledger_verify(data_dir, as_json):
         return
     click.echo(f"ledger OK: {info['height'] + 1} blocks signed by the authority, chain id {info['chain_id'][:16]}…, "
                f"tip {info['tip'][:16]}…")
+
+
+@ledger_group.command("headers")
+@DATA_DIR_OPTION
+@click.option("--from", "start", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--to", "end", type=click.IntRange(0), default=None)
+def ledger_headers(data_dir, start, end):
+    """The authority-signed block headers (JSON lines), what a light client such as the enclave follows.
+
+    \b
+    Example:
+      zkescrow ledger headers --from 0 > headers.jsonl
+    """
+    ledger = _open_ledger(data_dir)
+    try:
+        lines = [json.dumps(h.to_json(), sort_keys=True) for h in ledger.headers(start, end)]
+    finally:
+        ledger.close()
+    click.echo("\n".join(lines))
+
+
+@ledger_group.command("proof")
+@DATA_DIR_OPTION
+@click.argument("txid")
+def ledger_proof(data_dir, txid):
+    """An accepted transaction with its signed header and Merkle inclusion proof (JSON).
+
+    \b
+    Example:
+      zkescrow ledger proof 3f9c…e1 > proof.json
+    """
+    ledger = _open_ledger(data_dir)
+    try:
+        proof = ledger.transaction_proof(txid)
+    finally:
+        ledger.close()
+    _echo_json(proof)
 
 
 # --- wallet -------------------------------------------------------------------------------
@@ -325,7 +388,7 @@ def wallet_balance(data_dir, name, as_json):
     """
     from zkescrow.ledger.wallet import Wallet
     keys = _load_keys(data_dir, name)
-    ledger = _open_ledger(data_dir)
+    ledger = _open_ledger(data_dir, readonly=True)
     wallet = Wallet(keys, ledger, None)
     wallet.scan()
     info = {"name": name, "address": keys.address, "payment_address": keys.payment_address.encode(),
@@ -339,10 +402,10 @@ def wallet_balance(data_dir, name, as_json):
                f"in {len(info['notes'])} note(s)")
 
 
-@wallet_group.command("shield")
+@wallet_group.command("shield", **AMOUNT_COMMAND)
 @DATA_DIR_OPTION
 @click.argument("name")
-@click.argument("amount", type=click.IntRange(1))
+@click.argument("amount", type=Amount())
 def wallet_shield(data_dir, name, amount):
     """Move AMOUNT from NAME's transparent account into shielded notes of its own.
 
@@ -353,19 +416,24 @@ def wallet_shield(data_dir, name, amount):
     Example:
       zkescrow wallet shield alice 500
     """
+    from zkescrow.errors import StatementFalse
     from zkescrow.ledger.wallet import Wallet
     keys = _load_keys(data_dir, name)
-    ledger = _open_ledger(data_dir, with_keys=True)
-    try:
-        _commit(ledger, *Wallet(keys, ledger, ledger.keys).shield_split(amount))
-    finally:
-        ledger.close()
+    with _writer(data_dir):
+        ledger = _open_ledger(data_dir, with_keys=True)
+        try:
+            balance = ledger.balance(keys.address)       # before any key setup or proving
+            if amount > balance:
+                raise StatementFalse(f"{name} has {balance:,} in its transparent account, less than {amount:,}")
+            _commit(ledger, *Wallet(keys, ledger, ledger.keys).shield_split(amount))
+        finally:
+            ledger.close()
 
 
-@wallet_group.command("send")
+@wallet_group.command("send", **AMOUNT_COMMAND)
 @DATA_DIR_OPTION
 @click.argument("name")
-@click.argument("amount", type=click.IntRange(1))
+@click.argument("amount", type=Amount())
 @click.option("--to", "to", required=True,
               help="A wallet name, a payment address (zkpay:…, shielded) or an account address (64 hex).")
 @click.option("--transparent", is_flag=True, help="Pay from NAME's transparent account instead of its notes.")
@@ -389,19 +457,20 @@ def wallet_send(data_dir, name, amount, to, transparent):
     else:
         other = _load_keys(data_dir, to)
         account, payment = other.address, other.payment_address
-    ledger = _open_ledger(data_dir, with_keys=not transparent)
-    try:
-        wallet = Wallet(keys, ledger, ledger.keys)
-        if transparent:
-            if account is None:
-                raise MalformedInput("a transparent payment goes to an account address or a wallet name")
-            tx = Transaction("transfer", {"from": keys.address, "to": account, "amount": amount,
-                                          "nonce": ledger.nonce(keys.address)}).signed(keys.account, ledger.chain_id)
-        else:
-            if payment is None:
-                raise MalformedInput("a shielded payment goes to a payment address (zkpay:…) or a wallet name")
-            wallet.scan()
-            tx = wallet.send(payment, amount)
-        _commit(ledger, tx)
-    finally:
-        ledger.close()
+    if transparent and account is None:
+        raise MalformedInput("a transparent payment goes to an account address or a wallet name")
+    if not transparent and payment is None:
+        raise MalformedInput("a shielded payment goes to a payment address (zkpay:…) or a wallet name")
+    with _writer(data_dir):
+        ledger = _open_ledger(data_dir, with_keys=not transparent)
+        try:
+            wallet = Wallet(keys, ledger, ledger.keys)
+            if transparent:
+                tx = Transaction("transfer", {"from": keys.address, "to": account, "amount": amount,
+                                              "nonce": ledger.nonce(keys.address)}).signed(keys.account, ledger.chain_id)
+            else:
+                wallet.scan()
+                tx = wallet.send(payment, amount)
+            _commit(ledger, tx)
+        finally:
+            ledger.close()

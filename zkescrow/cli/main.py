@@ -37,6 +37,8 @@ def _module(name: str):
         from . import wasm as module
     elif name == "ptau":
         from . import ptau as module
+    elif name == "cache":
+        from . import cache as module
     else:
         raise KeyError(name)
     return module
@@ -65,6 +67,7 @@ COMMANDS = {
     "wtns": ("wasm", "wtns_group"),
     "fullprove": ("wasm", "fullprove"),
     "powersoftau": ("ptau", "ptau_group"),
+    "cache": ("cache", "cache_group"),
 }
 
 

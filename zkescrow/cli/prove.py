@@ -31,8 +31,19 @@ def _parsed(path: str, what: str, parse):
 
 
 def _write_json(path: str, obj) -> None:
+    from ..formats.binfile import write_file
     from ..groth16.proof import dumps
-    Path(path).write_text(dumps(obj))
+    write_file(path, dumps(obj).encode("utf-8"))
+
+
+def _check_outputs(*paths) -> None:
+    """Before any long work: every output path can be written, and no two are the same file."""
+    from ..formats.binfile import check_writable
+    resolved = [Path(p).resolve() for p in paths]
+    if len(set(resolved)) != len(resolved):
+        raise MalformedInput(f"output files must differ: {', '.join(paths)}")
+    for p in paths:
+        check_writable(p)
 
 
 def _ms(timings: dict) -> dict:
@@ -117,6 +128,7 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
             from .circuits import check_depth
             check_depth(circuit_params["depth"])
         circuit = registry.get(name, **circuit_params)
+        _check_outputs(proof_path, public_path)
         inputs = _read_json(input_path, "circuit input")
         if not isinstance(inputs, dict):
             raise MalformedInput(f"{input_path}: circuit input must be a JSON object")
@@ -126,6 +138,7 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
         if input_path or params or depth is not None:
             raise MalformedInput("--input/--param/--depth go with a built-in circuit name, not with a .wtns file")
         zkey_path, witness_path, proof_path, public_path = args
+        _check_outputs(proof_path, public_path)
         from ..formats.wtns_file import read_wtns
         witness = read_wtns(witness_path)
         source = witness_path
@@ -149,8 +162,9 @@ def prove(args, input_path, zkey_path, proof_path, public_path, depth, params, a
         and not as_json else None
     timings = {}
     proof, public = groth16_prove(pk, witness, timings=timings, progress=progress)
-    _write_json(proof_path, proof.to_json())
+    # public.json first: a failure in between never leaves a proof.json without its public signals
     _write_json(public_path, public_signals_to_json(public))
+    _write_json(proof_path, proof.to_json())
     if pk.gamma2 == pk.delta2:      # after the work, so a failure above stays one line on stderr
         click.echo(f"warning: {zkey_path} has no phase-2 contribution (gamma = delta): anyone holding the ptau "
                    f"can forge proofs under it; add one with `zkescrow zkey contribute`", err=True)
@@ -251,5 +265,6 @@ def export_solidity(vk_path, out_path):
     """
     from ..groth16.solidity import solidity_verifier
     from ..groth16.vk import VerificationKey
+    from ..formats.binfile import write_file
     vk = _parsed(vk_path, "verification key", VerificationKey.from_json)
-    Path(out_path).write_text(solidity_verifier(vk))
+    write_file(out_path, solidity_verifier(vk).encode("utf-8"))

@@ -67,8 +67,10 @@ def setup_cmd(files, dev, as_json):
     if len(files) != expected:
         usage = "CIRCUIT.r1cs OUT.zkey --dev" if dev else "CIRCUIT.r1cs POT.ptau OUT.zkey"
         raise click.UsageError(f"expected {usage} ({expected} paths), got {len(files)}")
-    r1cs = _read_r1cs(files[0])
+    from ..formats.binfile import check_writable
     out = files[-1]
+    check_writable(out)
+    r1cs = _read_r1cs(files[0])
     start = time.perf_counter()
     if dev:
         steps = _Steps("dev setup", 3)
@@ -129,6 +131,8 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
     if entropy is None and sys.stdin.isatty():
         entropy = click.prompt("Enter a random text (entropy)", default="", show_default=False, hide_input=True,
                                err=True)
+    from ..formats.binfile import check_writable
+    check_writable(zkey_out)        # written atomically, so OUT may be IN itself
     pk = read_zkey(zkey_in)
     steps = _Steps("contribute", 1)
     try:
@@ -233,9 +237,8 @@ def export_vk_cmd(zkey_path, vk_path):
     from ..groth16.zkey import read_zkey
 
     pk = read_zkey(zkey_path, proving=False)
-    text = vk_json_text(pk)
-    with open(vk_path, "w") as fh:
-        fh.write(text)
+    from ..formats.binfile import write_file
+    write_file(vk_path, vk_json_text(pk).encode("utf-8"))
 
 
 @zkey_group.group("export")

@@ -19,9 +19,13 @@ wrong phase ``WrongState``; unparsable arguments ``MalformedInput``):
   * a packet counts only with a meter reading signed by the pole's registered meter key
     (pagination +1, register never backwards) *and* the car's receipt for it;
   * paid = energy · price ≤ deposit, always (so a release never exceeds the deposit);
-  * one settlement per session, for the closing decision only; after the refund height it
-    signs nothing, so the driver's refund path (which needs no enclave) never races a late release;
-  * only the session's parties close it (the car's session key or the pole's meter key);
+  * one decision per session: at close it signs the DECISION (``settlement``: the split, both
+    output notes, the escrow it settles) and never another; ``decision`` hands the same signed
+    decision to either party again, any number of times, so each can settle alone;
+  * after the refund height it signs nothing, so the driver's refund path (which needs no
+    enclave) never races a late release;
+  * only the session's parties close it or read its decision (the car's session key or the
+    pole's meter key);
   * after a restart with sealed state, no session ecall runs before ``resume`` checked the counter
     against the clients' anchor; the table evicts sessions the header tip made final or stale.
 
@@ -34,12 +38,12 @@ circuit (shielded mode) check the same split, and if the enclave never acts the
 driver refunds alone after the deadline.  Every transition is sealed with the
 monotonic counter (``ctx.save_state``); clients remember the highest counter they saw.
 
-Two signatures per settlement:
-  * EdDSA-Poseidon over Baby Jubjub on m = H(RELEASE_MESSAGE, session, E_Wh, final_nonce),
-    which the escrow_release circuit verifies (shielded mode);
-  * Ed25519 (``ctx.sign``) over the escrow_payout transaction's signing bytes, which the
-    ledger verifies for authority 'enclave' (transparent mode), after the enclave has
-    checked the openings of both output notes (amounts and owners).
+Two signatures per decision, both made once, at close:
+  * Ed25519 (``ctx.sign``) over the decision's signing bytes (``settlement.signing_bytes``: chain id,
+    session, escrow, the two output commitments and the decision's digest), which the ledger checks
+    for a transparent payout with authority 'enclave' — the payout must create exactly those notes;
+  * EdDSA-Poseidon over Baby Jubjub on m = H(RELEASE_MESSAGE, session, E_Wh, final_nonce, nf_E),
+    which the escrow_release circuit verifies (shielded mode); nf_E names the one escrow note it releases.
 """
 import functools
 import hashlib
@@ -52,7 +56,7 @@ from nacl.public import SealedBox
 from nacl.signing import VerifyKey
 
 from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
-from circuits.notes import EscrowTerms, note_commitment, release_message
+from circuits.notes import EscrowTerms, Note, release_message
 from enclave_sim import EnclaveProgram, ecall
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused, WrongState
 from zkescrow.escrow.enclave_checks import (check_offer, note_funding, read_request, registry_entry,
@@ -61,9 +65,9 @@ from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_h
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
 from zkescrow.escrow.offer import verify_confirmation, verify_offer
 from zkescrow.escrow.session_table import SessionTable
+from zkescrow.escrow.settlement import decision_signing_bytes, transparent_notes
 from zkescrow.ledger.attestation import endorsement_message
 from zkescrow.ledger.headers import HeaderChain
-from zkescrow.ledger.transactions import Transaction
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
 CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
@@ -110,7 +114,7 @@ class EscrowProgram(EnclaveProgram):
               "chain_id": None, "authorities": [], "threshold": 1, "note_tree_depth": 20}
     measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.escrow.offer",
                         "zkescrow.escrow.enclave_checks", "zkescrow.escrow.session_table",
-                        "zkescrow.ledger.headers", "zkescrow.ledger.transactions",
+                        "zkescrow.escrow.settlement", "zkescrow.ledger.headers", "zkescrow.ledger.transactions",
                         "zkescrow.ledger.codec", "zkescrow.ledger.attestation",
                         "circuits.notes", "circuits.crypto.eddsa", "circuits.crypto.merkle")
 
@@ -327,81 +331,84 @@ class EscrowProgram(EnclaveProgram):
             go, reason = False, "deposit exhausted"
         return {"go": go, "reason": reason, "paid_wh": s.paid_wh, "counter": self.ctx.counter}
 
+    def _check_party(self, s: SessionRecord, session_id: str, authorization) -> None:
+        """InvalidSignature unless ``authorization`` is the car's or the pole's signature over close_message."""
+        for key in (s.car_key, s.meter_key):
+            try:
+                VerifyKey(bytes.fromhex(key)).verify(close_message(session_id), bytes.fromhex(str(authorization)))
+                return
+            except (BadSignatureError, ValueError, TypeError):
+                continue
+        raise InvalidSignature("this needs a signature by the car's or the pole's key for this session")
+
     @private_ecall
     def close(self, session_id: str, reason: str, height: int, authorization: str) -> dict:
-        """Close the session on the last receipted packet and sign the release (once).
+        """Close the session on the last receipted packet and sign the decision (once; later calls re-send it).
 
         ``authorization``: hex Ed25519 signature over ``close_message`` by the car's session key or
         the pole's meter key — only the session's parties may end it.
         """
         s = self._session(session_id)
-        for key in (s.car_key, s.meter_key):
-            try:
-                VerifyKey(bytes.fromhex(key)).verify(close_message(session_id), bytes.fromhex(str(authorization)))
-                break
-            except (BadSignatureError, ValueError, TypeError):
-                continue
-        else:
-            raise InvalidSignature("closing a session needs a signature by the car's or the pole's key")
-        if s.phase is Phase.CLOSING:
+        self._check_party(s, session_id, authorization)
+        if s.decision is not None:
             return self._decision(s)
         if not s.phase.takes_packets:
             raise WrongState(f"session is {s.phase.value}: nothing to close")
         self._check_deadline(s, height)
-        energy = s.paid_wh
-        pay = energy * s.price
+        pay = s.paid_wh * s.price
         if pay > s.deposit:                     # unreachable by the packet rule; kept as the invariant
             raise Refused("release would exceed the deposit")
-        sig = self._eddsa.sign_poseidon(release_message(int(session_id, 16), energy, s.nonce))
-        s.decision = Decision(energy, pay, s.deposit - pay, s.nonce, sig.pack().hex())
+        s.decision = self._decide(s, s.paid_wh, pay)
         s.phase, s.close_reason = Phase.CLOSING, str(reason)[:80]
         self._commit()
         return self._decision(s)
 
+    def _decide(self, s: SessionRecord, energy: int, pay: int) -> Decision:
+        """The signed decision: the escrow it settles, the split, both output notes and both signatures.
+
+        Its chain id is the ledger the program's measured config pins (the headers it follows).
+        """
+        refund = s.deposit - pay
+        common = dict(session_id=s.session_id, mode=s.mode, energy_wh=energy, pay=pay, refund=refund,
+                      payee_owner=s.pole_owner, driver_owner=s.driver_owner, final_nonce=s.nonce,
+                      chain_id=self.chain.chain_id, price=s.price)
+        if s.mode == "transparent":
+            escrow, salt = str(s.funding["txid"]), secrets.randbits(248)
+            notes = transparent_notes(escrow, pay=pay, refund=refund, payee_owner=s.pole_owner,
+                                      driver_owner=s.driver_owner, price=s.price, salt=salt)
+            release = ""
+        else:
+            terms, f = self._terms(s), s.funding
+            note = Note(f["v"], terms.owner, int(f["rho"]), int(f["r"]), f["a"])
+            nf, salt = terms.nullifier(note, f["position"]), 0
+            escrow, notes = str(nf), terms.settlement_notes(note, nf, pay)
+            message = release_message(int(s.session_id, 16), energy, s.nonce, nf)
+            release = self._eddsa.sign_poseidon(message).pack().hex()
+        decision = Decision(escrow=escrow, salt=salt, pay_commitment=notes[0].commitment,
+                            refund_commitment=notes[1].commitment, release_signature=release, **common)
+        signature = self.ctx.sign(decision_signing_bytes(decision.fields())).hex()
+        return Decision(**dict(decision.fields(), signature=signature, release_signature=release))
+
     def _decision(self, s: SessionRecord) -> dict:
         out = dict(self._view(s), **s.decision.to_dict())
-        if s.mode == "shielded":
+        if s.mode == "shielded":                # what a party needs to prove the release alone
             out["escrow_note"] = s.funding
+            out["eddsa_key"] = self._eddsa.public_key.pack().hex()
         return out
 
     @private_ecall
-    def sign_payout(self, session_id: str, tx: dict, openings: list, height: int,
-                    chain_id: str | None = None) -> dict:
-        """Ed25519 authority for the transparent payout transaction that carries out the closing decision.
-
-        ``openings`` are the two output notes {v, o, rho, r, a}: the pole's payment and the driver's change;
-        the enclave recomputes their commitments, so it signs only the split it decided.  The signature
-        binds the ledger's chain id: the one in the program's measured config when it names one,
-        otherwise ``chain_id``.
-        """
-        chain_id = self.config.get("chain_id") or need_hex(chain_id, "chain id")
+    def decision(self, session_id: str, authorization: str) -> dict:
+        """The session's signed decision again, for the car or the pole (the same bytes every time)."""
         s = self._session(session_id)
-        if s.mode != "transparent" or s.phase not in (Phase.CLOSING, Phase.SETTLED):
-            raise WrongState("only a closed transparent session has a payout to sign")
-        self._check_deadline(s, height)
-        t = Transaction.from_json(tx)
-        b = t.body
-        if s.payout_txid not in (None, t.txid):
-            raise WrongState("this session's payout is already signed (one settlement per session)")
-        if t.kind != "escrow_payout" or b.get("session_id") != s.session_id or b.get("authority") != "enclave":
-            raise Refused("not an enclave payout for this session")
-        if b.get("public_amount") != s.deposit:
-            raise Refused("the payout must release exactly the deposit")
-        if not isinstance(openings, list) or len(openings) != 2:
-            raise MalformedInput("give the openings of both output notes")
-        d = s.decision
-        expected = [(d.pay, s.pole_owner), (d.refund, s.driver_owner)]
-        for k, (o, (value, owner)) in enumerate(zip(openings, expected)):
-            cm = note_commitment(int(o["v"]), int(o["a"]), int(o["o"]), int(o["rho"]), int(o["r"]))
-            if int(o["v"]) != value or int(o["o"]) != owner or str(cm) != str(b.get("commitments", [None] * 2)[k]):
-                raise Refused(f"payout output {k} does not pay {value} to the agreed party")
-        s.payout_txid, s.phase = t.txid, Phase.SETTLED
-        self._commit()
-        return {"signature": self.ctx.sign(t.signing_bytes(chain_id)).hex(), "counter": self.ctx.counter}
+        self._check_party(s, session_id, authorization)
+        if s.decision is None:
+            raise WrongState(f"session is {s.phase.value}: no decision yet")
+        return self._decision(s)
 
     @private_ecall
     def settled(self, session_id: str) -> dict:
-        """Mark a shielded session settled (its release is on the ledger); idempotent."""
+        """Note that the session's settlement is on the ledger; idempotent.  The decision stays available
+        (a party's word that it settled changes nothing either party can still do)."""
         s = self._session(session_id)
         if s.phase is Phase.CLOSING:
             s.phase = Phase.SETTLED

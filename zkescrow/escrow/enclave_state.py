@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from zkescrow.errors import MalformedInput, SealingError
 from zkescrow.escrow.meter import ReadingLog
+from zkescrow.escrow.settlement import DECISION_FIELDS
 
-SESSION_RECORD_VERSION = 2
+SESSION_RECORD_VERSION = 3
 FIELD_BOUND = 1 << 254
 
 
@@ -70,21 +71,45 @@ class Phase(enum.Enum):
 
 @dataclass(frozen=True)
 class Decision:
-    """The closing decision the enclave signed: energy, split and the release signature."""
+    """The closing decision the enclave signed (``zkescrow.escrow.settlement`` describes the fields).
 
+    ``signature``: Ed25519 by the attested key over the decision's signing bytes (a transparent
+    payout's authority); ``release_signature``: the EdDSA release signature (shielded; "" otherwise).
+    """
+
+    session_id: str
+    mode: str
+    escrow: str                         # transparent: escrow_open txid; shielded: the escrow note's nullifier
     energy_wh: int
     pay: int
     refund: int
+    payee_owner: int
+    driver_owner: int
     final_nonce: int
-    signature: str                      # packed EdDSA signature, hex
+    chain_id: str
+    price: int
+    salt: int
+    pay_commitment: int
+    refund_commitment: int
+    signature: str = ""                 # Ed25519, hex
+    release_signature: str = ""         # packed EdDSA, hex
+
+    def fields(self) -> dict:
+        """The signed fields (``settlement.DECISION_FIELDS``), without the signatures."""
+        return {name: getattr(self, name) for name in DECISION_FIELDS}
 
     def to_dict(self) -> dict:
-        return {"energy_wh": self.energy_wh, "pay": self.pay, "refund": self.refund,
-                "final_nonce": self.final_nonce, "signature": self.signature}
+        out = self.fields()
+        for name in ("payee_owner", "driver_owner", "salt", "pay_commitment", "refund_commitment"):
+            out[name] = str(out[name])
+        return dict(out, signature=self.signature, release_signature=self.release_signature)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Decision":
-        return cls(d["energy_wh"], d["pay"], d["refund"], d["final_nonce"], d["signature"])
+        return cls(d["session_id"], d["mode"], d["escrow"], d["energy_wh"], d["pay"], d["refund"],
+                   int(d["payee_owner"]), int(d["driver_owner"]), d["final_nonce"], d["chain_id"], d["price"],
+                   int(d["salt"]), int(d["pay_commitment"]), int(d["refund_commitment"]), d["signature"],
+                   d["release_signature"])
 
 
 @dataclass
@@ -112,7 +137,6 @@ class SessionRecord:
     funding: dict | None = None
     close_reason: str | None = None
     decision: Decision | None = None
-    payout_txid: str | None = None
     offer_id: str = ""                  # the pole's offer the terms come from
     offer_hash: str = ""
     operator: str = ""                  # the pole's registered operator key (confirms the ticket)
@@ -148,7 +172,7 @@ class SessionRecord:
                 "paid_wh": self.paid_wh, "page": self.page, "nonce": self.nonce, "meter": self.meter.to_dict(),
                 "funding": self.funding, "close_reason": self.close_reason,
                 "decision": None if self.decision is None else self.decision.to_dict(),
-                "payout_txid": self.payout_txid, "offer_id": self.offer_id, "offer_hash": self.offer_hash,
+                "offer_id": self.offer_id, "offer_hash": self.offer_hash,
                 "operator": self.operator, "opened_height": self.opened_height, "confirmed": self.confirmed}
 
     @classmethod
@@ -164,5 +188,5 @@ class SessionRecord:
                    int(data["driver_owner"]), data["refund_height"], data["close_height"], Phase(data["phase"]),
                    data["delivered_wh"], data["paid_wh"], data["page"], data["nonce"],
                    ReadingLog.from_dict(data["meter"]), data["funding"], data["close_reason"],
-                   None if decision is None else Decision.from_dict(decision), data["payout_txid"],
+                   None if decision is None else Decision.from_dict(decision),
                    data["offer_id"], data["offer_hash"], data["operator"], data["opened_height"], data["confirmed"])

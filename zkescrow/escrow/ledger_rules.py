@@ -4,9 +4,16 @@
     escrow_open     shielded_transfer fields + session_id, pole_id, enclave,
                     refund_key, refund_height (public_amount = −deposit)               the transfer proof
     escrow_payout   session_id, authority ("enclave" | "refund"), transfer fields
-                    with public_amount = +escrow balance                               enclave or refund key
-    escrow_release  root, nullifier, pay_commitment, refund_commitment, session_id,
-                    height, mode, asset, ciphertexts[2], proof                        the release proof
+                    with public_amount = +escrow balance; for "enclave" also the
+                    decision's digest and signature                                    enclave decision or refund key
+    escrow_release  root, nullifier, pay_commitment, refund_commitment, height (the
+                    including block's), asset, ciphertexts[2], proof                   the release proof
+
+An enclave payout carries out the enclave's signed decision (``settlement``): the ledger checks
+the signature over this chain, this escrow and the payout's two output commitments, so the payout
+creates exactly the notes the enclave decided, without learning their amounts or owners.  A release
+or refund of an escrow note has one public shape: its proved height must be the height of the
+block that includes it.
 
 An open escrow's deposit sits in the ``escrows`` table (counted in the ledger's
 conservation check as the value holder ``escrow``).  ``install`` adds all of it
@@ -14,10 +21,15 @@ to one ledger's rulebook; a ledger lists it as the extension ``"escrow"``.
 """
 from __future__ import annotations
 
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
 from enclave_sim.enclave import PROGRAM_SIGNATURE_DOMAIN
 from zkescrow.ledger import parse
-from zkescrow.ledger.rules import (VALUE_MAX, _address, _field, _int, _reject, _spend_common, _verify,
+from zkescrow.ledger.rules import (VALUE_MAX, _address, _field, _fields, _int, _reject, _spend_common, _verify,
                                    transfer_signals)
+
+from .settlement import signing_bytes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS escrows (
@@ -67,9 +79,7 @@ def _escrow_payout(state, tx) -> None:
         _reject(f"escrow of session {escrow['session_id']} is already {escrow['status']}")
     authority = b.get("authority")
     if authority == "enclave":
-        key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
-                               (escrow["enclave"],)).fetchone()["signing_key"]
-        _verify(state, tx, key, PROGRAM_SIGNATURE_DOMAIN)
+        _check_decision(state, escrow, b)
     elif authority == "refund":
         if state.height < escrow["refund_height"]:
             _reject(f"refund before the deadline: height {state.height} < {escrow['refund_height']}")
@@ -87,11 +97,27 @@ def _escrow_payout(state, tx) -> None:
         state.db.execute("UPDATE services SET sessions = sessions + 1 WHERE pole_id = ?", (escrow["pole_id"],))
 
 
+def _check_decision(state, escrow, b: dict) -> None:
+    """An enclave payout carries the enclave's signed decision for this escrow, on this chain, and creates
+    exactly the two notes it names (their commitments are in the signed bytes; amounts and owners are not)."""
+    digest = parse.hex_string(b.get("decision_digest"), "decision_digest", length=64)
+    signature = parse.hex_string(b.get("decision_signature"), "decision_signature", length=128)
+    key = state.db.execute("SELECT signing_key FROM enclaves WHERE enclave_id = ?",
+                           (escrow["enclave"],)).fetchone()["signing_key"]
+    message = signing_bytes(chain_id=state.chain_id, session_id=escrow["session_id"], escrow=escrow["txid"],
+                            commitments=_fields(b, "commitments", 2), digest=digest)
+    try:
+        VerifyKey(bytes.fromhex(key)).verify(PROGRAM_SIGNATURE_DOMAIN + message, bytes.fromhex(signature))
+    except BadSignatureError:
+        _reject("the payout is not the enclave's decision for this escrow (signature, escrow, chain or "
+                "output notes differ)")
+
+
 def _escrow_release(state, tx) -> None:
     b = tx.body
-    if _int(b, "height") > state.height:
-        _reject(f"release proves height {b['height']} but the chain is at {state.height}")
     state.require_known_root(_field(b, "root"))
+    if _int(b, "height") != state.height:           # one public shape: the height is the including block's
+        _reject(f"release proves height {b['height']} but is in block {state.height}")
     state.spend([_field(b, "nullifier")], tx.txid)
     state.add_notes([_field(b, "pay_commitment"), _field(b, "refund_commitment")], b.get("ciphertexts"), tx.txid)
 
@@ -100,8 +126,7 @@ def _release_signals(tx) -> list[int]:
     from zkescrow.ledger.transactions import ext_data_hash
     b = tx.body
     return [_field(b, "root"), _field(b, "nullifier"), _field(b, "pay_commitment"),
-            _field(b, "refund_commitment"), _field(b, "session_id"), _int(b, "height"),
-            _int(b, "mode", high=1), _field(b, "asset"), ext_data_hash(tx.kind, b)]
+            _field(b, "refund_commitment"), _int(b, "height"), _field(b, "asset"), ext_data_hash(tx.kind, b)]
 
 
 def install(rulebook) -> None:

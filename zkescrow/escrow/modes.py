@@ -4,10 +4,13 @@ A ``ChargingSession`` asks its mode three things: how the driver deposits (and w
 enclave is shown as evidence of it), how the enclave's closing decision becomes a
 settlement transaction, and how the driver refunds alone after the deadline.
 
-* ``TransparentEscrow``: a public escrow account (``transparent``): the enclave checks the
-  payout's output openings and signs the payout transaction (Ed25519);
+* ``TransparentEscrow``: a public escrow account (``transparent``): the payout carries the
+  enclave's signed decision and creates exactly the notes it implies;
 * ``ShieldedEscrow``: an escrow note (``shielded``): the deposit is a note locked to the
   session's terms, released by an escrow_release proof over the enclave's EdDSA signature.
+
+Either party can carry out the decision: ``settlement(session, decision, wallet=…)`` builds it
+with the car's wallet by default, or with the pole's when the pole settles alone.
 
 ``ESCROW_MODES`` maps the names the CLI and the enclave use to these classes; a session
 takes a fresh instance (a shielded escrow remembers its note between the phases).
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from circuits.crypto.eddsa import PublicKey as EddsaPublicKey
 from circuits.escrow.escrow_release import REFUND
-from circuits.notes import EscrowTerms
+from circuits.notes import EscrowTerms, Note
 from zkescrow.errors import MalformedInput, Refused
 from zkescrow.ledger.transactions import Transaction
 
-from . import shielded, transparent
+from . import settlement, shielded, transparent
 
 
 class EscrowMode(Protocol):
@@ -55,17 +59,16 @@ class TransparentEscrow:
         world.mine(tx, label=f"deposit {session.deposit:,} into the public escrow", record=session.result)
         return transparent.funding_evidence(world, session.session_id)
 
-    def settlement(self, session, decision: dict) -> Transaction:
-        car, world = session.car, session.world
-        tx, openings = transparent.payout(car.wallet, session_id=session.session_id, deposit=session.deposit,
-                                          pay=decision["pay"], pole=session.pole_address,
-                                          driver=session.driver_address)
-        signed = world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height,
-                            world.ledger.chain_id)
-        return transparent.with_signature(tx, signed["signature"])
+    def settlement(self, session, decision: dict, *, wallet=None) -> Transaction:
+        return transparent.payout(wallet or session.car.wallet, decision, pole=session.pole_address,
+                                  driver=session.driver_address)
+
+    def notes(self, session, decision: dict):
+        """(pole's payment, driver's rest) as the decision implies them."""
+        return settlement.decision_notes(decision)
 
     def settled(self, session) -> None:
-        """The enclave marked the session settled when it signed the payout."""
+        session.world.call(session.car, "settled", session.session_id)
 
     def refund(self, session) -> Transaction:
         return transparent.refund(session.car.wallet, session_id=session.session_id, balance=session.deposit,
@@ -95,15 +98,39 @@ class ShieldedEscrow:
         car.wallet.scan()
         return shielded.funding_evidence(car.wallet, self.note, self.position)
 
-    def release(self, session, *, energy_wh: int, final_nonce: int, signature_hex: str) -> Transaction:
-        """An escrow_release of this session's note for ``energy_wh`` under the given release signature."""
-        return shielded.release(session.car.wallet, self.note, self.position, self.terms, pole=session.pole_address,
+    def release(self, session, *, energy_wh: int, final_nonce: int, signature_hex: str, wallet=None,
+                note=None, position=None) -> Transaction:
+        """An escrow_release of this session's note (or ``note`` at ``position``) for ``energy_wh`` under the
+        given release signature, proved by ``wallet`` (default: the car's)."""
+        note = self.note if note is None else note
+        position = self.position if position is None else position
+        wallet = wallet or session.car.wallet
+        wallet.scan()                                   # the proof's Merkle path comes from the wallet's tree
+        return shielded.release(wallet, note, position, self.terms, pole=session.pole_address,
                                 driver=session.driver_address, energy_wh=energy_wh, final_nonce=final_nonce,
                                 signature_hex=signature_hex)
 
-    def settlement(self, session, decision: dict) -> Transaction:
+    def settlement(self, session, decision: dict, *, wallet=None) -> Transaction:
+        """The release the decision allows; the pole can prove it alone from the decision it received (the escrow
+        note's opening travels with it)."""
+        if wallet is not None and self.note is None:
+            self.adopt(session, decision)
         return self.release(session, energy_wh=decision["energy_wh"], final_nonce=decision["final_nonce"],
-                            signature_hex=decision["signature"])
+                            signature_hex=decision["release_signature"], wallet=wallet)
+
+    def adopt(self, session, decision: dict) -> None:
+        """Take the terms and the escrow note from a decision (a party that did not fund the escrow itself)."""
+        f = decision["escrow_note"]
+        key = EddsaPublicKey.unpack(bytes.fromhex(decision["eddsa_key"]))
+        self.terms = EscrowTerms(key, int(decision["driver_owner"]), int(decision["payee_owner"]),
+                                 int(decision["price"]), int(decision["session_id"], 16),
+                                 int(decision["refund_height"]))
+        self.note = Note(int(f["v"]), self.terms.owner, int(f["rho"]), int(f["r"]), int(f["a"]))
+        self.position = int(f["position"])
+
+    def notes(self, session, decision: dict):
+        """(pole's payment, driver's rest) as the decision implies them (a refund: ``pay`` 0)."""
+        return shielded.settlement_notes(self.note, self.position, self.terms, int(decision["pay"]))
 
     def settled(self, session) -> None:
         session.world.call(session.car, "settled", session.session_id)

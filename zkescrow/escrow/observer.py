@@ -50,10 +50,9 @@ def _sessions(txs: list[dict], services: dict) -> tuple[list, list]:
     shielded = []
     for t, b in releases:
         candidates = [f for f, fb in funders if f["height"] < t["height"] and int(fb["public_amount"]) == 0]
-        shielded.append({"session_id": b["session_id"], "release_txid": t["txid"], "release_height": t["height"],
-                         "proved_height": b["height"], "mode": int(b["mode"]),
-                         "outcome": "released on the enclave's signature" if int(b["mode"]) == 0
-                         else "refunded by the driver after the deadline",
+        shielded.append({"session_id": None, "release_txid": t["txid"], "release_height": t["height"],
+                         "proved_height": b["height"],
+                         "outcome": "released or refunded (one public shape: the proof does not say which)",
                          "funding_candidates": len(candidates)})
     return transparent, shielded
 
@@ -73,6 +72,14 @@ def observe(ledger) -> dict:
 
 def _field(learned: str, detail: str, values=None) -> dict:
     return {"learned": learned, "detail": detail, "values": values if values is not None else []}
+
+
+def _session_hex(value) -> str:
+    """A release's session id (a field element) as the 62 hex digits the demo and the escrow record print."""
+    try:
+        return f"{int(value):062x}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _transparent_fields(sessions: list[dict]) -> dict:
@@ -114,13 +121,14 @@ def _shielded_fields(sessions: list[dict]) -> dict:
                                       [[s["release_txid"]] for s in sessions]),
         "deposit_amount": _field("no", "no public amount on the funding transfer or the release"),
         "payout_amounts": _field("no", "both outputs are note commitments; no public amount"),
-        "identities": _field("no", "no addresses: owners are hashes inside commitments, the session id is random"),
+        "identities": _field("no", "no addresses: owners are hashes inside commitments; the session id is a "
+                             "private input"),
         "timing": _field("partly", f"release height {_join(s['release_height'] for s in sessions)}; "
                          f"the funding time is hidden among the candidates",
                          [s["release_height"] for s in sessions]),
-        "timeouts": _field("no", "the refund height is a private input (a refund only shows a proved height "
-                           "at or after it)"),
-        "outcome": _field("yes", "the public mode bit: " + _join(s["outcome"] for s in sessions),
+        "timeouts": _field("no", "the refund height is a private input; a release and a refund both publish the "
+                           "height of the block that includes them"),
+        "outcome": _field("no", "no mode bit: a release and a refund have the same public inputs",
                           [s["outcome"] for s in sessions]),
     }
 
@@ -141,7 +149,8 @@ def format_observation(obs: dict) -> str:
                      f"{s['open_height']} to pole {s['pole_id']}, {s['outcome']} at height {s['payout_height']}, "
                      f"refund height {s['refund_height']}, energy ≤ {s['energy_bound_wh']} Wh")
     for s in obs["shielded"]["sessions"]:
-        lines.append(f"shielded session {s['session_id'][:12]}…: {s['outcome']} at height {s['release_height']}; "
+        lines.append(f"shielded escrow note spent by {s['release_txid'][:12]}…: {s['outcome']} at height "
+                     f"{s['release_height']}; "
                      f"funding among {s['funding_candidates']} shielded transfers; amounts and parties hidden")
     lines.append("")
     lines.append(table(["what the observer learns", "transparent", "shielded"],

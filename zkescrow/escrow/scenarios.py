@@ -119,22 +119,15 @@ def expect_rejected(session: ChargingSession, tx, label: str) -> None:
 
 
 def _over_release_transparent(session: ChargingSession, decision: dict) -> None:
-    """A payout of more than the deposit: the enclave refuses to sign it, and unsigned the ledger rejects it."""
+    """A payout of more than the deposit under the enclave's decision: no such decision exists, and the ledger
+    rejects a payout whose outputs are not the decided notes (or that does not empty exactly the escrow)."""
     world, car, deposit = session.world, session.car, session.deposit
     extra = world.packet_wh * session.price
     pole, driver = session.pole_address, session.driver_address
     outputs = [(Note.new(deposit + extra - decision["refund"], pole.owner), pole.viewing_public),
                (Note.new(decision["refund"], driver.owner), driver.viewing_public)]
-    tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout",
-                                   {"session_id": session.session_id, "authority": "enclave"})
-    try:
-        world.call(car, "sign_payout", session.session_id, tx.to_json(), [], world.ledger.height,
-                   world.ledger.chain_id)
-    except ZkEscrowError as exc:
-        session.event(f"over-release: the enclave refuses to sign ({exc})")
-    else:
-        raise SafetyViolation("the enclave signed an over-release")
-    expect_rejected(session, transparent.with_signature(tx, "00" * 64), "over-release payout")
+    tx = car.wallet.build_transfer([], outputs, deposit + extra, "escrow_payout", transparent.payout_fields(decision))
+    expect_rejected(session, tx, "over-release payout")
 
 
 def _over_release_shielded(session: ChargingSession, decision: dict) -> None:
@@ -142,7 +135,7 @@ def _over_release_shielded(session: ChargingSession, decision: dict) -> None:
     energy = session.deposit // session.price + session.world.packet_wh
     try:
         session.escrow.release(session, energy_wh=energy, final_nonce=decision["final_nonce"],
-                               signature_hex=decision["signature"])
+                               signature_hex=decision["release_signature"])
     except StatementFalse as exc:
         session.event(f"over-release of {energy} Wh: no proof can be made ({exc})")
         return
@@ -150,19 +143,8 @@ def _over_release_shielded(session: ChargingSession, decision: dict) -> None:
 
 
 def _second_payout_transparent(session: ChargingSession, settled_tx):
-    """A fresh payout for the settled session: the enclave refuses to sign a second one; the old signature is
-    replayed onto it instead."""
-    world, car, d = session.world, session.car, session.decision
-    tx, openings = transparent.payout(car.wallet, session_id=session.session_id, deposit=session.deposit,
-                                      pay=d["pay"], pole=session.pole_address, driver=session.driver_address)
-    try:
-        world.call(car, "sign_payout", session.session_id, tx.to_json(), openings, world.ledger.height,
-                   world.ledger.chain_id)
-    except ZkEscrowError as exc:
-        session.event(f"second payout: the enclave refuses ({exc})")
-    else:
-        raise SafetyViolation("the enclave signed a second payout")
-    return transparent.with_signature(tx, settled_tx.signature)
+    """The decision carried out a second time (a fresh proof and ciphertexts, so a new txid)."""
+    return session.escrow.settlement(session, session.decision)
 
 
 def _second_release_shielded(session: ChargingSession, settled_tx):

@@ -11,9 +11,9 @@
     confirm    the pole checks the enclave's session ticket against its own offer and confirms it
     stream     packets: pole asks "may I deliver?", meter signs, car checks and receipts, the pole keeps
                the receipt and hands both to the enclave
-    close      the enclave decides the split and signs it
+    close      the enclave decides the split and signs the decision; car and pole each hold a copy
     settle     settlement on the ledger (by the mode), or, with no enclave, the driver's refund
-               after the deadline; then pole and driver find their notes
+               after the deadline; then pole and driver rebuild their notes from the decision
 
 ``run`` calls the phases in this order.  The packet loop offers hooks (``interrupt``,
 ``pole_stops``, ``deliver``, ``car_receipts``, ``reading_refused``, ``after_packet``) that
@@ -80,6 +80,7 @@ class ChargingSession:
         self.packets = 0
         self.stop_reason = "driver stop (target reached)"
         self.decision: dict | None = None
+        self.pole_decision: dict | None = None
         self.settlement = None
 
     # --- shorthands ------------------------------------------------------------------------
@@ -220,9 +221,14 @@ class ChargingSession:
         world, car, sid = self.world, self.car, self.session_id
         d = world.call(car, "close", sid, self.stop_reason, world.ledger.height, car.close_authorization(sid))
         self.event(f"enclave decides: {d['energy_wh']} Wh → pole {d['pay']:,}, "
-                   f"driver {d['refund']:,} (signed EdDSA + Ed25519)")
+                   f"driver {d['refund']:,} (a signed decision, to car and pole)")
         self.decision = d
+        self.pole_decision = self.fetch_decision(self.pole)
         return d
+
+    def fetch_decision(self, party) -> dict:
+        """``party``'s own copy of the signed decision (the enclave re-sends the same one on request)."""
+        return self.world.call(party, "decision", self.session_id, party.close_authorization(self.session_id))
 
     def settle(self):
         """Carry out the decision on the ledger, or refund after the deadline if there is none."""
@@ -252,9 +258,14 @@ class ChargingSession:
         return tx
 
     def finish(self) -> None:
-        """Pole and driver find their notes."""
+        """Pole and driver find their notes: from the ledger's ciphertexts, and rebuilt from the decision (a
+        settlement's outputs are derived, so neither depends on a ciphertext the other party wrote)."""
         self.car.wallet.scan()
         self.pole.wallet.scan()
+        if self.decision is not None and self.result.outcome == "settled":
+            pay_note, rest = self.escrow.notes(self, self.decision)
+            self.pole.wallet.adopt(pay_note)
+            self.car.wallet.adopt(rest)
 
     # --- hooks of the packet loop (no faults here; see ``scenarios``) ---------------------------
 

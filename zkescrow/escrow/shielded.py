@@ -4,11 +4,14 @@
 
 Funding is an ordinary shielded_transfer to owner_E (indistinguishable from any
 payment; the note is encrypted to the enclave's attested X25519 key and also handed
-over the secure channel).  Settlement is an escrow_release proof: mode 0 with the
-enclave's EdDSA signature on (session, energy, final nonce) pays energy·price to the
-pole and the rest to the driver; mode 1, once the chain height reaches T_refund, pays
-everything back to the driver with no enclave involved.  Public: only that some escrow
-note was released or refunded at some height, under a random session id.
+over the secure channel).  Settlement is an escrow_release proof: on the enclave's EdDSA
+signature over (session, energy, final nonce, the note's nullifier) it pays energy·price to
+the pole and the rest to the driver; once the chain height reaches T_refund the driver alone
+takes everything back.  Either party can prove a release (both hold the note and the terms);
+both outputs are derived from the nullifier and the terms, so each party rebuilds its own note
+(``settlement_notes``) whatever ciphertexts the prover attached.  Public: only that some
+escrow note was spent at the height of its block — not which path, not the session, not the
+deadline.
 """
 from __future__ import annotations
 
@@ -53,18 +56,19 @@ def release(wallet, note: Note, position: int, terms: EscrowTerms, *, pole: Paym
             driver_key=None) -> Transaction:
     """An escrow_release transaction (mode 0: on the enclave's signature; mode 1: refund by the driver).
 
-    ``wallet`` only proves (any party that knows the note and terms can); its tree must be synced.
+    ``wallet`` only proves (any party that knows the note and terms can); its tree must be synced.  The
+    proof names the next block's height: submit the transaction for that block (the ledger accepts a
+    release only in the block whose height it proves).
     """
     ledger = wallet.ledger
     signature = Signature.unpack(bytes.fromhex(signature_hex)) if signature_hex else None
     statement = escrow_release_inputs(note, terms, wallet.merkle_path(position), root=wallet.tree.root,
-                                      height=ledger.height, mode=mode, energy_wh=energy_wh,
+                                      height=ledger.height + 1, mode=mode, energy_wh=energy_wh,
                                       final_nonce=final_nonce, signature=signature,
                                       driver_key=driver_key if mode == REFUND else None, depth=ledger.depth)
     p = statement.public
     body = {"root": str(p["root"]), "nullifier": str(p["nullifier"]), "pay_commitment": str(p["pay_commitment"]),
-            "refund_commitment": str(p["refund_commitment"]), "session_id": str(p["session_id"]),
-            "height": p["height"], "mode": p["mode"], "asset": p["asset"],
+            "refund_commitment": str(p["refund_commitment"]), "height": p["height"], "asset": p["asset"],
             "ciphertexts": [encrypt_note(statement.pay_note, pole.viewing_public),
                             encrypt_note(statement.refund_note, driver.viewing_public)]}
     inputs = dict(statement.inputs, ext_data_hash=ext_data_hash("escrow_release", body))
@@ -73,3 +77,9 @@ def release(wallet, note: Note, position: int, terms: EscrowTerms, *, pole: Paym
     body["proof"] = proof
     wallet.last_output_notes = (statement.pay_note, statement.refund_note)
     return Transaction("escrow_release", body)
+
+
+def settlement_notes(note: Note, position: int, terms: EscrowTerms, pay: int) -> tuple[Note, Note]:
+    """The pole's payment and the driver's rest that a release of ``pay`` (0: a refund) of ``note`` creates,
+    rebuilt from the terms alone (no ciphertext needed)."""
+    return terms.settlement_notes(note, terms.nullifier(note, position), pay)

@@ -5,20 +5,22 @@ refund height, and when it opens and closes.  Hidden: how the deposit splits —
 payout re-enters the pool as two shielded notes (pole payment, driver change).
 
     escrow_open    transfer proof, public_amount = −deposit, session terms in the body (bound by ext_data_hash)
-    escrow_payout  transfer proof with no real inputs, public_amount = +deposit;
-                   authority 'enclave' (Ed25519 by the attested key, after it checked both outputs)
-                   or 'refund' (the driver's refund key, once the chain reaches the refund height)
+    escrow_payout  transfer proof, public_amount = +deposit, either
+                   authority 'enclave': it carries the enclave's signed decision (digest + Ed25519
+                   signature) and its two zero-value inputs and two outputs are the ones the decision
+                   implies (``settlement``), so the ledger accepts exactly the notes the enclave decided and
+                   each owner rebuilds its note without a ciphertext; the car or the pole submits it; or
+                   authority 'refund': the driver's refund key, once the chain reaches the refund height
 """
 from __future__ import annotations
 
+from circuits.escrow.transfer import SpendInput
 from circuits.notes import Note
+from zkescrow.errors import Refused
 from zkescrow.ledger.keys import PaymentAddress
 from zkescrow.ledger.transactions import Transaction
 
-
-def note_opening(note: Note) -> dict:
-    """A note's opening as the enclave takes it."""
-    return {"v": note.value, "o": str(note.owner), "rho": str(note.rho), "r": str(note.blind), "a": note.asset}
+from . import settlement
 
 
 def open_escrow(wallet, *, session_id: str, deposit: int, pole_id: str, enclave_id: str, refund_key: str,
@@ -41,18 +43,26 @@ def funding_evidence(world, session_id: str) -> dict:
     return world.evidence(escrow["txid"])
 
 
-def payout(wallet, *, session_id: str, deposit: int, pay: int, pole: PaymentAddress,
-           driver: PaymentAddress) -> tuple[Transaction, list[dict]]:
-    """The unsigned enclave payout carrying out a decision, and the output openings the enclave checks."""
-    outputs = [(Note.new(pay, pole.owner), pole.viewing_public), (Note.new(deposit - pay, driver.owner),
-                                                                   driver.viewing_public)]
-    tx = wallet.build_transfer([], outputs, deposit, "escrow_payout", {"session_id": session_id,
-                                                                       "authority": "enclave"})
-    return tx, [note_opening(n) for n in wallet.last_output_notes]
+def payout(wallet, decision: dict, *, pole: PaymentAddress, driver: PaymentAddress) -> Transaction:
+    """The enclave payout that carries out ``decision`` (the enclave's signed decision, as either party holds it).
+
+    Any wallet can build it (the pole's or the car's): the inputs and outputs all follow from the decision.
+    """
+    key = settlement.payout_key(decision["escrow"])
+    inputs = [SpendInput(note, key, None) for note in settlement.payout_inputs(decision["escrow"])]
+    pay_note, refund_note = settlement.decision_notes(decision)
+    tx = wallet.build_transfer([], [(pay_note, pole.viewing_public), (refund_note, driver.viewing_public)],
+                               pay_note.value + refund_note.value, "escrow_payout", payout_fields(decision),
+                               spend_inputs=inputs)
+    if [n.commitment for n in wallet.last_output_notes] != [pay_note.commitment, refund_note.commitment]:
+        raise Refused("the payout's outputs differ from the decision's notes")
+    return tx
 
 
-def with_signature(tx: Transaction, signature_hex: str) -> Transaction:
-    return Transaction(tx.kind, tx.body, signature_hex)
+def payout_fields(decision: dict) -> dict:
+    """The body fields of an enclave payout that carry the decision to the ledger (no amounts, no owners)."""
+    return {"session_id": decision["session_id"], "authority": "enclave",
+            "decision_digest": settlement.decision_digest(decision), "decision_signature": decision["signature"]}
 
 
 def refund(wallet, *, session_id: str, balance: int, refund_key) -> Transaction:

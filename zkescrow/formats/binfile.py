@@ -10,6 +10,9 @@ writes an .r1cs as 2, 1, 3).  Every inconsistency raises ``MalformedFile``.
 """
 from __future__ import annotations
 
+import errno
+import os
+import secrets
 import struct
 from dataclasses import dataclass
 from os import PathLike
@@ -87,8 +90,45 @@ def build_binfile(magic: bytes, version: int, sections) -> bytes:
 
 
 def write_file(path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+
+    A reader (or a crash) sees the old file or the new one, never a half-written one, and
+    writing a file over the input it was computed from (``zkey contribute k.zkey k.zkey``) is safe.
+    """
+    path = os.fspath(path)
+    if path.startswith(("/dev/", "/proc/")) or (os.path.exists(path) and not os.path.isfile(path)
+                                                 and not os.path.isdir(path)):
+        with open(path, "wb") as fh:        # a device or pipe (/dev/stdout): nothing to replace
+            fh.write(data)
+        return
+    path = os.path.realpath(path)           # through a symlink: replace the file it points to, keep the link
+    directory = os.path.dirname(path) or "."
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def check_writable(path) -> None:
+    """Raise ``OSError`` (naming ``path``) unless a file can be written at ``path``: cheap, before long work."""
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file to write", path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "the directory to write into does not exist", path)
+    if not os.access(directory, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise PermissionError(errno.EACCES, "cannot write here (permission denied)", path)
 
 
 class Reader:

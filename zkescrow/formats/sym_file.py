@@ -55,8 +55,8 @@ def write_sym(entries, path) -> None:
     for e in entries:
         if "\n" in e.name or not e.name:
             raise MalformedFile(f"signal name {e.name!r} cannot be written to a .sym file")
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(sym_to_text(entries))
+    from .binfile import write_file
+    write_file(path, sym_to_text(entries).encode("utf-8"))
 
 
 def sym_entries(r1cs: R1CS) -> list[SymEntry]:

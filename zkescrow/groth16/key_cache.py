@@ -13,6 +13,10 @@ next run hashes the .zkey (a few ms per 10 MB), finds the file and only splits i
 * Default directory: ``$ZKESCROW_KEY_CACHE``, else ``$XDG_CACHE_HOME/zkescrow/keys``, else
   ``~/.cache/zkescrow/keys``; ``ZKESCROW_KEY_CACHE=off`` turns the cache off.  Writes are atomic
   (temporary file + rename).  A cache file is about as large as its .zkey.
+* **Bounded.**  After each new entry the least recently used files are removed until the cache
+  holds at most ``$ZKESCROW_KEY_CACHE_MAX`` (bytes, or with a K/M/G suffix; default 2G); a file
+  larger than the cap alone is kept until the next entry.  ``zkescrow cache info|clear`` shows
+  and empties it.
 
 Layout (all integers little endian)::
 
@@ -48,6 +52,75 @@ _ZERO32 = bytes(32)
 def cache_enabled() -> bool:
     """False when ``ZKESCROW_KEY_CACHE=off``."""
     return os.environ.get("ZKESCROW_KEY_CACHE", "").lower() != "off"
+
+
+#: Default size cap of the cache directory.
+DEFAULT_MAX_BYTES = 2 << 30
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def max_bytes() -> int:
+    """The cache's size cap: ``$ZKESCROW_KEY_CACHE_MAX`` ("500M", "2G", "123456") or 2 GiB."""
+    from ..errors import MalformedInput
+    text = os.environ.get("ZKESCROW_KEY_CACHE_MAX", "").strip().upper().removesuffix("B").removesuffix("I")
+    if not text:
+        return DEFAULT_MAX_BYTES
+    unit = text[-1] if text[-1] in _UNITS else ""
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise MalformedInput(f"ZKESCROW_KEY_CACHE_MAX must be a size like 500M or 2G, got "
+                             f"{os.environ['ZKESCROW_KEY_CACHE_MAX']!r}")
+    return int(number) * _UNITS[unit]
+
+
+def entries(directory=None) -> list[tuple[Path, int, float]]:
+    """[(path, bytes, last use)] of the cache files in ``directory`` (default: the cache directory), oldest first."""
+    directory = Path(directory) if directory is not None else default_cache_dir()
+    out = []
+    try:
+        names = list(directory.glob("*.pk"))
+    except OSError:
+        return []
+    for path in names:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((path, st.st_size, st.st_mtime))
+    return sorted(out, key=lambda e: e[2])
+
+
+def prune(directory, limit: int, keep: Path | None = None) -> list[Path]:
+    """Remove least recently used cache files until at most ``limit`` bytes remain; returns the removed paths."""
+    files = entries(directory)
+    total = sum(size for _, size, _ in files)
+    removed = []
+    for path, size, _ in files:
+        if total <= limit:
+            break
+        if keep is not None and path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(path)
+    return removed
+
+
+def clear(directory=None) -> tuple[int, int]:
+    """Remove every cache file (and leftover temporaries); returns (files, bytes) removed."""
+    directory = Path(directory) if directory is not None else default_cache_dir()
+    count = size = 0
+    for path in [e[0] for e in entries(directory)] + list(directory.glob(".pk-*.tmp")):
+        try:
+            n = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        count, size = count + 1, size + n
+    return count, size
 
 
 def default_cache_dir() -> Path:
@@ -148,6 +221,19 @@ def decode(data: bytes, digest: bytes):
     return pk
 
 
+def _read_zkey_named(data: bytes, name: str):
+    """``read_zkey`` of bytes read from file ``name``, with ``name`` in any error message."""
+    try:
+        return read_zkey(data)
+    except MalformedFile as exc:
+        message = str(exc)
+        if message.startswith("<bytes>"):
+            message = name + message[len("<bytes>"):]
+        elif not message.startswith(name):
+            message = f"{name}: {message}"
+        raise MalformedFile(message) from None
+
+
 def load_proving_key(zkey, *, cache_dir=None, use_cache: bool | None = None):
     """The proving key of the .zkey at path ``zkey`` (or its bytes), through the decoded-key cache.
 
@@ -161,7 +247,7 @@ def load_proving_key(zkey, *, cache_dir=None, use_cache: bool | None = None):
     if use_cache is None:
         use_cache = cache_enabled()
     if not use_cache:
-        return read_zkey(data), "off"
+        return _read_zkey_named(data, name), "off"
     digest = hashlib.sha256(data).digest()
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = directory / f"{digest.hex()}.pk"
@@ -172,8 +258,12 @@ def load_proving_key(zkey, *, cache_dir=None, use_cache: bool | None = None):
     if cached is not None:
         pk = decode(cached, digest)
         if pk is not None:
+            try:
+                os.utime(path)              # last use, for the size cap's least-recently-used order
+            except OSError:
+                pass
             return pk, "hit"
-    pk = read_zkey(data)
+    pk = _read_zkey_named(data, name)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         blob = encode(pk, digest, _header_sections(data, name))
@@ -186,6 +276,7 @@ def load_proving_key(zkey, *, cache_dir=None, use_cache: bool | None = None):
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+        prune(directory, max_bytes(), keep=path)
     except OSError:
         return pk, "unwritable"
     return pk, "miss"

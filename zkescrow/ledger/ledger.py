@@ -64,8 +64,9 @@ class Ledger:
     ``authority.quick_check`` and raises CorruptLedger for a damaged or tampered ledger.
     """
 
-    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None, authority: SigningKey | None = None):
-        probe = Store(data_dir)
+    def __init__(self, data_dir: str | Path, *, keys=None, enclave_policy=None, authority: SigningKey | None = None,
+                 readonly: bool = False):
+        probe = Store(data_dir, readonly=readonly)
         try:
             poa.quick_check(probe)                # before anything else reads the file
             extensions = _stored_extensions(probe)
@@ -74,7 +75,7 @@ class Ledger:
         finally:
             probe.close()
         self.rulebook = build_rulebook(extensions)
-        self.store = Store(data_dir, self.rulebook.schemas)
+        self.store = Store(data_dir, self.rulebook.schemas, readonly=readonly)
         self.backend = SqliteBackend(self.store, self.rulebook.value_holders)
         self.keys = keys
         self.enclave_policy = enclave_policy
@@ -111,10 +112,24 @@ class Ledger:
         """
         extensions = canonical_names(extensions)
         denominations = denomination_rules.check(denominations, rules.VALUE_MAX)
+        check_genesis_accounts(accounts)           # before anything exists on disk
         store = Store(data_dir)
         if store.get_meta("depth") is not None:
             store.close()
             raise MalformedInput(f"{store.path} already holds a ledger")
+        try:
+            return cls._create(store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window,
+                               authority, denominations)
+        except BaseException:
+            for path in store.files():             # no half-made ledger at height -1
+                path.unlink(missing_ok=True)
+            if authority is None:                  # nor the key made for it
+                (store.data_dir / poa.AUTHORITY_FILE).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def _create(cls, store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window, authority,
+                denominations):
         frontier = MerkleFrontier(depth)
         if authority is None:
             authority = SigningKey.generate()
@@ -136,10 +151,14 @@ class Ledger:
         genesis = {"accounts": dict(accounts)}
         if denominations is not None:
             genesis["denominations"] = denominations
-        ledger.submit(Transaction("genesis", genesis))
-        result = ledger.commit_block()
-        if result.rejected:
-            raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
+        try:
+            ledger.submit(Transaction("genesis", genesis))
+            result = ledger.commit_block()
+            if result.rejected:
+                raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
+        except BaseException:
+            ledger.close()
+            raise
         return ledger
 
     def close(self) -> None:
@@ -167,10 +186,9 @@ class Ledger:
             raise MalformedInput(f"{self.store.data_dir} was opened without its authority key: "
                                  f"it can be read but commits no block")
         txs = list(self.pending)
-        height = self.height + 1
         proof_ok, n_proofs = self._verify_proofs(txs)
-        prev = self.tip_hash
         with self.store.transaction() as db:
+            height, prev = self.height + 1, self.tip_hash      # inside the write lock: no two blocks at one height
             state = rules.BlockState(db, height, self.backend.frontier(), self.backend.root_history(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
             state.chain_id = self.chain_id if height else ""
@@ -386,6 +404,25 @@ class Ledger:
         """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
         CorruptLedger naming the data directory and the first broken block."""
         poa.verify_chain(self.store)
+
+
+#: SQLite stores signed 64-bit integers: every balance, and so the whole supply, stays below this.
+MAX_SUPPLY = (1 << 63) - 1
+
+
+def check_genesis_accounts(accounts: dict) -> None:
+    """MalformedInput unless ``accounts`` maps addresses to whole amounts that fit the ledger together."""
+    total = 0
+    for address, amount in accounts.items():
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            raise MalformedInput(f"genesis amount of {address} must be a whole number ≥ 0, got {amount!r}")
+        if amount > MAX_SUPPLY:
+            raise MalformedInput(f"genesis amount {amount} is too large: the ledger holds at most "
+                                 f"{MAX_SUPPLY:,} (2^63 − 1) in total")
+        total += amount
+    if total > MAX_SUPPLY:
+        raise MalformedInput(f"genesis amounts add up to {total}, more than the ledger's maximum supply "
+                             f"{MAX_SUPPLY:,} (2^63 − 1)")
 
 
 def _json(tx: Transaction) -> str:

@@ -91,10 +91,13 @@ CREATE TABLE IF NOT EXISTS meta (
 class Store:
     """The SQLite file of one ledger (``DATA_DIR/ledger.sqlite``); ``schemas`` are its extensions' tables."""
 
-    def __init__(self, data_dir: str | Path, schemas: tuple[str, ...] | list[str] = ()):
+    def __init__(self, data_dir: str | Path, schemas: tuple[str, ...] | list[str] = (), *, readonly: bool = False):
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "ledger.sqlite"
+        if readonly:
+            self.db = _connect_readonly(self.path)
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
@@ -109,6 +112,10 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def files(self) -> list[Path]:
+        """The database file and its WAL companions (for removing a ledger that was never finished)."""
+        return [self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")]
 
     @contextmanager
     def transaction(self):
@@ -136,3 +143,31 @@ class Store:
     def set_meta(self, db, key: str, value) -> None:
         db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                    (key, json.dumps(value)))
+
+
+def _connect_readonly(path: Path):
+    """A read-only connection (``mode=ro``): works in a directory this process may not write.
+
+    A WAL database needs its ``-shm`` file; where that cannot be created (a read-only
+    directory and no writer running), the file is opened as immutable.
+    """
+    from urllib.parse import quote
+    if not path.is_file():
+        raise MalformedFile(f"{path} is not a usable ledger database: no such file")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    last = None
+    for suffix in ("", "&immutable=1"):
+        try:
+            db = sqlite3.connect(uri + suffix, uri=True, isolation_level=None, timeout=30)
+            db.row_factory = sqlite3.Row
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            last = exc
+            continue
+        try:
+            db.execute("SELECT value FROM meta LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise MalformedFile(f"{path} is not a ledger database: {exc}") from None
+        return db
+    raise MalformedFile(f"{path} is not a usable ledger database: {last}") from None

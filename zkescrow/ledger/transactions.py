@@ -13,7 +13,8 @@
     escrow_payout      session_id, authority ("enclave" | "refund"), transfer fields
                        with public_amount = +escrow balance                         enclave key or refund key
     escrow_release     root, nullifier, pay_commitment, refund_commitment,
-                       session_id, height, mode, asset, ciphertexts[2], proof       — (the proof)
+                       height (= the including block's), asset, ciphertexts[2],
+                       proof                                                        — (the proof)
 
 Addresses are hex Ed25519 public keys.  Field elements and big integers travel as
 decimal strings; proofs as snarkjs proof JSON.  The txid is SHA-256 over the

@@ -46,6 +46,7 @@ class Wallet:
         self.circuit_keys = circuit_keys
         self.tree = MerkleTree(ledger.depth)
         self._notes: dict[int, OwnedNote] = {}
+        self._positions: dict[int, int] = {}        # commitment -> its first position in the tree
         #: (circuit, seconds) of every proof this wallet made, for reports.
         self.proof_times: list[tuple[str, float]] = []
         self._next_nonce = 0
@@ -57,6 +58,7 @@ class Wallet:
         found = []
         for position, commitment, ciphertext in self.ledger.commitments(len(self.tree)):
             self.tree.append(commitment)
+            self._positions.setdefault(commitment, position)
             note = try_decrypt(ciphertext, self.keys.viewing) if ciphertext else None
             if note is not None and note.commitment == commitment and note.owner == self.keys.owner:
                 owned = OwnedNote(note, position, note.nullifier(self.keys.spending.nullifier_key, position))
@@ -66,6 +68,21 @@ class Wallet:
             if not owned.spent and self.ledger.is_spent(owned.nullifier):
                 owned.spent = True
         return found
+
+    def adopt(self, note: Note) -> OwnedNote | None:
+        """Keep ``note``, whose opening this wallet learned outside its ciphertext (e.g. rebuilt from a
+        settlement's terms), if its commitment is on the ledger and this wallet owns it; else None."""
+        self.scan()
+        if note.owner != self.keys.owner:
+            return None
+        position = self._positions.get(note.commitment)
+        if position is None:
+            return None
+        if position not in self._notes:
+            self._notes[position] = OwnedNote(note, position, note.nullifier(self.keys.spending.nullifier_key,
+                                                                             position))
+            self.scan()
+        return self._notes[position]
 
     def notes(self) -> list[OwnedNote]:
         """Unspent notes, largest first."""
@@ -175,18 +192,21 @@ class Wallet:
 
     def build_transfer(self, spends: list[OwnedNote], outputs: list[tuple[Note, bytes | None]],
                        public_amount: int, kind: str, extra_body: dict, *, prover_key=None,
-                       bound: tuple[str, ...] | None = None) -> Transaction:
+                       bound: tuple[str, ...] | None = None,
+                       spend_inputs: list[SpendInput] | None = None) -> Transaction:
         """A transfer-circuit transaction of ``kind`` spending ``spends`` into ``outputs``.
 
         ``outputs`` pairs each note template with the viewing key to encrypt it to
         (None: nobody); its ρ is derived from the first nullifier here.
         ``extra_body`` holds the kind's other fields (recipient, escrow terms…), bound
         into the proof through ext_data_hash (``bound`` names them when ``EXT_FIELDS``
-        does not know ``kind``).  ``prover_key`` spends with another
-        spending key (e.g. none: outputs only).
+        does not know ``kind``).  ``prover_key`` spends with another spending key (e.g. none: outputs
+        only); ``spend_inputs`` gives the inputs outright instead of ``spends`` (e.g. the zero-value
+        inputs an escrow payout derives from its escrow).
         """
         key = prover_key or self.keys.spending
-        spend_inputs = [SpendInput(n.note, key, self.tree.path(n.position)) for n in spends]
+        if spend_inputs is None:
+            spend_inputs = [SpendInput(n.note, key, self.tree.path(n.position)) for n in spends]
         statement = transfer_inputs(spend_inputs, [note for note, _ in outputs], root=self.tree.root,
                                     public_amount=public_amount, depth=self.ledger.depth)
         views = [view for _, view in outputs] + [None] * 2
