@@ -220,3 +220,10 @@ def test_a_wallet_cuts_deposit_notes_from_value_already_in_the_pool(tmp_path):
         wallet.prefund_from_pool(10_000)
     with pytest.raises(MalformedInput, match="not one of the ledger's denominations"):
         wallet.prefund_from_pool(2_000)
+
+
+def test_a_world_can_be_made_on_a_ledger_without_denominations(tmp_path):
+    world, car, _ = make_world(tmp_path / "w", StatementKeys(DEPTH), shield=437, denominations=None)
+    assert world.ledger.denominations is None and car.wallet.balance() == 437
+    world, car, _ = make_world(tmp_path / "v", StatementKeys(DEPTH), shield=437)
+    assert world.ledger.denominations == list(denominations.DEFAULT) and len(car.wallet.notes()) == 4 + 3 + 7

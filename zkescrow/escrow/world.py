@@ -14,6 +14,7 @@ from pathlib import Path
 
 from enclave_sim import EnclaveSigner, Vendor, verify_quote
 from zkescrow.errors import MalformedInput, TransactionRejected, WrongState
+from zkescrow.ledger.denominations import DEFAULT as DEFAULT_DENOMINATIONS
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
 from zkescrow.ledger.wallet import Wallet
@@ -99,11 +100,12 @@ class EscrowWorld:
     @classmethod
     def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
                program_image=None, program_config: dict | None = None, root_window: int = 100,
-               **options) -> "EscrowWorld":
+               denominations=DEFAULT_DENOMINATIONS, **options) -> "EscrowWorld":
         """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
 
         The genuine escrow program is built for this ledger (its chain id and authority keys in the measured
         config, plus ``program_config``'s bounds); the ledger accepts only that build.
+        ``denominations``: the ledger's shield amounts (``Ledger.create``; None: any amount).
         ``program_image``: the build the host actually runs (default: the genuine one).
         """
         data_dir = Path(data_dir)
@@ -111,7 +113,7 @@ class EscrowWorld:
         vendor, signer = Vendor.create(), EnclaveSigner.generate()
         keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
         ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
-                               keys=keys, root_window=root_window)
+                               keys=keys, root_window=root_window, denominations=denominations)
         genuine = escrow_image(ledger=ledger, config=program_config)
         ledger.enclave_policy = enclave_policy(vendor, signer.mrsigner, image=genuine)
         host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image or genuine)
