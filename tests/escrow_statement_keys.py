@@ -57,7 +57,7 @@ def make_world(directory, keys, *, driver_funds: int = 10_000_000, shield: int =
     car = world.car("driver")
     car.verify_enclave(world.host)
     car.wallet.scan()
-    result = world.mine(car.wallet.shield(shield))
+    result = world.mine(*car.wallet.shield_split(shield))      # in the ledger's denominations
     assert not result.rejected
     car.wallet.scan()
     return world, car, pole

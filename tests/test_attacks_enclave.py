@@ -39,7 +39,7 @@ def two_pole_world(directory, **options):
     car = world.car("driver")
     car.verify_enclave(world.host)
     car.wallet.scan()
-    assert not world.mine(car.wallet.shield(2_000_000)).rejected
+    assert not world.mine(*car.wallet.shield_split(2_000_000)).rejected
     car.wallet.scan()
     return world, car, pole, cheap
 
@@ -101,7 +101,7 @@ def test_attack_1_a_substituted_offer_never_streams_and_the_driver_refunds(tmp_p
     session = opened_session(world, car, pole)
     signed_cheap = cheap.offer(world.ledger, packet_wh=PACKET)
     session.offer = car.check_offer(signed_cheap, next(s for s in world.ledger.services() if s["pole_id"] == "pole-2"))
-    session.refund_height = world.ledger.height + world.refund_delay
+    session.refund_height = world.draw_refund_height()
     session.terms = request(session, car, refund_height=session.refund_height,
                             close_height=session.refund_height - 4)
     session.opened = world.call(car, "open_session", signed_cheap, session.terms,
@@ -297,7 +297,7 @@ def test_attack_6_stale_and_settled_sessions_are_evicted(tmp_path):
     for sid in stale:
         with pytest.raises(WrongState, match="no session"):
             world.call(car, "status", sid)
-    world.mine_until(done.transactions[-1]["height"] + 12 + 64)              # past refund height + evict_after
+    world.mine_until(done.refund_height + 64)                                # past refund height + evict_after
     with pytest.raises(WrongState, match="no session"):
         world.call(car, "status", done.session_id)
     conserved(world)

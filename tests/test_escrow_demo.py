@@ -10,7 +10,8 @@ from escrow_fixtures import ESCROW_DEPTH
 from readme_walk import readme_walk, walk_output  # noqa: F401
 from zkescrow.cli.demo import REPORT_NAME
 from zkescrow.cli.main import main
-from zkescrow.escrow.demo import DEPOSIT_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.escrow.demo import DEPOSIT_WH, MAX_PRICE_PER_WH, PRICE_PER_WH, format_comparison, run_demo
+from zkescrow.ledger import denominations
 from zkescrow.privacy.observer import observe
 
 
@@ -31,7 +32,8 @@ def test_demo_both_modes_with_proofs_report_and_observer_commands(readme_walk, t
     report = json.loads((data / REPORT_NAME).read_text())
     lines = walk_output(readme_walk, "zkescrow demo --depth").splitlines()
     transparent, shielded = report["runs"]
-    deposit = DEPOSIT_WH * PRICE_PER_WH
+    deposit = denominations.covering(DEPOSIT_WH * MAX_PRICE_PER_WH, denominations.DEFAULT)    # pre-funded notes
+    assert deposit == 1_000_000
     for run_ in (transparent, shielded):
         assert run_["sessions"] == 1 and run_["energy_wh"] == 200
         assert run_["paid"] == 200 * PRICE_PER_WH and run_["paid"] + run_["refunded"] == deposit
@@ -132,7 +134,7 @@ def test_demo_report_with_a_fault_and_several_sessions(tmp_path):
                       observe=observe)
     for run_ in report["runs"]:
         first, second = run_["session_results"]
-        assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, DEPOSIT_WH * PRICE_PER_WH)
+        assert (first["outcome"], first["paid"], first["refunded"]) == ("refunded", 0, 1_000_000)
         assert second["outcome"] == "settled" and second["energy_wh"] == 120
         assert run_["paid"] == 120 * PRICE_PER_WH
         assert run_["conservation"]["before"] == run_["conservation"]["after"]

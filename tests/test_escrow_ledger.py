@@ -75,15 +75,15 @@ def test_ledger_refuses_an_empty_directory_and_a_second_genesis(tmp_path, people
 @pytest.mark.slow
 def test_shielded_pool_double_spend_stale_root_and_restart(tmp_path, people, circuit_keys):
     alice, bob = people
-    ledger = Ledger.create(tmp_path, {alice.address: 1000, bob.address: 0}, depth=ESCROW_DEPTH,
+    ledger = Ledger.create(tmp_path, {alice.address: 1400, bob.address: 0}, depth=ESCROW_DEPTH,
                            keys=circuit_keys, root_window=3)
     wa = Wallet(alice, ledger, circuit_keys)
-    ledger.submit(wa.shield(400))
+    ledger.submit(wa.shield(1000))                        # one note of a denomination
     assert not ledger.commit_block().rejected
     wa.scan()
     held = ledger.total_value()
-    assert wa.balance() == 400
-    assert (held["transparent"], held["shielded"], held["escrow"], held["total"]) == (600, 400, 0, 1000)
+    assert wa.balance() == 1000
+    assert (held["transparent"], held["shielded"], held["escrow"], held["total"]) == (400, 1000, 0, 1400)
 
     first = wa.send(bob.payment_address, 150)
     second = wa.send(bob.payment_address, 120)           # spends the same note: a double spend
@@ -120,7 +120,7 @@ def test_shielded_pool_double_spend_stale_root_and_restart(tmp_path, people, cir
     tampered.body["recipient"] = alice.address           # the proof binds the recipient through ext_data_hash
     ledger.submit(tampered)
     assert ledger.commit_block().rejected[0][1] == "proof does not verify"
-    assert ledger.total_value()["total"] == 1000
+    assert ledger.total_value()["total"] == 1400
     ledger.verify_chain()
 
 

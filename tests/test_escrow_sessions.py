@@ -110,7 +110,7 @@ def test_enclave_never_settles_and_the_driver_refunds_after_the_deadline(world, 
     res = run_session(world, car, pole, mode, deposit=DEPOSIT, target_wh=100, faults=Faults(enclave_silent_after=5))
     assert res.outcome == "refunded" and res.refunded == DEPOSIT and res.paid == 0
     refund = res.transactions[-1]
-    assert refund["height"] >= world.refund_delay
+    assert refund["height"] >= world.refund_delays[0]
     delta, earned = settle_balances(car, pole, driver_before)
     assert delta == 0 and earned == 0
     check_conserved(world)

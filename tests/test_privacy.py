@@ -142,7 +142,6 @@ def test_release_and_refund_share_one_public_shape(population):
     assert bodies and all("mode" not in b and "session_id" not in b for b in bodies)
 
 
-@pytest.mark.xfail(strict=True, reason="leak 4: the refund deadline is always funding height + 11")
 def test_refund_deadlines_are_randomised(population):
     truth, _, _ = population
     offsets = {s["deadline"] - s["funding_height"] for s in truth["modes"]["shielded"]["sessions"]}
@@ -160,8 +159,6 @@ def test_a_deposit_does_not_name_its_pole(population):
     assert all(pole is None for pole in named)
 
 
-@pytest.mark.xfail(strict=True, reason="leak 2: wallets shield exactly the deposit in the block before the funding, "
-                                       "so the shielding account is the car (no denominations, no pre-funding)")
 def test_shielded_escrow_car_and_deposit_no_better_than_guessing(population):
     result = scores(population)["shielded"]["fields"]
     assert result["car"]["precision"] is None or result["car"]["precision"] <= 2 / SMALL["drivers"]

@@ -23,7 +23,7 @@ from nacl.signing import SigningKey
 from zkescrow.errors import SafetyViolation, TransactionRejected
 
 from .controller import StreamController
-from .funding import deposit_for
+from .funding import DENOMINATIONS, deposit_for
 from .pricing import CHARGE, FEED_IN, PriceSignal, load_schedule
 from .proofs import address_of
 from .session import Party, signal_message
@@ -101,7 +101,7 @@ def _open(data_dir: Path, ledger_dir: Path, schedule: list[dict], packets: int, 
     one_time = shielded and not deposit_b
     car, pole = (wallets["car"].address if one_time else address_of(car_key)), address_of(pole_key)
     ledger = Ledger.create(ledger_dir, {car: max(1_000_000, deposit_a), pole: max(500_000, deposit_b)}, depth=4,
-                           keys=keys, extensions=("channel",))
+                           keys=keys, extensions=("channel",), denominations=DENOMINATIONS)   # one set: the channel's
     unit = PACKET_WH * math.gcd(*[e["price_per_wh"] for e in schedule])
     if one_time:
         terms, car_key, pole_key = _open_one_time(ledger, keys, wallets, deposit_a, unit)

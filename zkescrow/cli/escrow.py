@@ -56,14 +56,17 @@ def _echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=1, sort_keys=True, default=str))
 
 
-def _commit(ledger, tx) -> None:
-    """Submit and commit; a rejection is TransactionRejected (exit 1) with the ledger's reason."""
+def _commit(ledger, *txs) -> None:
+    """Submit and commit in one block; a rejection is TransactionRejected (exit 1) with the ledger's reason."""
     from zkescrow.errors import TransactionRejected
-    ledger.submit(tx)
+    for tx in txs:
+        ledger.submit(tx)
     result = ledger.commit_block()
     if result.rejected:
-        raise TransactionRejected(f"{tx.kind} rejected by the ledger: {result.rejected[0][1]}")
-    click.echo(f"block {result.height}: {tx.kind} {tx.txid[:16]}… ({tx.size:,} bytes)")
+        kind = next(tx.kind for tx in txs if tx.txid == result.rejected[0][0])
+        raise TransactionRejected(f"{kind} rejected by the ledger: {result.rejected[0][1]}")
+    for tx in txs:
+        click.echo(f"block {result.height}: {tx.kind} {tx.txid[:16]}… ({tx.size:,} bytes)")
 
 
 # --- compare and observe ------------------------------------------------------------------
@@ -167,7 +170,10 @@ def ledger_group():
 @click.option("--depth", type=click.IntRange(2, 32), default=20, show_default=True, help="Merkle depth of the note tree.")
 @click.option("--fund", "funds", multiple=True, metavar="NAME=AMOUNT",
               help="Genesis balance of wallet NAME (created if missing); repeatable.")
-def ledger_init(data_dir, depth, funds):
+@click.option("--denominations", "denominations", metavar="A,B,…|any", default=None,
+              help="The only amounts `wallet shield` may bring into the pool (default: powers of ten, "
+                   "1 … 10^12); 'any' accepts every amount.")
+def ledger_init(data_dir, depth, funds, denominations):
     """Create a ledger whose genesis block funds named wallets.
 
     \b
@@ -177,6 +183,7 @@ def ledger_init(data_dir, depth, funds):
     from zkescrow.errors import MalformedInput
     from zkescrow.ledger.keys import WalletKeys
     from zkescrow.ledger.ledger import Ledger, check_genesis_accounts
+    shields = _denominations(denominations)
     amounts = {}
     for item in funds:                        # every argument is checked before anything is written
         name, sep, amount = item.partition("=")
@@ -206,7 +213,7 @@ def ledger_init(data_dir, depth, funds):
                     path.parent.mkdir(parents=True, exist_ok=True)
                     keys[name].save(path)
                     created.append(path)
-            ledger = Ledger.create(_ledger_dir(data_dir), accounts, depth=depth)
+            ledger = Ledger.create(_ledger_dir(data_dir), accounts, depth=depth, **shields)
         except BaseException:
             for path in created:              # nothing of a failed init stays behind
                 path.unlink(missing_ok=True)
@@ -215,6 +222,20 @@ def ledger_init(data_dir, depth, funds):
             click.echo(f"new wallet {path.stem} in {path}")
     click.echo(f"ledger created in {_ledger_dir(data_dir)}: depth {depth}, supply {sum(accounts.values()):,}")
     ledger.close()
+
+
+def _denominations(text: str | None) -> dict:
+    """``Ledger.create``'s denominations argument from ``--denominations`` (nothing: the default set)."""
+    from zkescrow.errors import MalformedInput
+    if text is None:
+        return {}
+    if text.strip() == "any":
+        return {"denominations": None}
+    items = [item.strip() for item in text.split(",")]
+    if not all(item.isdigit() and item.isascii() for item in items):
+        raise MalformedInput(f"--denominations takes positive integers separated by commas, or 'any', got {text!r}")
+    from zkescrow.ledger import denominations, rules
+    return {"denominations": denominations.check([int(item) for item in items], rules.VALUE_MAX)}
 
 
 @ledger_group.command("show")
@@ -233,7 +254,7 @@ def ledger_show(data_dir, as_json):
     enclaves = [{"enclave_id": r["enclave_id"], "measurement": r["measurement"], "verdict": r["verdict"]}
                 for r in ledger.store.all("SELECT * FROM enclaves")]
     info = {"height": ledger.height, "tip": ledger.tip_hash, "chain_id": ledger.chain_id, "depth": ledger.depth,
-            "root": str(ledger.root),
+            "root": str(ledger.root), "denominations": ledger.denominations,
             "value": ledger.total_value(), "services": ledger.services(), "enclaves": enclaves, "escrows": escrows,
             "rejected": len(ledger.rejections())}
     ledger.close()
@@ -242,6 +263,8 @@ def ledger_show(data_dir, as_json):
         return
     v = info["value"]
     click.echo(f"height {info['height']}  tip {info['tip'][:16]}…  depth {info['depth']}")
+    shields = info["denominations"]
+    click.echo("shield amounts: " + ("any" if shields is None else ", ".join(f"{d:,}" for d in shields)))
     click.echo(f"value: transparent {v['transparent']:,} + shielded {v['shielded']:,} + escrow {v['escrow']:,}"
                f" = {v['total']:,}")
     for s in info["services"]:
@@ -412,7 +435,10 @@ def wallet_balance(data_dir, name, as_json):
 @click.argument("name")
 @click.argument("amount", type=Amount())
 def wallet_shield(data_dir, name, amount):
-    """Move AMOUNT from NAME's transparent account into a shielded note of its own.
+    """Move AMOUNT from NAME's transparent account into shielded notes of its own.
+
+    The ledger takes shields only in its denominations (``ledger show``): AMOUNT is cut
+    into the fewest of them, one note each, all in one block.
 
     \b
     Example:
@@ -427,7 +453,7 @@ def wallet_shield(data_dir, name, amount):
             balance = ledger.balance(keys.address)       # before any key setup or proving
             if amount > balance:
                 raise StatementFalse(f"{name} has {balance:,} in its transparent account, less than {amount:,}")
-            _commit(ledger, Wallet(keys, ledger, ledger.keys).shield(amount))
+            _commit(ledger, *Wallet(keys, ledger, ledger.keys).shield_split(amount))
         finally:
             ledger.close()
 

@@ -1,14 +1,17 @@
 """The EV-charging demo: full sessions in each escrow mode on one embedded ledger, and the report.
 
 ``run_demo`` builds a fresh ledger in ``DATA_DIR/ledger`` (circuit keys cached in
-``DATA_DIR/keys``), launches and registers the escrow enclave, registers two poles,
-funds a driver, and runs ``sessions`` charging sessions per mode with real Groth16
-proofs.  The report per mode holds the energy and money moved, the proofs made and
-their times, the transaction bytes, total value before and after, the verified
-attestation, and — when an ``observe`` function is given (the CLI passes the privacy
-adversary's summary) — what an observer inferred from the ledger; with several modes,
-``comparison`` puts them side by side.  The pole forwards its first session's earnings
-to its operator on its own schedule (``forwarding``), not in the block after it was paid.
+``DATA_DIR/keys``), launches and registers the escrow enclave, lets the driver pre-fund
+notes of its standard deposit (a denomination covering ``DEPOSIT_WH`` at the highest
+price it accepts, whichever pole it picks later), registers two poles, and runs
+``sessions`` charging sessions per mode with real Groth16 proofs, each with a refund
+deadline the driver draws at random (``EscrowWorld.draw_refund_height``).  The report
+per mode holds the energy and money moved, the proofs made and their times, the
+transaction bytes, total value before and after, the verified attestation, and — when
+an ``observe`` function is given (the CLI passes the privacy adversary's summary) —
+what an observer inferred from the ledger; with several modes, ``comparison`` puts
+them side by side.  The pole forwards its first session's earnings to its operator on
+its own schedule (``forwarding``), not in the block after it was paid.
 """
 from __future__ import annotations
 
@@ -21,12 +24,14 @@ from zkescrow.ledger.proofs import CircuitKeys
 from .forwarding import EarningsForwarder
 from .modes import MODES
 from .scenarios import Faults, run_session
+from .session import standard_deposit
 from .world import EscrowWorld, MeteredKeys
 
 DEMO_MARKER = "MADE_BY_ZKESCROW_DEMO"
 PRICE_PER_WH = 500            # base units (µEUR) per Wh: €0.50/kWh
 PACKET_WH = 10
-DEPOSIT_WH = 300              # each deposit covers 300 Wh
+DEPOSIT_WH = 300              # each deposit covers 300 Wh ...
+MAX_PRICE_PER_WH = 1000       # ... at any price the driver accepts: its standard deposit names no pole's price
 DRIVER_FUNDS = 100_000_000
 #: ``--fault`` names: what goes wrong in the first session of each mode.
 FAULTS = {
@@ -72,18 +77,16 @@ def run_demo(data_dir: str | Path = "zkescrow-data", *, modes=MODES, sessions: i
 
     prepare_data_dir(data_dir)
     metered = MeteredKeys(keys if keys is not None else _circuit_keys(data_dir, depth, say))
-    world = _demo_world(data_dir, metered, depth, say, save_wallets)
+    world, deposit = _demo_world(data_dir, metered, depth, say, save_wallets, prefund=sessions * len(modes))
     car = world.car("driver")
-    choice = car.discover()[0]
+    choice = car.discover(MAX_PRICE_PER_WH)[0]
     say(f"car discovers {len(car.discover())} poles and picks {choice['pole_id']} "
         f"({choice['price_per_wh']} per Wh, {choice['sessions']} settled sessions)")
     attestation = car.verify_enclave(world.host)
     say(f"car verifies the enclave quote: MRENCLAVE {attestation['measurement'][:16]}…, TCB level "
         f"{attestation['tcb_level']}, not debug, registered on the ledger")
     pole = world.poles[choice["pole_id"]]
-    deposit = DEPOSIT_WH * choice["price_per_wh"]
     car.wallet.scan()
-    world.mine(car.wallet.shield(deposit * sessions * len(modes)), label="driver shields funds for its deposits")
 
     runs = []
     for mode in modes:
@@ -113,8 +116,10 @@ def _circuit_keys(data_dir: Path, depth: int, say) -> CircuitKeys:
     return keys
 
 
-def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wallets: bool) -> EscrowWorld:
-    """A fresh ledger with the enclave registered, two poles, and (optionally) everyone's wallet files saved."""
+def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wallets: bool, *,
+                prefund: int) -> tuple[EscrowWorld, int]:
+    """A fresh ledger with the enclave registered, a driver that pre-funded ``prefund`` standard deposits
+    before any pole registered, two poles, and (optionally) everyone's wallet files saved; and the deposit."""
     say(f"ledger in {data_dir / 'ledger'} (Merkle depth {depth}); launching the escrow enclave")
     world = EscrowWorld.create(data_dir, metered, depth=depth,
                                funds={"driver": DRIVER_FUNDS, "operator": 0, "operator-2": 0},
@@ -122,6 +127,9 @@ def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wall
     if not world.enclave_registered:
         from zkescrow.errors import TransactionRejected
         raise TransactionRejected("the ledger rejected the genuine escrow enclave")
+    deposit = standard_deposit(world.ledger, DEPOSIT_WH, MAX_PRICE_PER_WH)
+    world.mine(*world.car("driver").wallet.prefund([deposit] * prefund),
+               label=f"driver pre-funds {prefund} standard deposit note(s) of {deposit:,}")
     world.add_pole("pole-berlin-01", "operator", PRICE_PER_WH)
     world.add_pole("pole-berlin-02", "operator-2", PRICE_PER_WH + 50)
     if save_wallets:
@@ -131,7 +139,7 @@ def _demo_world(data_dir: Path, metered: MeteredKeys, depth: int, say, save_wall
         for name, person in named.items():
             person.save(wallets / f"{name}.json")
         say(f"wallets of {', '.join(sorted(named))} saved in {wallets} (readable by you only)")
-    return world
+    return world, deposit
 
 
 def _run_mode(world, car, pole, mode, sessions, deposit, fault, onward, say) -> list:

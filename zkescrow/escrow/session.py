@@ -25,10 +25,19 @@ from dataclasses import dataclass, field
 
 from zkescrow.errors import InvalidSignature, MalformedInput, Refused, TransactionRejected, WrongState
 
+from zkescrow.ledger import denominations
 from zkescrow.ledger.keys import PaymentAddress
 
 from .modes import EscrowMode, escrow_mode
 from .world import new_session_id
+
+
+def standard_deposit(ledger, energy_wh: int, price_per_wh: int) -> int:
+    """The deposit a driver puts up for ``energy_wh`` at ``price_per_wh``: the smallest of the ledger's
+    denominations that covers it (the defaults for a ledger without them), never price × packets, so the
+    amount names no price; what it does not use comes back at settlement."""
+    allowed = ledger.denominations or denominations.DEFAULT
+    return denominations.covering(energy_wh * price_per_wh, allowed)
 
 
 @dataclass
@@ -43,6 +52,7 @@ class SessionResult:
     paid: int = 0                   # to the pole
     refunded: int = 0               # back to the driver
     outcome: str = "open"           # settled | refunded | aborted
+    refund_height: int = 0          # the deadline the driver drew at opening (close height: settle window before)
     close_reason: str = ""
     events: list = field(default_factory=list)
     transactions: list = field(default_factory=list)   # {label, txid, kind, size, height}
@@ -129,7 +139,7 @@ class ChargingSession:
         world, car = self.world, self.car
         signed = self.pole.offer(world.ledger, packet_wh=world.packet_wh)
         self.offer = car.check_offer(signed, self.service)
-        self.refund_height = world.ledger.height + world.refund_delay
+        self.refund_height = self.result.refund_height = world.draw_refund_height()
         self.terms = {"session_id": self.session_id, "mode": self.escrow.name, "deposit": self.deposit,
                       "car_key": car.new_session_key(), "driver_owner": str(self.driver_address.owner),
                       "refund_height": self.refund_height, "close_height": self.refund_height - world.settle_window}

@@ -1,7 +1,8 @@
 """The world a charging session runs in: the ledger, its circuit keys, the TEE vendor, the enclave host, the poles.
 
 ``EscrowWorld`` mines blocks (logging and recording what was accepted or rejected),
-registers poles, connects parties to the enclave over secure channels and relays their
+registers poles, draws each session's refund deadline for the driver (``secrets``, from
+``refund_delays``), connects parties to the enclave over secure channels and relays their
 ecalls (remembering the enclave's counter as its clients' anchor), and restarts the enclave
 after a crash.  ``MeteredKeys`` wraps circuit keys to count proofs and verifications for reports.
 """
@@ -12,13 +13,20 @@ import time
 from pathlib import Path
 
 from enclave_sim import EnclaveSigner, Vendor, verify_quote
-from zkescrow.errors import TransactionRejected, WrongState
+from zkescrow.errors import MalformedInput, TransactionRejected, WrongState
+from zkescrow.ledger.denominations import DEFAULT as DEFAULT_DENOMINATIONS
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
 from zkescrow.ledger.wallet import Wallet
 
 from .actors import Car, EnclaveHost, Pole, enclave_policy
 from .actors import program_image as escrow_image
+from .enclave_program import EscrowProgram
+
+#: The range a driver draws a session's refund delay from (blocks after the tip at opening); the close
+#: height is ``settle_window`` blocks before it.  Within the enclave's [min_refund_delay, max_refund_delay].
+REFUND_DELAYS = (16, 128)
+MAX_REFUND_DELAY = EscrowProgram.config["max_refund_delay"]
 
 
 class MeteredKeys:
@@ -65,7 +73,8 @@ class EscrowWorld:
     """Ledger, TEE vendor, enclave host and poles of one run (see the module docstring)."""
 
     def __init__(self, data_dir: Path, ledger: Ledger, keys: MeteredKeys, vendor, signer, host: EnclaveHost, *,
-                 log=None, packet_wh: int = 10, refund_delay: int = 12, settle_window: int = 4):
+                 log=None, packet_wh: int = 10, refund_delays: tuple[int, int] = REFUND_DELAYS,
+                 settle_window: int = 4):
         self.data_dir = data_dir
         self.ledger = ledger
         self.keys = keys
@@ -74,7 +83,11 @@ class EscrowWorld:
         self.host = host
         self.log = log or (lambda message: None)
         self.packet_wh = packet_wh
-        self.refund_delay = refund_delay
+        low, high = refund_delays
+        if not settle_window + 4 <= low <= high <= MAX_REFUND_DELAY:
+            raise MalformedInput(f"refund delays {refund_delays} must lie in [{settle_window + 4}, "
+                                 f"{MAX_REFUND_DELAY}] (settle window {settle_window}, the enclave's bounds)")
+        self.refund_delays = (low, high)
         self.settle_window = settle_window
         self.poles: dict[str, Pole] = {}
         self.anchor = 0                      # the enclave's counter as last seen by its clients
@@ -87,11 +100,12 @@ class EscrowWorld:
     @classmethod
     def create(cls, data_dir: str | Path, circuit_keys, *, depth: int, funds: dict[str, int], log=None,
                program_image=None, program_config: dict | None = None, root_window: int = 100,
-               **options) -> "EscrowWorld":
+               denominations=DEFAULT_DENOMINATIONS, **options) -> "EscrowWorld":
         """A fresh ledger in ``data_dir`` whose genesis funds the named people, plus a launched, registered enclave.
 
         The genuine escrow program is built for this ledger (its chain id and authority keys in the measured
         config, plus ``program_config``'s bounds); the ledger accepts only that build.
+        ``denominations``: the ledger's shield amounts (``Ledger.create``; None: any amount).
         ``program_image``: the build the host actually runs (default: the genuine one).
         """
         data_dir = Path(data_dir)
@@ -99,7 +113,7 @@ class EscrowWorld:
         vendor, signer = Vendor.create(), EnclaveSigner.generate()
         keys = circuit_keys if isinstance(circuit_keys, MeteredKeys) else MeteredKeys(circuit_keys)
         ledger = Ledger.create(data_dir / "ledger", {people[n].address: v for n, v in funds.items()}, depth=depth,
-                               keys=keys, root_window=root_window)
+                               keys=keys, root_window=root_window, denominations=denominations)
         genuine = escrow_image(ledger=ledger, config=program_config)
         ledger.enclave_policy = enclave_policy(vendor, signer.mrsigner, image=genuine)
         host = EnclaveHost(data_dir / "platform", vendor, signer, image=program_image or genuine)
@@ -130,6 +144,12 @@ class EscrowWorld:
             if record is not None:
                 record.rejected.append({"label": label, "kind": sizes[txid].kind, "reason": reason})
         return result
+
+    def draw_refund_height(self) -> int:
+        """A session's refund height: the tip plus a delay the driver draws uniformly (``secrets``) from
+        ``refund_delays``, so no deadline is a fixed offset from its opening or funding block."""
+        low, high = self.refund_delays
+        return self.ledger.height + low + secrets.randbelow(high - low + 1)
 
     def mine_until(self, height: int) -> None:
         while self.ledger.height < height:

@@ -18,6 +18,7 @@ Modules, one job each:
 ``keys``             wallet keys: spending, viewing, payment addresses
 ``note_encryption``  note ciphertexts for the recipient's viewing key
 ``wallet``           a ``Wallet``: scan the note tree, shield, transfer, unshield
+``denominations``    the fixed amounts ``shield`` accepts; cutting amounts into them
 ``proofs``           ``CircuitKeys``: the circuits' proving and verification keys, made once and cached
 Importing this package imports none of them.
 

@@ -24,6 +24,7 @@ from circuits.crypto.merkle import MerkleFrontier
 from zkescrow.errors import CorruptLedger, MalformedInput
 
 from . import authority as poa
+from . import denominations as denomination_rules
 from . import rules
 from .extensions import DEFAULT_EXTENSIONS, LEGACY_NAMES, build_rulebook, canonical_names
 from .headers import GENESIS_PREV, Header, SignedHeader, merkle_root, tx_leaf
@@ -94,7 +95,8 @@ class Ledger:
     @classmethod
     def create(cls, data_dir: str | Path, accounts: dict[str, int], *, depth: int = 20, keys=None,
                enclave_policy=None, extensions: tuple[str, ...] = DEFAULT_EXTENSIONS,
-               root_window: int = 100, authority: SigningKey | None = None) -> "Ledger":
+               root_window: int = 100, authority: SigningKey | None = None,
+               denominations=denomination_rules.DEFAULT) -> "Ledger":
         """A new ledger whose genesis block gives ``accounts`` their balances.
 
         ``authority`` is the Ed25519 key that signs the block headers; when None a fresh
@@ -105,8 +107,13 @@ class Ledger:
         whose kinds this ledger, and only this ledger, accepts; they are recorded and
         installed whenever it is opened.  Spends may prove membership against any of
         the last ``root_window`` block roots.
+
+        ``denominations`` are the only amounts ``shield`` accepts (recorded in the metadata and
+        in the genesis transaction, so the chain id binds them); None lets it accept any amount,
+        as ledgers made before denominations do.
         """
         extensions = canonical_names(extensions)
+        denominations = denomination_rules.check(denominations, rules.VALUE_MAX)
         check_genesis_accounts(accounts)           # before anything exists on disk
         store = Store(data_dir)
         if store.get_meta("depth") is not None:
@@ -114,7 +121,7 @@ class Ledger:
             raise MalformedInput(f"{store.path} already holds a ledger")
         try:
             return cls._create(store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window,
-                               authority)
+                               authority, denominations)
         except BaseException:
             for path in store.files():             # no half-made ledger at height -1
                 path.unlink(missing_ok=True)
@@ -123,7 +130,8 @@ class Ledger:
             raise
 
     @classmethod
-    def _create(cls, store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window, authority):
+    def _create(cls, store, data_dir, accounts, depth, keys, enclave_policy, extensions, root_window, authority,
+                denominations):
         frontier = MerkleFrontier(depth)
         if authority is None:
             authority = SigningKey.generate()
@@ -135,13 +143,18 @@ class Ledger:
             store.set_meta(db, "format", FORMAT)
             store.set_meta(db, "extensions", extensions)
             store.set_meta(db, "root_window", root_window)
+            if denominations is not None:
+                store.set_meta(db, "denominations", denominations)
             store.set_meta(db, "supply", sum(accounts.values()))
             store.set_meta(db, "pool_value", 0)
             store.set_meta(db, "frontier", frontier.to_dict())
         store.close()
         ledger = cls(data_dir, keys=keys, enclave_policy=enclave_policy, authority=authority)
+        genesis = {"accounts": dict(accounts)}
+        if denominations is not None:
+            genesis["denominations"] = denominations
         try:
-            ledger.submit(Transaction("genesis", {"accounts": dict(accounts)}))
+            ledger.submit(Transaction("genesis", genesis))
             result = ledger.commit_block()
             if result.rejected:
                 raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
@@ -181,6 +194,7 @@ class Ledger:
             state = rules.BlockState(db, height, self.backend.frontier(), self.backend.root_history(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
             state.chain_id = self.chain_id if height else ""
+            state.denominations = self.denomination_set
             accepted, rejected = [], []
             for tx in txs:
                 reason = self._precheck(db, tx, proof_ok.get(id(tx), True), accepted)
@@ -265,6 +279,17 @@ class Ledger:
     def extensions(self) -> list[str]:
         """The registry names of this ledger's extensions, as recorded in it."""
         return list(self.store.get_meta("extensions", []))
+
+    @property
+    def denominations(self) -> list[int] | None:
+        """The amounts ``shield`` accepts on this ledger, ascending; None: any amount (a ledger made before them)."""
+        stored = self.store.get_meta("denominations")
+        return None if stored is None else list(stored)
+
+    @property
+    def denomination_set(self) -> frozenset | None:
+        stored = self.denominations
+        return None if stored is None else frozenset(stored)
 
     @property
     def depth(self) -> int:

@@ -55,6 +55,8 @@ class BlockState:
 
     #: The ledger's chain id (set by the ledger; "" while block 0 makes it): what signatures must bind.
     chain_id = ""
+    #: The amounts ``shield`` accepts (set by the ledger from its metadata); None: any amount (older ledgers).
+    denominations: frozenset | None = None
 
     def __init__(self, db, height: int, frontier, roots, pool_value: int, recent_hashes: list[str],
                  enclave_policy=None):
@@ -132,6 +134,10 @@ def _genesis(state: BlockState, tx: Transaction) -> None:
     if state.height != 0:
         _reject("genesis is only valid in block 0")
     accounts = parse.obj(tx.body.get("accounts"), "accounts")
+    recorded = tx.body.get("denominations")
+    expected = None if state.denominations is None else sorted(state.denominations)
+    if recorded != expected:
+        _reject(f"genesis denominations {recorded!r} are not the ledger's {expected!r}")
     for address, amount in accounts.items():
         state.credit(_address({"a": address}, "a"), _int({"v": amount}, "v"))
 
@@ -176,6 +182,9 @@ def _register_enclave(state: BlockState, tx: Transaction) -> None:
 def _shield(state: BlockState, tx: Transaction) -> None:
     b = tx.body
     amount = _int(b, "amount", low=1)
+    if state.denominations is not None and amount not in state.denominations:
+        _reject(f"shield amount {amount} is not one of this ledger's denominations "
+                f"({', '.join(f'{d:,}' for d in sorted(state.denominations))})")
     state.debit_signed(tx, _address(b, "from"), amount)
     state.add_notes([_field(b, "commitment")], [b.get("ciphertext")], tx.txid)
     state.pool_value += amount

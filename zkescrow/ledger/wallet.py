@@ -5,6 +5,11 @@ a local Merkle tree (for spend paths) and keeps those whose ciphertext opens wit
 the wallet's viewing key to a note it owns; a note is spent once its nullifier
 is on the ledger.  Builders return ``Transaction`` objects ready to ``submit``;
 proofs are made with the ledger's circuit keys (``proofs.CircuitKeys``).
+
+Shields come in the ledger's denominations: ``shield_split`` cuts an amount into them;
+``prefund`` shields notes of standard deposit sizes ahead of use and ``prefund_from_pool``
+cuts one from notes already held, so funding an escrow later spends one whole (``select``
+prefers a note of exactly the amount) with no shield right before it.
 """
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from circuits.crypto.merkle import MerkleTree
 from circuits.escrow.deposit import deposit_inputs
 from circuits.escrow.transfer import SpendInput, transfer_inputs
 from circuits.notes import NATIVE_ASSET, Note
-from zkescrow.errors import WitnessError
+from zkescrow.errors import MalformedInput, WitnessError
 
+from . import denominations
 from .keys import PaymentAddress, WalletKeys
 from .note_encryption import dummy_ciphertext, encrypt_note, try_decrypt
 from .transactions import Transaction, ext_data_hash
@@ -99,8 +105,12 @@ class Wallet:
         return self.tree.path(position)
 
     def select(self, amount: int) -> list[OwnedNote]:
-        """At most two unspent notes worth at least ``amount``."""
+        """At most two unspent notes worth at least ``amount``: one of exactly ``amount`` if there is one
+        (a pre-funded note, spent whole with no change), else the largest."""
         notes = self.notes()
+        exact = [n for n in notes if n.note.value == amount]
+        if exact:
+            return exact[-1:]
         for k in (1, 2):
             if sum(n.note.value for n in notes[:k]) >= amount:
                 chosen = notes[:k]
@@ -125,6 +135,44 @@ class Wallet:
                 "asset": NATIVE_ASSET, "commitment": str(note.commitment),
                 "ciphertext": encrypt_note(note, bytes(self.keys.viewing.public_key)), "proof": proof}
         return Transaction("shield", body).signed(self.keys.account, self.ledger.chain_id)
+
+    def shield_split(self, amount: int) -> list[Transaction]:
+        """Shield ``amount`` as one ``shield`` per piece of it in the ledger's denominations (fewest pieces);
+        a ledger without denominations takes it in one piece."""
+        allowed = self.ledger.denominations
+        pieces = [amount] if allowed is None else denominations.split(amount, allowed)
+        return [self.shield(piece) for piece in pieces]
+
+    def prefund(self, deposits) -> list[Transaction]:
+        """Notes of exactly the standard ``deposits`` (each a denomination), shielded ahead of use, so that
+        funding a session later spends one of them whole (``select``) with no shield right before it."""
+        allowed = self.ledger.denominations
+        deposits = list(deposits)
+        for d in deposits:
+            if allowed is not None and d not in allowed:
+                raise MalformedInput(f"deposit {d:,} is not one of the ledger's denominations")
+        return [self.shield(d) for d in deposits]
+
+    def prefund_from_pool(self, deposit: int) -> Transaction:
+        """A note of exactly ``deposit`` (a denomination) cut from this wallet's shielded notes, change back to
+        itself: a shielded_transfer like any payment, so value already in the pool (refunds, change) becomes a
+        standard deposit note with no shield at all."""
+        allowed = self.ledger.denominations
+        if allowed is not None and deposit not in allowed:
+            raise MalformedInput(f"deposit {deposit:,} is not one of the ledger's denominations")
+        spends = [n for n in self.notes() if n.note.value != deposit][:2]
+        if sum(n.note.value for n in spends) < deposit:
+            raise WitnessError(f"insufficient shielded funds outside notes of {deposit:,} to cut one")
+        spends = spends[:1] if spends[0].note.value >= deposit else spends
+        view = bytes(self.keys.viewing.public_key)
+        change = sum(n.note.value for n in spends) - deposit
+        outputs = [(Note.new(deposit, self.keys.owner), view)] + ([(Note.new(change, self.keys.owner), view)]
+                                                                   if change else [])
+        return self.build_transfer(spends, outputs, 0, "shielded_transfer", {"recipient": None})
+
+    def prefunded(self, amount: int) -> int:
+        """How many unspent notes of exactly ``amount`` this wallet holds (after its last ``scan``)."""
+        return sum(1 for n in self.notes() if n.note.value == amount)
 
     def send(self, to: PaymentAddress, amount: int) -> Transaction:
         """A shielded payment of ``amount`` to ``to`` (change back to this wallet)."""

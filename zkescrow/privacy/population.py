@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from zkescrow.errors import MalformedInput
+from zkescrow.ledger.denominations import covering
 
 from .players import PACKET_WH, SessionTruth, bind
 from .scheduler import Task
@@ -260,8 +261,8 @@ class ModeRun:
         car.wallet.scan()
         deposit = self.world.deposit(spec)
         spendable = sum(n.note.value for n in car.wallet.notes()[:2])        # a spend takes two notes
-        if self.config.funding == "just-in-time" and spendable < deposit:
-            return car.wallet.shield(deposit)
+        if self.config.funding == "just-in-time" and spendable < deposit:      # one note of the covering denomination
+            return car.wallet.shield(covering(deposit, self.ledger.denominations or [deposit]))
         if spendable < deposit:
             raise AssertionError(f"{spec['driver']} has no notes left for a deposit of {deposit}")
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zkescrow.channel.funding import DENOMINATIONS as CHANNEL_DENOMINATIONS
 from zkescrow.escrow.actors import Pole
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
@@ -45,7 +46,7 @@ class World:
             self.people = {name: WalletKeys.generate() for name in funds}
             accounts = {self.people[n].address: v for n, v in funds.items()}
             self.ledger = Ledger.create(Path(data_dir) / "ledger", accounts, depth=config.depth, keys=keys,
-                                        extensions=(CHANNEL_EXTENSION,))
+                                        extensions=(CHANNEL_EXTENSION,), denominations=CHANNEL_DENOMINATIONS)
             self.poles, self.cars = {}, {}
             for p, price in enumerate(pole_prices(config.poles)):
                 operator = self.people[f"operator-{p:02d}"]
@@ -56,13 +57,14 @@ class World:
                 self.poles[pole.pole_id] = pole
         self.residents = {name: Wallet(self.people[name], self.ledger, keys)
                           for name in self.people if name.startswith("resident")}
-        shields = [w.shield(RESIDENT_FUNDS // 2) for w in self.residents.values()]
+        # every shield is in the ledger's denominations (the ledger refuses any other amount)
+        shields = [tx for w in self.residents.values() for tx in w.shield_split(RESIDENT_FUNDS // 2)]
         if config.funding == "prefund" and self.escrow:
             for car in self.cars.values():
-                shields.append(car.wallet.shield(config.deposit_wh * max(pole_prices(config.poles)) * 8))
+                shields += car.wallet.shield_split(config.deposit_wh * max(pole_prices(config.poles)) * 8)
         if mode == "shielded-channel":                 # channel deposits are paid from notes shielded ahead of time
-            shields += [Wallet(self.people[name], self.ledger, keys).shield(DRIVER_FUNDS // 2)
-                        for name in self.people if name.startswith("driver")]
+            shields += [tx for name in self.people if name.startswith("driver")
+                        for tx in Wallet(self.people[name], self.ledger, keys).shield_split(DRIVER_FUNDS // 2)]
         block = self.commit(shields)
         if block.rejected:
             raise AssertionError(f"initial shielding rejected: {block.rejected[0][1]}")
