@@ -125,18 +125,26 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
     Example:
       zkescrow zkey contribute circuit_0000.zkey circuit_0001.zkey --name alice -e "my keyboard mash"
     """
-    from ..groth16.zkey import read_zkey, write_zkey
-    from ..groth16.contribute import contribute, contribution_hash, format_hash
+    from ..groth16.contribute import contribute
 
     if entropy is None and sys.stdin.isatty():
         entropy = click.prompt("Enter a random text (entropy)", default="", show_default=False, hide_input=True,
                                err=True)
+    _add_contribution(zkey_in, zkey_out, "contribute", lambda pk, steps: contribute(
+        pk, name=name, entropy=entropy, progress=steps), as_json, show_circuit=True)
+
+
+def _add_contribution(zkey_in, zkey_out, label: str, make, as_json: bool, *, show_circuit: bool) -> None:
+    """Read ZKEY_IN, add one contribution with ``make(pk, steps)``, write ZKEY_OUT atomically and report its hash
+    as snarkjs does (the output path is checked first, so OUT may be IN itself)."""
     from ..formats.binfile import check_writable
-    check_writable(zkey_out)        # written atomically, so OUT may be IN itself
+    from ..groth16.contribute import contribution_hash, format_hash
+    from ..groth16.zkey import read_zkey, write_zkey
+    check_writable(zkey_out)
     pk = read_zkey(zkey_in)
-    steps = _Steps("contribute", 1)
+    steps = _Steps(label, 1)
     try:
-        new = contribute(pk, name=name, entropy=entropy, progress=steps)
+        new = make(pk, steps)
     finally:
         steps.close()
     write_zkey(new, zkey_out)
@@ -144,9 +152,10 @@ def contribute_cmd(zkey_in, zkey_out, name, entropy, as_json):
     if as_json:
         click.echo(json.dumps({"zkey": zkey_out, "contribution": len(new.contributions),
                                "contributionHash": digest.hex(), "circuitHash": new.cs_hash.hex()}))
-    else:
+        return
+    if show_circuit:
         click.echo(format_hash(new.cs_hash, "Circuit Hash:"))
-        click.echo(format_hash(digest, "Contribution Hash:"))
+    click.echo(format_hash(digest, "Contribution Hash:"))
 
 
 @zkey_group.command("beacon")
@@ -167,24 +176,12 @@ def beacon_cmd(zkey_in, zkey_out, beacon_hash, num_iterations_exp, name, as_json
     Example:
       zkescrow zkey beacon circuit_0001.zkey circuit_final.zkey 0102030405060708090a0b0c0d0e0f 10 -n "final beacon"
     """
-    from ..groth16.zkey import read_zkey, write_zkey
-    from ..groth16.contribute import beacon, contribution_hash, format_hash
+    from ..groth16.contribute import beacon
     from ..groth16.ptau_ceremony import check_beacon_exp, parse_beacon_hash
     beacon_bytes = parse_beacon_hash(beacon_hash)
     check_beacon_exp(num_iterations_exp)
-    pk = read_zkey(zkey_in)
-    steps = _Steps("beacon", 1)
-    try:
-        new = beacon(pk, beacon_bytes, num_iterations_exp, name=name, progress=steps)
-    finally:
-        steps.close()
-    write_zkey(new, zkey_out)
-    digest = contribution_hash(new.contributions[-1])
-    if as_json:
-        click.echo(json.dumps({"zkey": zkey_out, "contribution": len(new.contributions),
-                               "contributionHash": digest.hex(), "circuitHash": new.cs_hash.hex()}))
-    else:
-        click.echo(format_hash(digest, "Contribution Hash:"))
+    _add_contribution(zkey_in, zkey_out, "beacon", lambda pk, steps: beacon(
+        pk, beacon_bytes, num_iterations_exp, name=name, progress=steps), as_json, show_circuit=False)
 
 
 @zkey_group.command("verify")
