@@ -44,16 +44,20 @@ def _write_json(obj, path: Path) -> None:
               help="Session arrivals per block (Poisson).")
 @click.option("--background-rate", type=click.FloatRange(0, 10), default=0.5, show_default=True,
               help="Background shielded transfers per block (Poisson).")
-@click.option("--funding", type=click.Choice(["just-in-time", "prefund"]), default="just-in-time", show_default=True,
-              help="How drivers fund deposits: shield the deposit right before (today's wallets) or once up front.")
+@click.option("--funding", type=click.Choice(["prefund", "just-in-time"]), default="prefund", show_default=True,
+              help="How drivers fund deposits: notes of the standard deposit shielded once up front, or a shield "
+                   "of the deposit right before each session (naive wallets).")
 @click.option("--forwarding", type=click.Choice(["batched", "next-block"]), default="batched", show_default=True,
               help="When poles forward earnings to their operator.")
+@click.option("--settlement", type=click.Choice(["hidden", "prompt"]), default="hidden", show_default=True,
+              help="When shielded escrow settles: at a height drawn up to the refund deadline, or in the next "
+                   "block after charging (which gives the charging time away).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default="zkescrow-sim", show_default=True,
               help="Ledgers (one per mode) and truth.json.")
 @click.option("--keys-dir", type=click.Path(file_okay=False), default=None,
               help="Cached circuit keys (default DATA_DIR/keys; made on first use).")
 def simulate_cmd(drivers, poles, sessions, modes, depth, seed, arrival_rate, background_rate, funding, forwarding,
-                 data_dir, keys_dir):
+                 settlement, data_dir, keys_dir):
     """Simulate a population of drivers and poles with real proofs; write the ledgers and the ground truth.
 
     Sessions overlap (charging lets blocks pass), residents make background
@@ -72,7 +76,7 @@ def simulate_cmd(drivers, poles, sessions, modes, depth, seed, arrival_rate, bac
     from zkescrow.privacy.population import PopulationConfig, circuit_keys, simulate
     config = PopulationConfig(drivers=drivers, poles=poles, sessions=sessions, modes=_modes(modes), depth=depth,
                               seed=seed, arrival_rate=arrival_rate, background_rate=background_rate,
-                              funding=funding, forwarding=forwarding)
+                              funding=funding, forwarding=forwarding, settlement=settlement)
     data = Path(data_dir)
     for mode in config.modes:
         target = data / mode

@@ -1,8 +1,9 @@
 """The two escrow modes as strategy objects of a charging session.
 
-A ``ChargingSession`` asks its mode three things: how the driver deposits (and what the
+A ``ChargingSession`` asks its mode four things: how the driver deposits (and what the
 enclave is shown as evidence of it), how the enclave's closing decision becomes a
-settlement transaction, and how the driver refunds alone after the deadline.
+settlement transaction, when that settlement goes on the ledger (``timing``, see
+``settlement_timing``), and how the driver refunds alone after the deadline.
 
 * ``TransparentEscrow``: a public escrow account (``transparent``): the payout carries the
   enclave's signed decision and creates exactly the notes it implies;
@@ -26,12 +27,14 @@ from zkescrow.errors import MalformedInput, Refused
 from zkescrow.ledger.transactions import Transaction
 
 from . import settlement, shielded, transparent
+from .settlement_timing import HiddenSettlement, PromptSettlement, SettlementTiming
 
 
 class EscrowMode(Protocol):
     """What a charging session needs from an escrow mode (``session`` is a ``ChargingSession``)."""
 
     name: str
+    timing: SettlementTiming          # when the settlement goes on the ledger (``settlement_timing``)
 
     def deposit(self, session) -> dict:
         """Put the deposit on the ledger; return the funding evidence the enclave checks."""
@@ -50,6 +53,7 @@ class TransparentEscrow:
     """Deposit into a public escrow account; the enclave signs the payout transaction."""
 
     name = "transparent"
+    timing = PromptSettlement()       # the open already names pole, deposit and deadline: waiting hides nothing
 
     def deposit(self, session) -> dict:
         car, world = session.car, session.world
@@ -81,6 +85,7 @@ class ShieldedEscrow:
     name = "shielded"
 
     def __init__(self):
+        self.timing: SettlementTiming = HiddenSettlement()   # the release's height says nothing of the energy
         self.terms: EscrowTerms | None = None
         self.note = None
         self.position: int | None = None

@@ -12,10 +12,11 @@
     stream     packets: pole asks "may I deliver?", meter signs, car checks and receipts, the pole keeps
                the receipt and hands both to the enclave
     close      the enclave decides the split and signs the decision; car and pole each hold a copy
-    settle     settlement on the ledger (by the mode), or, with no enclave, the driver's refund
-               after the deadline; then pole and driver rebuild their notes from the decision
+    settle     settlement on the ledger (by the mode, at the height its ``timing`` draws), or, with
+               no enclave, the driver's refund after the deadline
+    finish     pole and driver rebuild their notes from the decision
 
-``run`` calls the phases in this order.  The packet loop offers hooks (``interrupt``,
+``run`` calls the phases in this order (``charge`` the ones up to ``close``).  The packet loop offers hooks (``interrupt``,
 ``pole_stops``, ``deliver``, ``car_receipts``, ``reading_refused``, ``after_packet``) that
 do nothing here; fault injection and attacks (``scenarios``) override them from outside.
 """
@@ -29,6 +30,7 @@ from zkescrow.ledger import denominations
 from zkescrow.ledger.keys import PaymentAddress
 
 from .modes import EscrowMode, escrow_mode
+from .settlement_timing import SettlementTiming
 from .world import new_session_id
 
 
@@ -66,9 +68,11 @@ class SessionResult:
 class ChargingSession:
     """One charging session of ``car`` at ``pole`` (see the module docstring)."""
 
-    def __init__(self, world, car, pole, mode: str | EscrowMode, *, deposit: int, target_wh: int):
+    def __init__(self, world, car, pole, mode: str | EscrowMode, *, deposit: int, target_wh: int,
+                 timing: SettlementTiming | None = None):
         self.world, self.car, self.pole = world, car, pole
         self.escrow = escrow_mode(mode) if isinstance(mode, str) or mode is None else mode
+        self.timing = timing or self.escrow.timing
         self.deposit, self.target_wh = deposit, target_wh
         self.session_id, self.session_value = new_session_id()
         self.result = SessionResult(self.escrow.name, self.session_id, pole.pole_id, deposit, 0)
@@ -106,6 +110,13 @@ class ChargingSession:
 
     def run(self) -> SessionResult:
         """All phases in order; returns what happened."""
+        self.charge()
+        self.settle()
+        self.finish()
+        return self.result
+
+    def charge(self) -> None:
+        """The phases up to the enclave's decision (``discover`` … ``close``); car and pole are free after it."""
         self.discover()
         self.attest()
         self.open()
@@ -113,9 +124,6 @@ class ChargingSession:
         self.confirm()
         self.stream()
         self.close()
-        self.settle()
-        self.finish()
-        return self.result
 
     # --- phases ----------------------------------------------------------------------------
 
@@ -235,6 +243,12 @@ class ChargingSession:
         if self.decision is None:
             return self._refund()
         res, d = self.result, self.decision
+        world = self.world
+        height = self.timing.settle_height(world.ledger.height, self.refund_height)
+        if height > world.ledger.height + 1:
+            self.event(f"the settlement waits for block {height} ({self.timing.name} timing; refund height "
+                       f"{self.refund_height})")
+            world.mine_until(height - 1)
         tx = self.escrow.settlement(self, d)
         mined = self.world.mine(tx, label="settlement: payment to the pole, change to the driver", record=res)
         if mined.rejected:

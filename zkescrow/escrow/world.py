@@ -74,7 +74,7 @@ class EscrowWorld:
 
     def __init__(self, data_dir: Path, ledger: Ledger, keys: MeteredKeys, vendor, signer, host: EnclaveHost, *,
                  log=None, packet_wh: int = 10, refund_delays: tuple[int, int] = REFUND_DELAYS,
-                 settle_window: int = 4):
+                 settle_window: int = 4, rng=None):
         self.data_dir = data_dir
         self.ledger = ledger
         self.keys = keys
@@ -89,6 +89,7 @@ class EscrowWorld:
                                  f"{MAX_REFUND_DELAY}] (settle window {settle_window}, the enclave's bounds)")
         self.refund_delays = (low, high)
         self.settle_window = settle_window
+        self.rng = rng or secrets.SystemRandom()    # drivers' draws; a seeded random.Random only to replay a simulation
         self.poles: dict[str, Pole] = {}
         self.anchor = 0                      # the enclave's counter as last seen by its clients
         self.program_config: dict | None = None
@@ -147,9 +148,10 @@ class EscrowWorld:
 
     def draw_refund_height(self) -> int:
         """A session's refund height: the tip plus a delay the driver draws uniformly (``secrets``) from
-        ``refund_delays``, so no deadline is a fixed offset from its opening or funding block."""
+        ``refund_delays``, so no deadline is a fixed offset from its opening or funding block (``rng``: the OS's
+        randomness unless a simulation replays a seed)."""
         low, high = self.refund_delays
-        return self.ledger.height + low + secrets.randbelow(high - low + 1)
+        return self.ledger.height + self.rng.randint(low, high)
 
     def mine_until(self, height: int) -> None:
         while self.ledger.height < height:

@@ -2,7 +2,7 @@
 
 It reads what every node serves (accepted transactions with heights, the service
 registry, the rejection log) and what the software publishes (packet size, the
-escrow refund delay).  For every settlement it finds it states what it infers:
+escrow refund delays and settlement policies).  For every settlement it finds it states what it infers:
 
     funding      the transaction that funded the session (and how many were possible)
     car          the account that paid (funder attribution: a shield just before the funding)
@@ -12,26 +12,27 @@ escrow refund delay).  For every settlement it finds it states what it infers:
     pole_share   what the pole was paid
     deadline     the refund height
 
-Heuristics: timing windows (funding within the refund delay before the release; the
-most recent plausible unclaimed funding wins), ciphertext lengths (``ciphertexts``),
-amount and price arithmetic (a deposit that is a whole number of Wh at exactly one
-pole's price), just-in-time shields (public account and amount one block before a
-funding), deadline rules and the public mode bit, channel opens (a one-time party_a
-paid by a transparent transfer names its funder; one paid from notes names nobody),
-a signed close's net amount (the split, and the one pole whose price divides it),
-channel deposits and nonces.  A
-field it cannot infer is None: it claims nothing it did not derive.
+Heuristics: global timing analysis (``linking``: every shielded release matched to a
+distinct funding by maximum likelihood under the public settlement policies; the
+charging time, hence the energy, and the deadline from the matched heights),
+ciphertext lengths (``ciphertexts``), amount and price arithmetic (a deposit that is a
+whole number of Wh at exactly one pole's price; the amount prefunding wallets shield
+again and again), just-in-time shields (public account and amount just before a
+funding), channel opens (a one-time party_a paid by a transparent transfer names its
+funder; one paid from notes, or by an unshield, names nobody), a signed close's net
+amount (the split, and the one pole whose price divides it), channel deposits and
+nonces.  A field it cannot infer is None: it claims nothing it did not derive.
 """
 from __future__ import annotations
 
 import json
 
-from .ciphertexts import digit_range, likely_digits, rho_digits, value_digits
+from .ciphertexts import digit_range, likely_digits, rho_digits
 
 PACKET_WH = 10
-REFUND_DELAY = 11          # escrow: refund height = funding height + 11 (the session's default)
 SHIELD_LOOKBACK = 2        # a just-in-time shield lands at most this many blocks before its funding
 PACKETS_PER_BLOCK = 5      # charging speed in chain time (learnt from sessions whose energy is public)
+JIT_WEIGHT = 4.0           # a transfer right after a shield is this much likelier to be a funding
 
 
 def _body(t: dict) -> dict:
@@ -139,106 +140,66 @@ def _transparent(txs: list, services: dict) -> list:
 
 # --- shielded escrow ----------------------------------------------------------------------
 
-def _digits_of(tx: dict) -> list[set]:
-    """Likely digit counts of each output value of a transfer (empty sets when lengths say nothing)."""
-    return [likely_digits(ct, rho_digits(tx["b"].get("nullifiers"), j)) if ct else set()
-            for j, ct in enumerate(tx["b"].get("ciphertexts") or [])]
-
-
-def _timing_energy(gap: int) -> list[int]:
-    """Energy consistent with ``gap`` blocks between funding and release at the chain's charging speed."""
-    per_block = PACKETS_PER_BLOCK * PACKET_WH
-    return [max(PACKET_WH, (gap - 2) * per_block + PACKET_WH), max(PACKET_WH, (gap - 1) * per_block)]
-
-
-def _p_digits(ct: str | None, rho: dict, wanted: set) -> float:
-    """P(the value in ``ct`` has a digit count in ``wanted``), from the ciphertext's length."""
-    if not ct:
-        return 0.0
-    return sum(p for d, p in value_digits(ct, rho).items() if d in wanted)
-
-
-def _digit_counts(lo: int, hi: int) -> set:
-    return set(range(len(str(max(lo, 0))), len(str(max(hi, 0))) + 1))
-
-
-def _candidate(c: dict, release: dict, shields: list, used: set, services: dict):
-    """(score, shield) of transfer ``c`` as the funding of ``release``: a sum of likelihood terms."""
-    score, shield = 0.0, _jit_shield(shields, c["height"], used)
-    cts = c["b"].get("ciphertexts") or []
-    rhos = [rho_digits(c["b"].get("nullifiers"), j) for j in range(len(cts))]
-    gap = release["height"] - c["height"]
-    if 1 <= gap <= REFUND_DELAY - 2:
-        score += 1                                      # a release must come before the close height
-    if shield is None:
-        return score, None
-    amount = int(shield["b"]["amount"])
-    score += 2 if shield["height"] == c["height"] - 1 else 1     # someone shielded just before this transfer
-    p_dep = [_p_digits(ct, rho, {len(str(amount))}) for ct, rho in zip(cts, rhos)]
-    if p_dep:
-        j = max(range(len(p_dep)), key=p_dep.__getitem__)
-        score += 3 * p_dep[j]                           # an output of the shielded amount's size ...
-        score += 2 * max((_p_digits(ct, rho_digits(None, k), {1}) for k, ct in enumerate(cts) if k != j),
-                         default=0.0)                   # ... and a dummy (random ρ): the shield paid in exactly
-    pole = _pole_by_price(amount, services)
-    pay_ct, refund_ct = (release["b"].get("ciphertexts") or [None, None])[:2]
-    if pole and pay_ct and refund_ct:                   # charging time, split and deposit agree
-        price = services[pole]["price_per_wh"]
-        lo, hi = _timing_energy(gap)
-        nf = [release["b"].get("nullifier")]
-        score += 3 * _p_digits(pay_ct, rho_digits(nf, 0), _digit_counts(lo * price, hi * price))
-        score += 2 * _p_digits(refund_ct, rho_digits(nf, 1), _digit_counts(amount - hi * price, amount - lo * price))
-    return score, shield
+def _prefund_amount(shields: list) -> int | None:
+    """The standard deposit, as prefunding wallets show it: the amount some account shields most often
+    (several notes of one amount from one account), or None when no account repeats an amount."""
+    counts: dict[tuple, int] = {}
+    for s in shields:
+        key = (s["b"]["from"], int(s["b"]["amount"]))
+        counts[key] = counts.get(key, 0) + 1
+    repeated: dict[int, int] = {}
+    for (_, amount), k in counts.items():
+        if k > 1:
+            repeated[amount] = repeated.get(amount, 0) + k
+    return max(repeated, key=repeated.get) if repeated else None
 
 
 def _shielded(txs: list, services: dict) -> list:
+    """Releases matched to fundings by a global maximum-likelihood assignment on timing (``linking``)."""
+    from .linking import best_assignment, candidates, posterior_charge, posterior_deadline
     transfers = [t for t in txs if t["kind"] == "shielded_transfer" and int(t["b"]["public_amount"]) == 0]
     shields = [t for t in txs if t["kind"] == "shield"]
-    claimed, used_shields = set(), set()
+    releases = [t for t in txs if t["kind"] == "escrow_release"]
+    jit = [_jit_shield(shields, f["height"], set()) is not None for f in transfers]
+    model, matched = best_assignment(releases, transfers, weights=[JIT_WEIGHT if j else 1.0 for j in jit])
+    standard = _prefund_amount(shields)
+    used_shields: set = set()
     out = []
-    for t in (t for t in txs if t["kind"] == "escrow_release"):
-        b = t["b"]
+    for t, j in zip(releases, matched):
         inf = _inference("shielded", t)
-        nf = [b["nullifier"]]
-        pay_ct, refund_ct = (b.get("ciphertexts") or [None, None])[:2]
-        pay_d = likely_digits(pay_ct, rho_digits(nf, 0)) if pay_ct else set()
-        refund_d = likely_digits(refund_ct, rho_digits(nf, 1)) if refund_ct else set()
-        window = [c for c in transfers if t["height"] - REFUND_DELAY - 1 <= c["height"] < t["height"]]
-        inf["funding_candidates"] = len(window)
-        scored = [(_candidate(c, t, shields, used_shields, services), c)
-                  for c in window if c["txid"] not in claimed]
-        if scored:
-            (score, shield), best = max(scored, key=lambda item: (item[0][0], item[1]["height"]))
-            claimed.add(best["txid"])
-            inf["funding_txid"] = best["txid"]
-            inf["how"]["funding"] = (f"best-scoring unclaimed shielded transfer within {REFUND_DELAY + 1} blocks "
-                                     f"before the release (digit counts, dummy output, a shield just before, "
-                                     f"split arithmetic, close-height window)")
-            inf["deadline"] = best["height"] + REFUND_DELAY
-            inf["how"]["deadline"] = f"funding height + {REFUND_DELAY}"
+        inf["funding_candidates"] = len(candidates(t["height"], transfers, model.max_gap))
+        if j is not None:
+            funding = transfers[j]
+            gap = t["height"] - funding["height"]
+            inf["funding_txid"] = funding["txid"]
+            inf["how"]["funding"] = (f"maximum-likelihood assignment of every release to a distinct shielded "
+                                     f"transfer of the {model.max_gap} blocks before it, gaps as the "
+                                     f"'{model.policy}' settlement policy makes them")
+            inf["deadline"] = posterior_deadline(funding["height"], t["height"], model)
+            inf["how"]["deadline"] = "most likely refund height given funding and release heights"
+            post = posterior_charge(gap, model)
+            if post:
+                blocks = max(post, key=post.get)
+                lo = blocks * PACKETS_PER_BLOCK * PACKET_WH                 # a block passes every 5 packets
+                hi = lo + (PACKETS_PER_BLOCK - 1) * PACKET_WH
+                inf.update(energy_range=[lo, hi], energy_wh=(lo + hi) // 2 // PACKET_WH * PACKET_WH)
+                inf["how"]["energy_wh"] = (f"most likely charging time ({blocks} blocks, P = {post[blocks]:.2f}) "
+                                           f"at {PACKETS_PER_BLOCK} packets per block")
+            shield = _jit_shield(shields, funding["height"], used_shields)
             if shield is not None:
                 used_shields.add(shield["txid"])
                 inf.update(car=shield["b"]["from"], deposit=int(shield["b"]["amount"]))
                 inf["how"].update(car="the account that shielded just before the funding",
                                   deposit="amount of that shield")
-        if "mode" in b:
-            inf["outcome"] = "refunded (public mode bit)" if int(b["mode"]) == 1 else "released (public mode bit)"
-        if int(b.get("mode", 0)) == 1:
-            inf.update(deadline=int(b["height"]), energy_wh=0, pole_share=0, energy_range=[0, 0])
-            inf["how"].update(deadline="a refund proves the deadline height", energy_wh="mode bit: refund")
+        if inf["deposit"] is None and standard is not None:
+            inf["deposit"] = standard
+            inf["how"]["deposit"] = "the amount prefunding accounts shield again and again"
         if inf["deposit"] is not None:
             inf["pole"] = _pole_by_price(inf["deposit"], services)
             if inf["pole"]:
                 inf["how"]["pole"] = "the deposit is a whole number of packets at this pole's price only"
-        if inf["energy_wh"] is None:
-            _energy(inf, services, pay_ct, refund_ct, rho_digits(nf, 0), rho_digits(nf, 1))
-        if inf["energy_wh"] is None and inf["funding_txid"] and inf["pole"]:
-            gap = t["height"] - next(c["height"] for c in window if c["txid"] == inf["funding_txid"])
-            lo, hi = _timing_energy(gap)
-            price = services[inf["pole"]]["price_per_wh"]
-            inf.update(energy_range=[lo, hi], energy_wh=(lo + hi) // 2 // PACKET_WH * PACKET_WH)
-            inf["pole_share"] = inf["energy_wh"] * price
-            inf["how"]["energy_wh"] = f"blocks from funding to release at {PACKETS_PER_BLOCK} packets per block"
+        if inf["pole"] and inf["energy_wh"] is not None:
+            inf["pole_share"] = inf["energy_wh"] * services[inf["pole"]]["price_per_wh"]
         out.append(inf)
     return out
 
@@ -252,6 +213,8 @@ def _channels(txs: list, services: dict) -> list:
     opens = {t["b"]["channel_id"]: t for t in txs if t["kind"] in OPEN_KINDS}
     by_operator = {s["operator"]: pid for pid, s in services.items()}
     funders = {t["b"]["to"]: t["b"]["from"] for t in txs if t["kind"] == "transfer"}
+    funders.update({t["b"]["recipient"]: None for t in txs
+                    if t["kind"] == "shielded_transfer" and t["b"].get("recipient")})     # paid from the pool
     out = []
     for t in txs:
         if t["kind"] not in ("channel_cooperative_close", "channel_settle"):
@@ -280,6 +243,9 @@ def _channel_car(inf: dict, opened: dict, funders: dict) -> None:
     if opened["kind"] != "channel_open":
         return                                       # paid from notes: no account pays it
     party_a = opened["b"]["party_a"]
+    if party_a in funders and funders[party_a] is None:
+        inf["how"]["car"] = "party_a of channel_open was paid by an unshield: no account"
+        return
     inf["car"] = funders.get(party_a, party_a)
     inf["how"]["car"] = ("the transparent transfer that funded party_a of channel_open" if party_a in funders
                          else "party_a of channel_open")

@@ -9,10 +9,10 @@ adversary and the evaluation see sessions through ``SessionTruth`` records.
   charging takes chain time and sessions overlap.
 * Channels (signed or shielded): ``zkescrow.channel.api`` — open, one update per
   packet, cooperative close — as a privacy-minded user plays them: a one-time key per
-  channel for both parties, a denominated deposit (``deposit_for``), the car's deposit
-  paid from its shielded notes (shielded channels) or moved by a transparent transfer
-  from its account to its one-time address (signed channels, whose user keeps no
-  notes), payouts into notes (shielded) or to the one-time addresses (signed).
+  channel for both parties, the standard deposit the population gives (a denomination),
+  the car's deposit paid from its shielded notes (shielded channels: the open spends
+  them; signed channels: an unshield to the car's one-time address, then a plain open),
+  payouts into notes (shielded) or to the one-time addresses (signed).
 """
 from __future__ import annotations
 
@@ -21,14 +21,13 @@ from dataclasses import asdict, dataclass, field
 import secrets
 
 from zkescrow.channel import api
-from zkescrow.channel.funding import deposit_for, open_from_notes_transaction
+from zkescrow.channel.funding import open_from_notes_transaction
 from zkescrow.channel.proofs import address_of
 from zkescrow.channel.terms import ChannelTerms
 from zkescrow.channel.state import Channel
 from zkescrow.escrow.session import ChargingSession
 from zkescrow.escrow.world import EscrowWorld
 from zkescrow.ledger.ledger import BlockResult, Ledger
-from zkescrow.ledger.transactions import Transaction
 from zkescrow.ledger.wallet import Wallet
 
 PACKET_WH = 10
@@ -63,15 +62,22 @@ class ScheduledWorld(EscrowWorld):
     """An ``EscrowWorld`` seen from one session's thread: its own ledger connection, blocks from the scheduler."""
 
     @classmethod
-    def of(cls, world: EscrowWorld, ledger: Ledger, task, packets_per_block: int) -> "ScheduledWorld":
+    def of(cls, world: EscrowWorld, ledger: Ledger, task, packets_per_block: int, parties=()) -> "ScheduledWorld":
         view = cls.__new__(cls)
         view.__dict__.update(world.__dict__)
         view.ledger, view.task, view.packets_per_block = ledger, task, packets_per_block
-        view.packets = 0
+        view.packets, view.parties = 0, tuple(parties)
         return view
 
-    def mine(self, *txs, label: str = "", record=None):
+    def _next_block(self, txs=()):
+        """Sleep until the next block; then point the parties back at this thread's ledger connection (a car or
+        pole may have served another session's thread meanwhile)."""
         block = self.task.next_block(txs)
+        bind(self.ledger, *self.parties)
+        return block
+
+    def mine(self, *txs, label: str = "", record=None):
+        block = self._next_block(txs)
         mine = {tx.txid: tx for tx in txs}
         accepted = [t for t in block.accepted if t in mine]
         rejected = [(t, r) for t, r in block.rejected if t in mine]
@@ -85,14 +91,14 @@ class ScheduledWorld(EscrowWorld):
 
     def mine_until(self, height: int) -> None:
         while self.ledger.height < height:
-            self.task.next_block()
+            self._next_block()
 
     def call(self, party, method: str, *args):
         result = super().call(party, method, *args)
         if method == "packet":
             self.packets += 1
             if self.packets % self.packets_per_block == 0:
-                self.task.next_block()             # charging takes chain time
+                self._next_block()                 # charging takes chain time
         return result
 
 
@@ -105,17 +111,25 @@ def bind(ledger: Ledger, *parties) -> None:
             party.wallet.ledger = ledger
 
 
-def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_block: int):
-    """The body of a Task that plays one escrow session described by ``spec``; returns its SessionTruth."""
+def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_block: int, timing=None):
+    """The body of a Task that plays one escrow session described by ``spec``; returns its SessionTruth.
+
+    The phases are those of ``ChargingSession.run``; after ``close`` the task sets ``parties_free``, so the
+    car and the pole may serve other sessions while the settlement waits for the height its ``timing``
+    (default: the mode's) drew."""
 
     def body(task) -> SessionTruth:
         ledger = Ledger(world.ledger.store.data_dir, keys=world.keys, enclave_policy=world.ledger.enclave_policy)
         try:
-            view = ScheduledWorld.of(world, ledger, task, packets_per_block)
+            view = ScheduledWorld.of(world, ledger, task, packets_per_block, parties=(car, pole))
             bind(ledger, car, pole)
             session = ChargingSession(view, car, pole, spec["mode"], deposit=spec["deposit"],
-                                      target_wh=spec["target_wh"])
-            res = session.run()
+                                      target_wh=spec["target_wh"], timing=timing)
+            session.charge()
+            task.parties_free = True              # car and pole may start other sessions while this one settles
+            session.settle()
+            session.finish()
+            res = session.result
         finally:
             ledger.close()
         truth = SessionTruth(spec["mode"], res.session_id, spec["driver"], car.keys.address, pole.pole_id,
@@ -132,11 +146,6 @@ def escrow_session(world: EscrowWorld, spec: dict, car, pole, *, packets_per_blo
     return body
 
 
-def channel_deposit(price_per_wh: int, packets: int) -> int:
-    """The smallest denomination covering one packet's price per packet plus one packet of headroom."""
-    return deposit_for(price_per_wh * PACKET_WH * (packets + 1))
-
-
 def channel_session(ledger_dir, keys, spec: dict, driver, pole_operator, *, packets_per_block: int,
                     proof_every: int = 10):
     """The body of a Task that plays one channel session (``spec['mode']``: 'signed-channel'/'shielded-channel')."""
@@ -145,7 +154,7 @@ def channel_session(ledger_dir, keys, spec: dict, driver, pole_operator, *, pack
     def body(task) -> SessionTruth:
         ledger = Ledger(ledger_dir, keys=keys)
         try:
-            return _channel(task, ledger, keys if shielded else None, spec, driver, pole_operator,
+            return _channel(task, ledger, keys, spec, driver, pole_operator,
                             packets_per_block, proof_every, shielded)
         finally:
             ledger.close()
@@ -164,9 +173,9 @@ def _open(task, ledger, keys, spec, driver, operator, deposit, unit, shielded):
         wallet.scan()
         return terms, car_key, pole_key, task.next_block([open_from_notes_transaction(terms, open_nonce, wallet,
                                                                                       pole_key)])
-    fund = Transaction("transfer", {"from": driver.address, "to": address_of(car_key), "amount": deposit,
-                                    "nonce": ledger.nonce(driver.address)}).signed(driver.account, ledger.chain_id)
-    funded = task.next_block([fund])
+    wallet = Wallet(driver, ledger, keys)                 # the deposit leaves the car's notes for its one-time key
+    wallet.scan()
+    funded = task.next_block([wallet.unshield(deposit, address_of(car_key))])
     if funded.rejected:
         raise AssertionError(f"channel funding rejected: {funded.rejected[0][1]}")
     terms = api.new_channel(car_key, address_of(pole_key), 0, deposit, 0, challenge_period=5, unit=unit,
@@ -177,8 +186,9 @@ def _open(task, ledger, keys, spec, driver, operator, deposit, unit, shielded):
 def _channel(task, ledger, keys, spec, driver, operator, packets_per_block, proof_every, shielded) -> SessionTruth:
     price, packets = spec["price_per_wh"], spec["target_wh"] // PACKET_WH
     unit = price * PACKET_WH
-    deposit = channel_deposit(price, packets)
+    deposit = spec["deposit"]                    # the standard deposit: the same whatever the pole and energy
     terms, car_key, pole_key, opened = _open(task, ledger, keys, spec, driver, operator, deposit, unit, shielded)
+    keys = keys if shielded else None                  # a signed channel proves nothing after its funding
     truth = SessionTruth(spec["mode"], terms.channel_id, spec["driver"], driver.address, spec["pole"], price,
                          deposit, start_block=spec["block"])
     if opened.rejected:

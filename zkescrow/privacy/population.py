@@ -13,14 +13,21 @@ prices, and plays ``sessions`` charging sessions of ``drivers`` drivers:
   and every open session's transactions share the blocks (``scheduler``);
 * background: ``residents`` wallets shield at the start and pay each other shielded
   transfers (``background_rate`` per block, random amounts);
-* funding as the wallets do it today (``funding='just-in-time'``: a driver shields
-  exactly the deposit in the block before its session when its notes do not cover it;
-  ``'prefund'``: every driver shields a lump once at the start);
-* escrow deposits as the escrow demo sizes them (``deposit_wh`` × the pole's price),
-  channel deposits the denomination covering price × (packets + 1) (``deposit_for``),
-  on one-time channel keys, a shielded channel's deposit paid from notes every driver
-  shielded at the start; the pole forwards its earnings to its operator as
-  ``forwarding`` says.
+* funding (``funding='prefund'``, the default: every driver shields notes of exactly
+  the standard deposit once at the start, and a session spends one of them whole;
+  ``'just-in-time'``, naive wallets: a driver shields the deposit in the block before
+  its session when its notes do not cover it);
+* one standard deposit for every session and pole: the smallest denomination covering
+  ``deposit_wh`` at the highest price (escrow: the ledger's denominations; channels:
+  ``deposit_for``), so no amount encodes a price or an energy;
+* escrow settlements posted as ``settlement`` says (``'hidden'``, the default: at a
+  height drawn uniformly up to the refund deadline; ``'prompt'``: in the next block,
+  see ``zkescrow.escrow.settlement_timing``); car and pole are free for other
+  sessions once the enclave has decided;
+* channels on one-time keys for both parties, the car's deposit paid from notes it
+  shielded at the start (shielded channels: a channel funded from notes; signed
+  channels: an unshield to the car's one-time address); the pole forwards its
+  earnings to its operator as ``forwarding`` says.
 
 The same seed gives every mode the same arrivals, drivers, poles and targets.
 Returns the ground truth (``SessionTruth`` per session, the population's public
@@ -60,8 +67,9 @@ class PopulationConfig:
     background_rate: float = 0.5
     residents: int = 0                  # 0: as many as drivers
     packets_per_block: int = 5
-    funding: str = "just-in-time"
-    forwarding: str = "next-block"
+    funding: str = "prefund"
+    forwarding: str = "batched"
+    settlement: str = "hidden"
     deposit_wh: int = 300
     min_packets: int = 5
     max_packets: int = 28
@@ -73,8 +81,11 @@ class PopulationConfig:
         if self.funding not in FUNDING:
             raise MalformedInput(f"funding must be one of {', '.join(FUNDING)}")
         from zkescrow.escrow.forwarding import POLICIES
+        from zkescrow.escrow.settlement_timing import POLICIES as TIMINGS
         if self.forwarding not in POLICIES:
             raise MalformedInput(f"forwarding must be one of {', '.join(POLICIES)}")
+        if self.settlement not in TIMINGS:
+            raise MalformedInput(f"settlement must be one of {', '.join(TIMINGS)}")
         if min(self.drivers, self.poles, self.sessions) < 1 or not 1 <= self.min_packets <= self.max_packets:
             raise MalformedInput("drivers, poles and sessions must be positive; min_packets <= max_packets")
         if self.max_packets * PACKET_WH > self.deposit_wh:
@@ -245,11 +256,13 @@ class ModeRun:
             if item.task is None:
                 item.task = Task(f"{self.mode}-{item.spec['index']}", self.world.session_body(item.spec))
             txs += item.task.step(block)
+            if (item.task.parties_free or item.task.done) and not item.extra.get("freed"):
+                item.extra["freed"] = True             # charging is over: driver and pole may start again
+                self.busy -= {item.spec["driver"], item.spec["pole"]}
             if item.task.done:
                 self.running.remove(item)
                 truth: SessionTruth = item.task.result
                 self.sessions.append(truth.to_dict())
-                self.busy -= {item.spec["driver"], item.spec["pole"]}
                 if self.escrow:
                     self.forwarder.earned(item.spec["pole"], truth.pole_share, truth.settle_height)
         return txs

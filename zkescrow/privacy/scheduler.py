@@ -25,6 +25,7 @@ class Task:
         self.result = None
         self.error: BaseException | None = None
         self.done = False
+        self.parties_free = False      # set by the body when its parties may start other work before it ends
         self._thread = threading.Thread(target=self._main, name=f"session-{name}", daemon=True)
         self._started = False
 

@@ -1,9 +1,13 @@
 """The public setup of one mode's ledger: accounts, the enclave (escrow), registered poles, cars, residents."""
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from zkescrow.channel.funding import DENOMINATIONS as CHANNEL_DENOMINATIONS
+from zkescrow.channel.funding import deposit_for
+from zkescrow.escrow.session import standard_deposit
+from zkescrow.escrow.settlement_timing import POLICIES, HiddenSettlement
 from zkescrow.escrow.actors import Pole
 from zkescrow.ledger.keys import WalletKeys
 from zkescrow.ledger.ledger import Ledger
@@ -23,6 +27,11 @@ class World:
         from .population import ESCROW_MODES, pole_prices
         self.config, self.mode, self.keys = config, mode, keys
         self.escrow = mode in ESCROW_MODES
+        self.prices = pole_prices(config.poles)
+        self.timing = None                      # the mode's own (transparent: prompt)
+        if mode == "shielded":                  # the drivers' and poles' draws, replayable from the seed
+            self.timing = POLICIES[config.settlement]() if config.settlement == "prompt" else \
+                HiddenSettlement(rng=random.Random(config.seed * 15485863 + 11))
         residents = config.residents or config.drivers
         funds = {f"driver-{d:02d}": DRIVER_FUNDS for d in range(config.drivers)}
         funds.update({f"resident-{r:02d}": RESIDENT_FUNDS for r in range(residents)})
@@ -30,7 +39,7 @@ class World:
         if self.escrow:
             from zkescrow.escrow.world import EscrowWorld, MeteredKeys
             self.escrow_world = EscrowWorld.create(data_dir, MeteredKeys(keys), depth=config.depth, funds=funds,
-                                                   packet_wh=10)
+                                                   packet_wh=10, rng=random.Random(config.seed * 104729 + 3))
             if not self.escrow_world.enclave_registered:
                 raise AssertionError("the ledger rejected the genuine escrow enclave")
             self.ledger, self.people = self.escrow_world.ledger, self.escrow_world.people
@@ -59,25 +68,32 @@ class World:
                           for name in self.people if name.startswith("resident")}
         # every shield is in the ledger's denominations (the ledger refuses any other amount)
         shields = [tx for w in self.residents.values() for tx in w.shield_split(RESIDENT_FUNDS // 2)]
-        if config.funding == "prefund" and self.escrow:
+        if config.funding == "prefund" and self.escrow:   # notes of exactly the standard deposit, ahead of use
+            per_driver = 2 * -(-config.sessions // config.drivers) + 2
             for car in self.cars.values():
-                shields += car.wallet.shield_split(config.deposit_wh * max(pole_prices(config.poles)) * 8)
-        if mode == "shielded-channel":                 # channel deposits are paid from notes shielded ahead of time
+                shields += car.wallet.prefund([self.deposit(None)] * per_driver)
+        if not self.escrow:                            # channel deposits are paid from notes shielded ahead of time
             shields += [tx for name in self.people if name.startswith("driver")
                         for tx in Wallet(self.people[name], self.ledger, keys).shield_split(DRIVER_FUNDS // 2)]
         block = self.commit(shields)
         if block.rejected:
             raise AssertionError(f"initial shielding rejected: {block.rejected[0][1]}")
 
-    def deposit(self, spec: dict) -> int:
-        return self.config.deposit_wh * self.poles[spec["pole"]].price_per_wh
+    def deposit(self, spec: dict | None) -> int:
+        """The standard deposit, the same for every session and pole (``spec`` is not consulted): the smallest
+        denomination covering ``deposit_wh`` at the highest price, so the amount names no pole and no energy."""
+        highest = max(self.prices)
+        if self.escrow:
+            return standard_deposit(self.ledger, self.config.deposit_wh, highest)
+        return deposit_for(self.config.deposit_wh * highest)
 
     def session_body(self, spec: dict):
         pole = self.poles[spec["pole"]]
         spec = dict(spec, deposit=self.deposit(spec), price_per_wh=pole.price_per_wh)
         if self.escrow:
             return escrow_session(self.escrow_world, spec, self.cars[spec["driver"]], pole,
-                                  packets_per_block=self.config.packets_per_block)
+                                  packets_per_block=self.config.packets_per_block,
+                                  timing=self.timing)
         return channel_session(self.ledger.store.data_dir, self.keys, spec, self.people[spec["driver"]],
                                self.people[f"operator-{spec['pole'][-2:]}"],
                                packets_per_block=self.config.packets_per_block)
