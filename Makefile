@@ -31,7 +31,7 @@ $(NPMDIR)/node_modules/.package-lock.json: $(NPMDIR)/package.json $(NPMDIR)/pack
 interop: $(NPMDIR)/node_modules/.package-lock.json
 
 demo: venv
-	$(VENV)/bin/zkescrow demo --mode both
+	$(VENV)/bin/zkescrow demo --mode both --population
 
 test: venv-test interop
 	@echo "make test: ~1,750 tests on $(JOBS) workers; about 7 min on an idle 2-core machine, longer on a loaded one"

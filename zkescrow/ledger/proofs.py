@@ -23,10 +23,11 @@ DEPTH_CIRCUITS = ("transfer", "escrow_release")
 class CircuitKeys:
     """Proving/verification keys and circuits of one ledger (tree ``depth``), cached on disk and in memory."""
 
-    def __init__(self, keys_dir: str | Path, depth: int, *, log=None):
+    def __init__(self, keys_dir: str | Path, depth: int, *, log=None, workers: int | None = None):
         self.dir = Path(keys_dir)
         self.depth = depth
         self.log = log or (lambda message: None)
+        self.workers = workers          # prover processes per proof (None: the prover's default for the key)
         self._circuits, self._pks, self._vks = {}, {}, {}
 
     def circuit(self, name: str):
@@ -76,7 +77,7 @@ class CircuitKeys:
         pk = self.proving_key(name)
         start = time.perf_counter()
         witness = self.circuit(name).witness(inputs)
-        proof, public = prove(pk, witness)
+        proof, public = prove(pk, witness, workers=self.workers)
         return proof.to_json(), public, time.perf_counter() - start
 
     def verify_many(self, name: str, items: list) -> list[bool]:
