@@ -364,24 +364,42 @@ def published_block(directory: Path = None) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-def publish(out: Path, results: dict, plot_paths) -> None:
+def publish(out: Path, results: dict, plot_paths, *, directory: Path = None, results_md: Path = None) -> None:
     """Store each section of ``results`` as bench/results/SECTION.json (the other sections keep the run that
     last published them), copy the plots, and regenerate the results block of bench/RESULTS.md."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    directory, results_md = directory or RESULTS_DIR, results_md or RESULTS_MD
+    directory.mkdir(parents=True, exist_ok=True)
     common = {k: v for k, v in results.items() if k not in SECTIONS}
     for section in SECTIONS:
         if results.get(section):
             part = dict(common, **{s: (results[s] if s == section else {}) for s in SECTIONS})
-            tmp = RESULTS_DIR / f".{section}.json.tmp"
+            tmp = directory / f".{section}.json.tmp"
             tmp.write_text(json.dumps(part, indent=1, default=str))
-            tmp.replace(RESULTS_DIR / f"{section}.json")
+            tmp.replace(directory / f"{section}.json")
     for p in plot_paths:
-        shutil.copy(p, RESULTS_DIR / p.name)
-    if RESULTS_MD.exists():
-        text = RESULTS_MD.read_text()
-        block = f"{BEGIN}\n{published_block()}{END}"
+        shutil.copy(p, directory / p.name)
+    if results_md.exists():
+        text = results_md.read_text()
+        block = f"{BEGIN}\n{published_block(directory)}{END}"
         if BEGIN in text and END in text:
             text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
         else:
             text += "\n" + block + "\n"
-        RESULTS_MD.write_text(text)
+        results_md.write_text(text)
+
+
+def main(argv=None) -> int:
+    """``python -m bench.report``: print the published block from bench/results; ``--publish`` also rewrites
+    it into bench/RESULTS.md (after a change of the tables' layout; the numbers come from the stored runs)."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="bench.report", description=main.__doc__)
+    parser.add_argument("--publish", action="store_true")
+    args = parser.parse_args(argv)
+    print(published_block())
+    if args.publish:
+        publish(Path("."), {}, [])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -283,7 +283,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--targets", default=None, help="target fixtures, e.g. transfer-d20,membership-d20")
     parser.add_argument("--circuits", default=None, help="built-in circuits, e.g. deposit,transfer (default: all)")
     parser.add_argument("--presets", default=None,
-                        help="deposit proof and time to first packet under these presets, e.g. server,rpi4,phone,single")
+                        help="deposit proof and time to first packet under these presets, "
+                             "e.g. server,rpi4,phone,single")
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--publish", action="store_true", help="copy the output to bench/results and RESULTS.md")
     parser.add_argument("--no-plots", action="store_true")
