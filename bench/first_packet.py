@@ -220,6 +220,13 @@ def presets_md(presets: dict) -> list[str]:
         notes = "; ".join(prof.get("notes") or [])
         lines.append(f"| {p} | {prof['description']} | {_applied(prof)}{' (' + notes + ')' if notes else ''} | "
                      f"{prof['cannot_emulate']} |")
+    lines += ["", "What the simulation cannot reproduce: an affinity mask hands the process fewer cores of *this* "
+              "machine, not slower ones.  A Cortex-A72 at 1.5 GHz is not an x86 core slowed down: GMP runs other "
+              "multiply kernels there, the caches and memory bandwidth are smaller and the board throttles when "
+              "hot, so these rows are not the device's times; they show that the prover runs within each limit, "
+              "how much memory it takes, and how it uses the cores it is given.  `RLIMIT_AS` caps address space, "
+              "not resident memory, and a CPU quota needs a writable cgroup v2 hierarchy (the table says when it "
+              "was not applied).  On a machine with fewer CPUs than a preset names, the preset gets what there is."]
     lines += ["", "Deposit proof (`zkescrow prove` of the built-in `deposit` circuit, 416 constraints, whole "
               "process) and time to first packet (the car's path from deciding to charge to the pole's first "
               "go, in one process with pole, enclave and ledger: an upper bound; see `bench/first_packet.py`):",
