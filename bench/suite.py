@@ -326,7 +326,8 @@ def execute(args) -> int:
     print(md)
     log(f"wrote {out}/results.json, results.md" + (f" and {len(plots)} plots" if plots else ""))
     if args.publish:
-        report.publish(out, results, plots)
+        from .publish import publish
+        publish(out, results, plots)
     return 0
 
 

@@ -12,7 +12,7 @@ from bench.runners import rss_floor_mib, run_measured  # noqa: E402
 MIB = 1 << 20
 
 
-def _allocate(mib: int, hold: float = 0.3) -> list[str]:
+def _allocate(mib: int, hold: float = 0.5) -> list[str]:
     return [sys.executable, "-c", f"import time; b = bytearray(b'x') * ({mib} << 20); time.sleep({hold})"]
 
 

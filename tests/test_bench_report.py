@@ -5,7 +5,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import report  # noqa: E402
+from bench import publish, report  # noqa: E402
 from bench.profiles import make_profile  # noqa: E402
 from bench.suite import command_line  # noqa: E402
 
@@ -63,8 +63,8 @@ def test_publish_keeps_the_sections_of_other_runs(tmp_path):
     del legacy["machine"]["rss_floor_mib"]
     (tmp_path / "results.json").write_text(json.dumps(legacy))
     md = tmp_path / "RESULTS.md"
-    md.write_text(f"# title\n\n{report.BEGIN}\nold\n{report.END}\n\n## kept\n")
-    report.publish(tmp_path, _results("python -m bench.suite --presets single", presets={"single": _preset("single")}),
+    md.write_text(f"# title\n\n{publish.BEGIN}\nold\n{publish.END}\n\n## kept\n")
+    publish.publish(tmp_path, _results("python -m bench.suite --presets single", presets={"single": _preset("single")}),
                    [], directory=tmp_path, results_md=md)
     text = md.read_text()
     assert "old" not in text and text.startswith("# title") and text.endswith("## kept\n")
