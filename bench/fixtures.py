@@ -161,18 +161,29 @@ def _transfer_witness(depth: int):
     return circuit.compile(), circuit.witness(st.inputs)
 
 
-def _builtin_witness(name: str):
-    """(r1cs, witness) of a built-in circuit with a valid statement from its own input builder."""
-    from circuits.notes import Note, SpendingKey
+def builtin_fixture_name(circuit: str) -> str:
+    """The fixture of a registry circuit at its default parameters: ``transfer-d20``, ``deposit`` …"""
+    from circuits.registry import entry
+    depth = entry(circuit).defaults.get("depth")
+    return circuit if depth is None else f"{circuit}-d{depth}"
 
-    if name == "deposit":
-        from circuits.escrow.deposit import Deposit, deposit_inputs
-        c = Deposit()
-        return c.compile(), c.witness(deposit_inputs(Note.new(5, SpendingKey.generate().owner)))
-    if name.startswith("transfer"):
-        depth = int(name.partition("-d")[2] or 20)
-        return _transfer_witness(depth)
-    raise KeyError(name)
+
+def _builtin_witness(name: str):
+    """(r1cs, witness) of a built-in circuit with a valid statement from its own input builder
+    (``bench.builtin_circuits.honest_inputs``); ``NAME-dD`` sets the Merkle depth."""
+    from circuits.registry import entry, get
+
+    base, _, d = name.partition("-d")
+    if base == "transfer":
+        return _transfer_witness(int(d or 20))
+    defaults = entry(base).defaults
+    params = {"depth": int(d or defaults["depth"])} if "depth" in defaults else {}
+    from .builtin_circuits import honest_inputs
+    inputs = honest_inputs(params.get("depth", 20))
+    if base not in inputs:
+        raise KeyError(f"built-in circuit {base!r} has no witness builder in bench.builtin_circuits.honest_inputs")
+    circuit = get(base, **params)
+    return circuit.compile(), circuit.witness(inputs[base][1])
 
 
 def _membership_inputs(depth: int) -> dict:

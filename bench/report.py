@@ -1,18 +1,12 @@
-"""Tables (Markdown), plots (PNG, matplotlib) and publishing of a bench.suite result."""
+"""Tables (Markdown) and plots (PNG, matplotlib) of a bench.suite result (publishing: bench/publish.py)."""
 from __future__ import annotations
 
 import math
-import re
-import shutil
 import statistics
 from pathlib import Path
 
-from .fixtures import REPO
 from .timing import fmt
 
-RESULTS_DIR = REPO / "bench" / "results"
-RESULTS_MD = REPO / "bench" / "RESULTS.md"
-BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
 PHASES = ("build_abc", "ntt", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "blind")
 
 
@@ -53,24 +47,64 @@ def _stat(xs) -> dict | None:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
-def markdown(results: dict) -> str:
+SECTIONS = ("targets", "sweep", "circuits", "presets")
+
+
+def _loads(xs) -> str:
+    return ", ".join(f"{x:.1f}" for x in xs) if xs else "?"
+
+
+def command_of(results: dict) -> str:
+    """The command that repeats ``results`` (recorded since issue 14; rebuilt from the plan before)."""
+    if results.get("command"):
+        return results["command"]
+    plan = results.get("plan", {})
+    parts = ["python -m bench.suite", "--runs", str(results.get("runs"))]
+    parts += ["--targets", ",".join(plan.get("targets", [])) or "''"]
+    parts += ["--sizes", ",".join(map(str, plan.get("sweep", []))) or "''"]
+    return " ".join(parts)
+
+
+def header(results: dict) -> list[str]:
+    """Provenance of a run: command, time, git, machine, load at start and end, profile."""
     m = results["machine"]
     prof = m["profile"]
     lines = [
+        f"Command: `{command_of(results)}` · started {m.get('started', '?')} · git "
+        f"{str(m.get('git_revision'))[:10]}{' (dirty)' if m.get('git_dirty') else ''}",
         f"Machine: {m.get('cpu_model')} · {m.get('cpu_count')} CPUs · {m.get('memory_mib')} MiB · "
-        f"load average {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} at start, "
-        f"{', '.join(f'{x:.1f}' for x in m.get('load_average_at_end', []))} at end",
+        f"load average (1, 5, 15 min) {_loads(m['load_average_at_start'])} at start, "
+        f"{_loads(m.get('load_average_at_end'))} at end",
         f"Python {m['python']}, gmpy2 {m['gmpy2']} ({m['gmp']}), node {m.get('node')}, snarkjs {m.get('snarkjs')}, "
-        f"groth16py {m.get('groth16py') or 'not installed'}; git {str(m.get('git_revision'))[:10]}"
-        f"{' (dirty)' if m.get('git_dirty') else ''}",
+        f"groth16py {m.get('groth16py') or 'not installed'}",
         f"Profile: {prof['name']} ({prof['description']}; {prof['cores']} cores"
         f"{', ' + str(prof['memory_bytes'] // (1 << 20)) + ' MiB address space' if prof['memory_bytes'] else ''}"
         f"{', cpu quota ' + str(prof['cpu_quota']) if prof['cpu_quota'] else ''})"
         + ("; " + "; ".join(prof["notes"]) if prof["notes"] else ""),
         f"Median of {results['runs']} runs after {results['warmup']} warm-up (min–max); whole-process wall time "
         f"unless marked CPU.",
-        "",
     ]
+    if m.get("rss_floor_mib") is None:
+        lines.append("Memory columns of this run come from the harness before issue 14: a child forked from the "
+                     "driver inherits the driver's peak RSS, so a small process may show the driver's size.")
+    else:
+        lines.append(f"Memory: each command runs behind a fresh launcher (bench/launch.py); peak RSS is the "
+                     f"kernel's peak of the largest process (floor {m['rss_floor_mib']:.0f} MiB, the launcher), "
+                     f"tree PSS the summed proportional set size of the command and its descendants, sampled "
+                     f"every 10 ms.")
+    return lines + [""]
+
+
+def markdown(results: dict, sections=SECTIONS) -> str:
+    lines = header(results)
+    for name in sections:
+        if results.get(name):
+            lines += SECTION_WRITERS[name](results)
+    return "\n".join(lines)
+
+
+def _targets_md(results: dict) -> list[str]:
+    lines = []
     for name, t in results["targets"].items():
         fx = t["fixture"]
         lines += [f"### {name}: {fx['n_constraints']:,} constraints, domain 2^{int(math.log2(fx['domain_size']))}, "
@@ -115,6 +149,11 @@ def markdown(results: dict) -> str:
             if "prove" in ip:
                 lines += _phase_rows(ip["prove"])
         lines.append("")
+    return lines
+
+
+def _sweep_md(results: dict) -> list[str]:
+    lines = []
     if results["sweep"]:
         lines += ["### Scaling sweep (synthetic chain circuits, every witness value a full 254-bit scalar)", "",
                   "| constraints | domain | " + " | ".join(f"{p} prove" for p in _provers(results["sweep"]))
@@ -144,16 +183,55 @@ def markdown(results: dict) -> str:
             lines.append(f"| {s['fixture']['n_constraints']:,} | "
                          + " | ".join(f"{_med(ph.get(k)):.3f}" if ph.get(k) else "—" for k in PHASES) + " |")
         lines.append("")
-    if results["circuits"]:
-        lines += ["### Built-in circuits", "", "| circuit | constraints | zkescrow | snarkjs | groth16py | "
-                  "zkescrow / snarkjs |", "|---|---|---|---|---|---|"]
+    return lines
+
+
+def _ratio_cell(r) -> str:
+    return "—" if not r else f"**{r['median']:.2f}×** ({r['min']:.2f}–{r['max']:.2f})"
+
+
+def _circuits_md(results: dict) -> list[str]:
+    lines = ["### Built-in circuits (every circuit of `circuits.registry`, default parameters)", "",
+             "zkescrow and snarkjs prove the same `.wtns` with the same `.zkey`, back to back in each round; the "
+             "ratio is the median (min–max) of the per-round zkescrow / snarkjs ratios.  Memory: peak of the "
+             "process tree (PSS).", "",
+             "| circuit | constraints | domain | zkescrow prove wall | CPU | memory | snarkjs prove wall | CPU | "
+             "memory | ratio, CPU | ratio, wall | groth16py (arkworks) wall | load 1-min before → after |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, c in results["circuits"].items():
+        pr, fx = c["prove"], c["fixture"]
+        zk, sj, g = pr.get("zkescrow", {}), pr.get("snarkjs", {}), pr.get("groth16py", {})
+        cell = lambda e, k: _status(e) or _cell(e.get(k))  # noqa: E731
+        load = f"{c['load_before'][0]:.1f} → {c['load_after'][0]:.1f}" if c.get("load_before") else "—"
+        lines.append(f"| {name} | {fx['n_constraints']:,} | 2^{int(math.log2(fx['domain_size']))} | "
+                     f"{cell(zk, 'wall')} | {_cell(zk.get('cpu'))} | {_mib(zk.get('peak_tree_mib'))} | "
+                     f"{cell(sj, 'wall')} | {_cell(sj.get('cpu'))} | {_mib(sj.get('peak_tree_mib'))} | "
+                     f"{_ratio_cell(zk.get('ratio_cpu'))} | {_ratio_cell(zk.get('ratio_wall'))} | "
+                     f"{cell(g, 'wall') if g else '—'} | {load} |")
+    if any(c.get("verify") for c in results["circuits"].values()):
+        lines += ["", "| circuit | `zkescrow verify` wall | CPU | peak RSS | `snarkjs groth16 verify` wall | CPU | "
+                  "peak RSS | ratio, CPU | ratio, wall |", "|---|---|---|---|---|---|---|---|---|"]
         for name, c in results["circuits"].items():
-            pr = c["prove"]
-            cell = lambda p: "—" if p not in pr else (_status(pr[p]) or _cell(pr[p].get("wall")))  # noqa: E731
-            lines.append(f"| {name} | {c['fixture']['n_constraints']:,} | {cell('zkescrow')} | {cell('snarkjs')} | "
-                         f"{cell('groth16py')} | {_ratio(pr['zkescrow'].get('wall'), pr.get('snarkjs', {}).get('wall'))} |")
-        lines.append("")
-    return "\n".join(lines)
+            v = c.get("verify") or {}
+            zk, sj = v.get("zkescrow", {}), v.get("snarkjs", {})
+            lines.append(f"| {name} | {_status(zk) or _cell(zk.get('wall'))} | {_cell(zk.get('cpu'))} | "
+                         f"{_mib(zk.get('peak_rss_mib'))} | {_status(sj) or _cell(sj.get('wall'))} | "
+                         f"{_cell(sj.get('cpu'))} | {_mib(sj.get('peak_rss_mib'))} | "
+                         f"{_ratio_cell(zk.get('ratio_cpu'))} | {_ratio_cell(zk.get('ratio_wall'))} |")
+    accepted = {n: c["prove"].get("zkescrow", {}).get("accepted_by_snarkjs") for n, c in results["circuits"].items()}
+    if any(a is not None for a in accepted.values()):
+        lines += ["", "Every zkescrow proof above passes `snarkjs groth16 verify`: "
+                  + ", ".join(f"{n} {'yes' if a else 'NO' if a is False else '—'}" for n, a in accepted.items())
+                  + "."]
+    return lines + [""]
+
+
+def _presets_md(results: dict) -> list[str]:
+    from .first_packet import presets_md
+    return presets_md(results["presets"])
+
+
+SECTION_WRITERS = {"targets": _targets_md, "sweep": _sweep_md, "circuits": _circuits_md, "presets": _presets_md}
 
 
 def _phase_rows(pr) -> list[str]:
@@ -246,20 +324,3 @@ def plots(results: dict, out: Path) -> list[Path]:
         made.append(path)
     plt.close(fig)
     return made
-
-
-def publish(out: Path, md: str, plot_paths) -> None:
-    """Copy results.json/.md and plots to bench/results and put the tables into bench/RESULTS.md."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    for name in ("results.json", "results.md"):
-        shutil.copy(out / name, RESULTS_DIR / name)
-    for p in plot_paths:
-        shutil.copy(p, RESULTS_DIR / p.name)
-    if RESULTS_MD.exists():
-        text = RESULTS_MD.read_text()
-        block = f"{BEGIN}\n{md}\n{END}"
-        if BEGIN in text and END in text:
-            text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-        else:
-            text += "\n" + block + "\n"
-        RESULTS_MD.write_text(text)

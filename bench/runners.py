@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from .fixtures import REPO, SNARKJS_CLI
+from .memory import poll_peak
 
 PYTHON = sys.executable
 _OOM_MARKERS = ("MemoryError", "out of memory", "Cannot allocate memory", "Out of memory", "std::bad_alloc",
@@ -103,75 +105,57 @@ def verify_command(verifier: str, fx) -> list[str] | None:
     raise ValueError(verifier)
 
 
-def _tree(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc/<pid>/task/*/children)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo.extend(int(x) for x in f.read().split())
-        except OSError:
-            pass
-    return out
+LAUNCHER = Path(__file__).with_name("launch.py")
 
 
-def _pss_kib(pid: int) -> int:
-    """Proportional set size of one process (shared pages split between sharers), 0 if gone."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def tree_pss_mib(pid: int) -> float:
-    """Memory of a process and its children together, counting copy-on-write shared pages once."""
-    return sum(_pss_kib(p) for p in _tree(pid)) / 1024
+def launcher_argv(cmd: list[str], result_file: Path) -> list[str]:
+    """``cmd`` behind bench/launch.py (a fresh small process, so the driver's memory is not counted)."""
+    return [PYTHON, "-I", "-S", str(LAUNCHER), str(result_file), *cmd]
 
 
 def run_measured(cmd: list[str], profile, *, timeout: float = 3600) -> dict:
     """Run ``cmd`` under ``profile``; {status, wall_s, cpu_s, peak_rss_mib, peak_tree_mib, detail}.
 
-    ``peak_rss_mib`` is the kernel's peak resident set of the largest process (``ru_maxrss``);
-    ``peak_tree_mib`` the largest sum of proportional set sizes of the process and its children,
-    sampled every ~20 ms (it sees a forked helper's memory, which ``ru_maxrss`` does not add).
+    The command runs as the child of bench/launch.py, itself started with the profile applied
+    (affinity, address-space limit, cgroup), so what is measured is the command's own tree:
+
+    * ``wall_s``, ``cpu_s``: fork to exit, user + system of the command and the descendants it reaped;
+    * ``peak_rss_mib``: the kernel's peak resident set of the largest process of the tree (``ru_maxrss``
+      from ``wait4`` in the launcher; never below the launcher's own few MiB, see ``rss_floor_mib``);
+    * ``peak_tree_mib``: the largest summed PSS of the command and all its descendants, sampled every
+      10 ms (``bench.memory``): a forked worker's memory is added, shared pages count once.
     """
     env = dict(os.environ)
     env.update(profile.env())
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        result_file = Path(tmp) / "usage"
+        setup = profile.child_setup()
+
+        def preexec():
+            os.setsid()
+            setup()
+        proc = subprocess.Popen(launcher_argv(cmd, result_file), stdout=out, stderr=err, preexec_fn=preexec,
+                                env=env, cwd=str(REPO))
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, preexec_fn=profile.child_setup(), env=env,
-                                cwd=str(REPO))
-        deadline = start + timeout
-        peak_tree = 0.0
-        next_sample = start
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            now = time.perf_counter()
-            if now >= next_sample:
-                peak_tree = max(peak_tree, tree_pss_mib(proc.pid))
-                next_sample = now + 0.02
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_tree, timed_out = poll_peak(proc, start + timeout)
+        if timed_out:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    rc = proc.returncode
-    result = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-              "peak_rss_mib": usage.ru_maxrss / 1024, "peak_tree_mib": peak_tree, "rc": rc}
+        usage = result_file.read_text().split() if result_file.exists() else None
+    if usage is None:      # the launcher itself failed (e.g. could not start under the memory limit)
+        result = {"wall_s": time.perf_counter() - start, "cpu_s": None, "peak_rss_mib": None,
+                  "peak_tree_mib": peak_tree or None, "rc": proc.returncode}
+    else:
+        _pid, wall, cpu, maxrss_kib, code = usage
+        result = {"wall_s": float(wall), "cpu_s": float(cpu), "peak_rss_mib": int(maxrss_kib) / 1024,
+                  "peak_tree_mib": peak_tree or None, "rc": int(code)}
+    if timed_out:
+        result.update(status="error", detail=f"timed out after {timeout:.0f} s")
+        return result
+    rc = result["rc"]
     if rc == 0:
         result["status"] = "ok"
     elif any(m in stderr for m in _OOM_MARKERS) or rc in (-9, 137, -6, 134) and profile.memory:
@@ -181,3 +165,12 @@ def run_measured(cmd: list[str], profile, *, timeout: float = 3600) -> dict:
         result["status"] = "error"
         result["detail"] = stderr.strip().splitlines()[-1][:300] if stderr.strip() else f"exit {rc}"
     return result
+
+
+def rss_floor_mib(profile=None) -> float | None:
+    """The smallest ``peak_rss_mib`` this harness can report: the launcher's size, measured on ``true``."""
+    from .profiles import make_profile
+    true = shutil.which("true")
+    if true is None:
+        return None
+    return run_measured([true], profile or make_profile())["peak_rss_mib"]

@@ -2,6 +2,7 @@
 
     python -m bench.suite [--quick] [--runs 5] [--preset rpi4|phone|server|single]
                           [--cores N] [--memory 512M] [--cpu-quota 0.5] [--out DIR] [--publish]
+                          [--targets T,…] [--sizes K,…] [--circuits C,…] [--presets P,…]
 
 (also ``zkescrow bench …`` and ``make bench``).  What runs:
 
@@ -12,7 +13,13 @@
 * **scaling sweep**: synthetic circuits of 2^8 … 2^16 constraints (2^8 … 2^12 with ``--quick``, which
   also leaves out the py_ecc prover: ~30 s for one 2^8 proof) with full-size witness values;
   in-process phases and whole-process provers; time per constraint against n·log n.
-* **circuit sweep**: the built-in circuits with witness builders (deposit, transfer).
+* **circuit sweep**: every circuit of the project's registry (``circuits.registry``) at its default
+  parameters (``--quick``: those without a Merkle depth), with a witness from
+  ``bench.builtin_circuits.honest_inputs``: whole-process prove and verify for zkescrow and snarkjs
+  (and groth16py's prove), interleaved run by run, with the per-round zkescrow/snarkjs ratios of wall
+  and CPU time.
+* **presets** (only with ``--presets``): the car's deposit proof and its time to first packet under each
+  named preset (``bench/first_packet.py``).
 
 Every sample is the median of ``--runs`` runs after one warm-up (min and max kept).  Every proof a
 prover writes is checked by ``snarkjs groth16 verify`` once per fixture.  Output in ``--out``
@@ -34,9 +41,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .fixtures import REPO, fixture
+from .fixtures import REPO, builtin_fixture_name, fixture
 from .profiles import make_profile
-from .runners import (groth16py_version, prove_command, run_measured, snarkjs_cli, verify_command)
+from .runners import (groth16py_version, prove_command, rss_floor_mib, run_measured, snarkjs_cli,
+                      verify_command)
 
 PROVERS = ("zkescrow", "snarkjs", "groth16py", "py_ecc")
 VERIFIERS = ("zkescrow", "snarkjs", "groth16py")
@@ -95,6 +103,7 @@ def machine_info(profile) -> dict:
         "git_revision": _cmd_output(["git", "rev-parse", "HEAD"]),
         "git_dirty": bool(_cmd_output(["git", "status", "--porcelain", "--", "zkescrow", "bench"])),
         "profile": profile.to_json(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "rss_floor_mib": rss_floor_mib(profile),
     }
 
 
@@ -157,6 +166,12 @@ def whole_process(fx, provers, profile, runs: int, warmup: int, what: str = "pro
                         log(f"    WARNING: snarkjs rejects the {p} proof of {fx.name}")
     for p, entry in out.items():
         s = entry["samples"]
+        if p != "snarkjs" and out.get("snarkjs", {}).get("samples") and len(s) == len(out["snarkjs"]["samples"]):
+            # ratios run by run: both measured back to back in the same round, under the same load
+            sj = out["snarkjs"]["samples"]
+            entry["ratio_wall"] = summary([a["wall_s"] / b["wall_s"] for a, b in zip(s, sj)])
+            entry["ratio_cpu"] = summary([a["cpu_s"] / b["cpu_s"] for a, b in zip(s, sj)
+                                          if a["cpu_s"] is not None and b["cpu_s"]])
         entry["wall"] = summary([x["wall_s"] for x in s])
         entry["cpu"] = summary([x["cpu_s"] for x in s])
         entry["peak_rss_mib"] = summary([x["peak_rss_mib"] for x in s])
@@ -182,12 +197,19 @@ def in_process(fx, profile, runs: int, warmup: int, parts: str) -> dict:
 
 # --- the plan ------------------------------------------------------------------------------------------
 
+def registry_circuits(*, small_only: bool = False) -> list[str]:
+    """Every built-in circuit of the project's registry, by name (``small_only``: those without a Merkle
+    depth, which are all under 2^13 constraints; the depth-20 ones take most of a run)."""
+    from circuits.registry import list_circuits
+    return [name for name, e in list_circuits() if not (small_only and "depth" in e.defaults)]
+
+
 def plan(quick: bool) -> dict:
     if quick:
-        return {"targets": ["transfer-d20"], "sweep": [8, 10, 12], "circuits": ["deposit"],
+        return {"targets": ["transfer-d20"], "sweep": [8, 10, 12], "circuits": registry_circuits(small_only=True),
                 "inprocess_targets": "key,verify,batch", "py_ecc": False}
     return {"targets": ["transfer-d20", "membership-d20"], "sweep": list(range(8, 17, 2)),
-            "circuits": ["deposit"], "inprocess_targets": "prove,key,verify,batch", "py_ecc": True}
+            "circuits": registry_circuits(), "inprocess_targets": "prove,key,verify,batch", "py_ecc": True}
 
 
 def run(args) -> dict:
@@ -198,9 +220,12 @@ def run(args) -> dict:
         p["sweep"] = [int(x) for x in args.sizes.split(",") if x.strip()]
     if args.targets is not None:
         p["targets"] = [t for t in args.targets.split(",") if t]
+    if getattr(args, "circuits", None) is not None:
+        p["circuits"] = [c for c in args.circuits.split(",") if c]
     runs, warmup = args.runs, 1
-    results = {"machine": machine_info(profile), "plan": p, "runs": runs, "warmup": warmup,
-               "quick": args.quick, "targets": {}, "sweep": {}, "circuits": {}}
+    results = {"machine": machine_info(profile), "plan": p, "command": command_line(args), "runs": runs,
+               "warmup": warmup,
+               "quick": args.quick, "targets": {}, "sweep": {}, "circuits": {}, "presets": {}}
     try:
         for name in p["targets"]:
             log(f"target {name}")
@@ -223,10 +248,17 @@ def run(args) -> dict:
             results["sweep"][name] = entry
         for name in p["circuits"]:
             log(f"circuit {name}")
-            fx = fixture(name, log=log)
-            entry = {"fixture": fx.__dict__ | {"dir": str(fx.dir)}}
+            fx = fixture(builtin_fixture_name(name), log=log)
+            ensure_reference_proof(fx, profile)
+            entry = {"fixture": fx.__dict__ | {"dir": str(fx.dir)}, "load_before": os.getloadavg()}
             entry["prove"] = whole_process(fx, ("zkescrow", "snarkjs", "groth16py"), profile, runs, warmup)
+            entry["verify"] = whole_process(fx, ("zkescrow", "snarkjs"), profile, runs, warmup, what="verify")
+            entry["load_after"] = os.getloadavg()
             results["circuits"][name] = entry
+        if getattr(args, "presets", None):
+            from .first_packet import run_presets
+            log(f"presets {args.presets}: deposit proof and time to first packet")
+            results["presets"] = run_presets([x for x in args.presets.split(",") if x], runs)
     finally:
         profile.cleanup()
     results["machine"]["load_average_at_end"] = os.getloadavg()
@@ -251,9 +283,28 @@ def add_arguments(parser) -> None:
     parser.add_argument("--cpu-quota", type=float, default=None, help="CPUs of bandwidth (cgroup v2 cpu.max)")
     parser.add_argument("--sizes", default=None, help="sweep exponents, e.g. 8,10,12")
     parser.add_argument("--targets", default=None, help="target fixtures, e.g. transfer-d20,membership-d20")
+    parser.add_argument("--circuits", default=None, help="built-in circuits, e.g. deposit,transfer (default: all)")
+    parser.add_argument("--presets", default=None,
+                        help="deposit proof and time to first packet under these presets, "
+                             "e.g. server,rpi4,phone,single")
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--publish", action="store_true", help="copy the output to bench/results and RESULTS.md")
     parser.add_argument("--no-plots", action="store_true")
+
+
+def command_line(args) -> str:
+    """The command that repeats this run (the options that were set, in the suite's spelling)."""
+    parts = ["python -m bench.suite"]
+    if args.quick:
+        parts.append("--quick")
+    parts += ["--runs", str(args.runs)]
+    for opt in ("preset", "cores", "memory", "cpu_quota", "sizes", "targets", "circuits", "presets"):
+        value = getattr(args, opt, None)
+        if value is not None:
+            parts += ["--" + opt.replace("_", "-"), repr(value) if value == "" else str(value)]
+    if args.publish:
+        parts.append("--publish")
+    return " ".join(parts)
 
 
 def execute(args) -> int:
@@ -261,6 +312,10 @@ def execute(args) -> int:
 
     if args.runs is None:
         args.runs = 3 if args.quick else 5
+    from .profiles import PRESETS
+    for name in (getattr(args, "presets", None) or "").split(","):
+        if name and name not in PRESETS:
+            raise SystemExit(f"bench.suite: unknown preset {name!r} in --presets (known: {', '.join(PRESETS)})")
     out = args.out or REPO / "bench" / "out" / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -273,7 +328,8 @@ def execute(args) -> int:
     print(md)
     log(f"wrote {out}/results.json, results.md" + (f" and {len(plots)} plots" if plots else ""))
     if args.publish:
-        report.publish(out, md, plots)
+        from .publish import publish
+        publish(out, results, plots)
     return 0
 
 

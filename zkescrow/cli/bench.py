@@ -27,6 +27,7 @@ exceed it are reported as out of memory), --cpu-quota 0.5 (cgroup v2, when writa
 Example:
   zkescrow bench --quick
   zkescrow bench --preset phone --sizes 8,10,12 --out /tmp/bench-phone
+  zkescrow bench --targets '' --sizes '' --circuits '' --presets server,rpi4,phone,single --runs 3
 """
 
 
@@ -50,6 +51,10 @@ def _bench_module():
 @click.option("--cpu-quota", type=float, default=None, help="CPUs of bandwidth through cgroup v2 cpu.max.")
 @click.option("--sizes", default=None, metavar="K,K,...", help="Sweep exponents (constraints 2^K), e.g. 8,10,12.")
 @click.option("--targets", default=None, metavar="NAMES", help="Target fixtures, e.g. transfer-d20,membership-d20.")
+@click.option("--circuits", default=None, metavar="NAMES",
+              help="Built-in circuits of the registry to prove and verify (default: all), e.g. deposit,transfer.")
+@click.option("--presets", default=None, metavar="NAMES",
+              help="The car's deposit proof and time to first packet under these presets, e.g. rpi4,phone,single.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output directory.")
 @click.option("--publish", is_flag=True, help="Copy results to bench/results and refresh bench/RESULTS.md.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
@@ -57,6 +62,11 @@ def bench(**options):
     suite = _bench_module()
     if options["runs"] is not None and options["runs"] < 1:
         raise click.UsageError("--runs must be at least 1")
+    if options["presets"] is not None:
+        from bench.profiles import PRESETS
+        unknown = [x for x in options["presets"].split(",") if x and x not in PRESETS]
+        if unknown:
+            raise click.UsageError(f"--presets: unknown preset {unknown[0]!r} (known: {', '.join(PRESETS)})")
     if options["memory"] is not None:
         from bench.profiles import parse_memory
         try:
