@@ -1,10 +1,11 @@
 """Privacy as an adversary measures it, on a small seeded population (``privacy_fixtures``).
 
-These test the design, not timing.  Tests without a marker pin what the adversary
-recovers today (the seed's transparent leaks; what the fixed-size notes hide).  The
-``xfail(strict=True)`` tests are issue 13's target bounds that the current protocol
-does not meet, each naming the leak that remains: they flip to XPASS (and so fail,
-until the marker goes) when the fix lands.
+These test the design, not timing: what the adversary recovers of the seed's transparent
+leaks, what the fixed-size notes, the standard deposit, the one-time channel keys and the
+hidden settlement height keep from it, and the bounds shielded escrow must stay within
+(link at most twice chance; car, deposit, energy and deadline no better than a guess
+without the ledger).  The draws of the simulated drivers and poles come from the seed,
+so the population, and so each score, is the same on every run.
 """
 import json
 
@@ -162,6 +163,36 @@ def test_a_deposit_does_not_name_its_pole(population):
         assert len({s["pole"] for s in sessions}) > 1 and len({s["deposit"] for s in sessions}) == 1, mode
     pole = scores(population)["shielded"]["fields"]["pole"]
     assert pole["precision"] is None or pole["precision"] <= pole["chance"]
+
+
+def test_shielded_escrow_stays_within_the_bounds(population):
+    """Link at most twice chance; energy, split and deadline no better than a guess without the ledger."""
+    result = scores(population)["shielded"]["fields"]
+    assert result["link"]["recall"] <= 2 * result["link"]["chance"]
+    for field in ("energy_wh", "pole_share", "deadline", "pole"):
+        assert result[field]["recall"] <= result[field]["chance"], field
+
+
+def test_prompt_settlement_would_give_the_charging_time_away(tmp_path):
+    """The same population with releases in the block after charging: the adversary picks the prompt model, and
+    wherever it finds the funding it reads the energy off the gap to within a block of charging (the leak the
+    hidden settlement height closes; ``test_privacy_linking`` measures how often it finds the funding)."""
+    from escrow_statement_keys import StatementKeys
+    from zkescrow.privacy.adversary import observe_ledger
+    from zkescrow.privacy.population import PopulationConfig, simulate
+    config = dict(SMALL, modes=("shielded",), settlement="prompt")
+    truth = simulate(PopulationConfig(**config), tmp_path, StatementKeys(SMALL["depth"]))
+    ledger = _ledger(tmp_path, "shielded")
+    observed = observe_ledger(ledger)
+    ledger.close()
+    assert all("'prompt' settlement" in s["how"]["funding"] for s in observed["sessions"])
+    by_settlement = {s["settle_txid"]: s for s in observed["sessions"]}
+    linked = [(s, by_settlement[s["settle_txids"][0]]) for s in truth["modes"]["shielded"]["sessions"]
+              if by_settlement[s["settle_txids"][0]]["funding_txid"] in s["funding_txids"]]
+    assert linked
+    for real, inferred in linked:
+        low, high = inferred["energy_range"]
+        assert low <= real["energy_wh"] <= high and high - low < 50
 
 
 def test_shielded_escrow_car_and_deposit_no_better_than_guessing(population):
