@@ -263,3 +263,22 @@ def test_privacy_eval_and_observe_commands_on_a_simulation(population, tmp_path,
     code, out, err = run("observe", "--data-dir", data)
     assert code == 0, err
     assert "=== shielded ===" in out and "funded by" in out
+
+
+def test_the_demo_population_compares_all_four_modes_against_the_truth(tmp_path):
+    """``zkescrow demo --population``'s part, on statement keys: every mode simulated, scored and tabled."""
+    from escrow_statement_keys import StatementKeys
+    from zkescrow.privacy.showcase import population_comparison
+    result = population_comparison(tmp_path / "population", keys=StatementKeys(6), drivers=2, poles=2, sessions=3,
+                                   depth=6)
+    assert set(result["scores"]) == {"transparent", "shielded", "signed-channel", "shielded-channel"}
+    assert all(s["sessions"] == 3 for s in result["scores"].values())
+    assert "session↔funding" in result["table"] and "--drivers 2 --poles 2 --sessions 3" in result["command"]
+    assert result["scores"]["transparent"]["fields"]["deposit"]["recall"] == 1.0     # the seed's transparent leak
+
+
+def test_demo_population_does_not_go_with_the_channel_demo(capsys):
+    from zkescrow.cli.main import main
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--channel", "--population"])
+    assert exit_info.value.code == 2 and "--population" in capsys.readouterr().err

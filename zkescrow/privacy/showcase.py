@@ -17,9 +17,10 @@ from .population import MODES, PopulationConfig, circuit_keys, simulate
 DEMO_POPULATION = dict(drivers=4, poles=2, sessions=8, depth=8, seed=1, background_rate=0.3)
 
 
-def population_comparison(data_dir: str | Path, *, log=None, **overrides) -> dict:
+def population_comparison(data_dir: str | Path, *, log=None, keys=None, **overrides) -> dict:
     """Simulate ``DEMO_POPULATION`` (with ``overrides``) in every mode under ``data_dir`` with real proofs (keys
-    cached in ``data_dir/keys``), run the adversary on each ledger and score it against the truth.
+    cached in ``data_dir/keys``, unless ``keys`` are given), run the adversary on each ledger and score it
+    against the truth.
 
     Returns {"config", "scores" (``evaluate``), "table" (``format_scores``), "command" (to rerun it)}.
     """
@@ -30,7 +31,7 @@ def population_comparison(data_dir: str | Path, *, log=None, **overrides) -> dic
     for mode in MODES:                           # the previous run's ledgers (this directory is the demo's own)
         shutil.rmtree(data / mode, ignore_errors=True)
     config = PopulationConfig(**{**DEMO_POPULATION, "modes": MODES, **overrides})
-    keys = circuit_keys(data / "keys", config.depth, log=log)
+    keys = keys or circuit_keys(data / "keys", config.depth, log=log)
     truth = simulate(config, data, keys, log=log)
     observations = {}
     for mode in truth["modes"]:
