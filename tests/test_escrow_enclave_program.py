@@ -282,6 +282,19 @@ def test_measurement_covers_the_program_and_its_helper_modules():
     assert image.measurement == program_image().measurement
 
 
+def test_every_project_module_the_program_imports_is_measured():
+    """A helper split out of the program must join ``measured_modules``, or its code would run unmeasured."""
+    import ast
+    from pathlib import Path
+    image = program_image()
+    tree = ast.parse(Path(image.origin).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    ours = {m for m in imported if m.split(".")[0] in ("zkescrow", "circuits") and m != "zkescrow.errors"}
+    assert "zkescrow.escrow.enclave_gate" in ours and "zkescrow.escrow.enclave_decision" in ours
+    assert ours <= {name for name, _ in image.modules}, ours - {name for name, _ in image.modules}
+
+
 def test_answers_are_sealed_to_the_caller_so_the_host_reads_nothing(rig):
     from enclave_sim import verify_quote
     from zkescrow.escrow.actors import enclave_policy

@@ -29,6 +29,10 @@ def _module(name: str):
         from . import channel as module
     elif name == "escrow":
         from . import escrow as module
+    elif name == "ledger":
+        from . import ledger as module
+    elif name == "wallet":
+        from . import wallet as module
     elif name == "prove":
         from . import prove as module
     elif name == "bench":
@@ -60,8 +64,8 @@ COMMANDS = {
     "channel-demo": ("channel", "channel_demo"),
     "compare": ("escrow", "compare"),
     "observe": ("escrow", "observe_cmd"),
-    "ledger": ("escrow", "ledger_group"),
-    "wallet": ("escrow", "wallet_group"),
+    "ledger": ("ledger", "ledger_group"),
+    "wallet": ("wallet", "wallet_group"),
     "prove": ("prove", "prove"),
     "verify": ("prove", "verify"),
     "export": ("prove", "export"),

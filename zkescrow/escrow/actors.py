@@ -34,7 +34,7 @@ from .meter import BEGIN, CHARGING, END, MeterKey, MeterReading, ReadingLog, par
 from .offer import Offer, confirm_ticket, verify_offer
 
 PROGRAM_MODULE = "zkescrow.escrow.enclave_program"
-CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"        # = enclave_program.CLOSE_DOMAIN
+CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"        # = enclave_gate.CLOSE_DOMAIN
 PRODUCT_ID, SVN = 1, 1
 
 

@@ -30,7 +30,8 @@ wrong phase ``WrongState``; unparsable arguments ``MalformedInput``):
     against the clients' anchor; the table evicts sessions the header tip made final or stale.
 
 Requests reach it encrypted to its attested key; answers to session calls can be sealed to
-the caller's ``reply_key``, so the host that relays them learns neither energy nor amounts.
+the caller's ``reply_key``, so the host that relays them learns neither energy nor amounts
+(``enclave_gate``, which also checks the parties' close authorizations).
 
 The enclave sees the private inputs (energy, amounts, both parties' addresses) but
 cannot change the outcome: the ledger (transparent mode) and the escrow_release
@@ -38,70 +39,33 @@ circuit (shielded mode) check the same split, and if the enclave never acts the
 driver refunds alone after the deadline.  Every transition is sealed with the
 monotonic counter (``ctx.save_state``); clients remember the highest counter they saw.
 
-Two signatures per decision, both made once, at close:
+Two signatures per decision, both made once, at close (``enclave_decision``):
   * Ed25519 (``ctx.sign``) over the decision's signing bytes (``settlement.signing_bytes``: chain id,
     session, escrow, the two output commitments and the decision's digest), which the ledger checks
     for a transparent payout with authority 'enclave' — the payout must create exactly those notes;
   * EdDSA-Poseidon over Baby Jubjub on m = H(RELEASE_MESSAGE, session, E_Wh, final_nonce, nf_E),
     which the escrow_release circuit verifies (shielded mode); nf_E names the one escrow note it releases.
 """
-import functools
 import hashlib
-import json
 import secrets
 
-from nacl.exceptions import BadSignatureError
-from nacl.public import PublicKey as BoxPublicKey
-from nacl.public import SealedBox
-from nacl.signing import VerifyKey
-
 from circuits.crypto.eddsa import PrivateKey as EddsaPrivateKey
-from circuits.notes import EscrowTerms, Note, release_message
+from circuits.notes import EscrowTerms
 from enclave_sim import EnclaveProgram, ecall
-from zkescrow.errors import InvalidSignature, MalformedInput, Refused, WrongState
+from zkescrow.errors import MalformedInput, Refused, WrongState
 from zkescrow.escrow.enclave_checks import (check_offer, note_funding, read_request, registry_entry,
                                             transparent_funding)
-from zkescrow.escrow.enclave_state import Decision, Phase, SessionRecord, need_hex, need_int
+from zkescrow.escrow.enclave_decision import sign_decision
+from zkescrow.escrow.enclave_gate import (CLOSE_DOMAIN, RUN_WHILE_HELD, check_party, close_message,  # noqa: F401
+                                         private_ecall)
+from zkescrow.escrow.enclave_state import Phase, SessionRecord, need_int
 from zkescrow.escrow.meter import ReadingLog, parse_reading, verify_ack
 from zkescrow.escrow.offer import verify_confirmation, verify_offer
 from zkescrow.escrow.session_table import SessionTable
-from zkescrow.escrow.settlement import decision_signing_bytes, transparent_notes
 from zkescrow.ledger.attestation import endorsement_message
 from zkescrow.ledger.headers import HeaderChain
 
 EDDSA_DOMAIN = b"zkescrow/escrow/enclave-eddsa-key/v1\x00"
-CLOSE_DOMAIN = b"zkescrow/escrow/close-session/v1\x00"
-
-
-def private_ecall(function):
-    """An ecall whose answer can be sealed to its caller.
-
-    Secure-channel requests are encrypted to the enclave, but answers are only signed, so the
-    host would read them; with ``reply_key`` (hex X25519 public key of the caller) the answer is
-    {"sealed": hex}: a sealed box only the caller opens (energy, amounts, the escrow note).
-    """
-    @functools.wraps(function)
-    def wrapper(self, *args, reply_key=None, **kwargs):
-        self._require_anchored()
-        if function.__name__ not in RUN_WHILE_HELD and args and isinstance(args[0], str) and args[0] in self.held:
-            raise WrongState("this session is held since the enclave restarted: the pole re-confirms it (after "
-                             "replaying any receipted packet the restored state lacks) before it goes on")
-        result = function(self, *args, **kwargs)
-        if reply_key is None:
-            return result
-        box = SealedBox(BoxPublicKey(bytes.fromhex(need_hex(reply_key, "reply_key"))))
-        return {"sealed": box.encrypt(json.dumps(result, sort_keys=True).encode()).hex()}
-    return ecall(wrapper)
-
-
-#: Session ecalls that run on a session held after a restart (reading it, replaying receipted packets and the
-#: pole's fresh re-confirmation); every other one waits until the pole re-confirmed.
-RUN_WHILE_HELD = frozenset({"status", "session_ticket", "confirm_session", "packet"})
-
-
-def close_message(session_id: str) -> bytes:
-    """What the car's session key (or the pole's meter key) signs to close a session."""
-    return CLOSE_DOMAIN + session_id.encode()
 
 
 class EscrowProgram(EnclaveProgram):
@@ -113,7 +77,8 @@ class EscrowProgram(EnclaveProgram):
               "min_settle_window": 2, "max_offer_validity": 1024, "header_window": 128,
               "chain_id": None, "authorities": [], "threshold": 1, "note_tree_depth": 20}
     measured_modules = ("zkescrow.escrow.meter", "zkescrow.escrow.enclave_state", "zkescrow.escrow.offer",
-                        "zkescrow.escrow.enclave_checks", "zkescrow.escrow.session_table",
+                        "zkescrow.escrow.enclave_checks", "zkescrow.escrow.enclave_gate",
+                        "zkescrow.escrow.enclave_decision", "zkescrow.escrow.session_table",
                         "zkescrow.escrow.settlement", "zkescrow.ledger.headers", "zkescrow.ledger.transactions",
                         "zkescrow.ledger.codec", "zkescrow.ledger.attestation",
                         "circuits.notes", "circuits.crypto.eddsa", "circuits.crypto.merkle")
@@ -331,16 +296,6 @@ class EscrowProgram(EnclaveProgram):
             go, reason = False, "deposit exhausted"
         return {"go": go, "reason": reason, "paid_wh": s.paid_wh, "counter": self.ctx.counter}
 
-    def _check_party(self, s: SessionRecord, session_id: str, authorization) -> None:
-        """InvalidSignature unless ``authorization`` is the car's or the pole's signature over close_message."""
-        for key in (s.car_key, s.meter_key):
-            try:
-                VerifyKey(bytes.fromhex(key)).verify(close_message(session_id), bytes.fromhex(str(authorization)))
-                return
-            except (BadSignatureError, ValueError, TypeError):
-                continue
-        raise InvalidSignature("this needs a signature by the car's or the pole's key for this session")
-
     @private_ecall
     def close(self, session_id: str, reason: str, height: int, authorization: str) -> dict:
         """Close the session on the last receipted packet and sign the decision (once; later calls re-send it).
@@ -349,7 +304,7 @@ class EscrowProgram(EnclaveProgram):
         the pole's meter key — only the session's parties may end it.
         """
         s = self._session(session_id)
-        self._check_party(s, session_id, authorization)
+        check_party(s, session_id, authorization)
         if s.decision is not None:
             return self._decision(s)
         if not s.phase.takes_packets:
@@ -358,36 +313,11 @@ class EscrowProgram(EnclaveProgram):
         pay = s.paid_wh * s.price
         if pay > s.deposit:                     # unreachable by the packet rule; kept as the invariant
             raise Refused("release would exceed the deposit")
-        s.decision = self._decide(s, s.paid_wh, pay)
+        s.decision = sign_decision(s, s.paid_wh, pay, terms=self._terms(s), eddsa=self._eddsa,
+                                   chain_id=self.chain.chain_id, sign=self.ctx.sign)
         s.phase, s.close_reason = Phase.CLOSING, str(reason)[:80]
         self._commit()
         return self._decision(s)
-
-    def _decide(self, s: SessionRecord, energy: int, pay: int) -> Decision:
-        """The signed decision: the escrow it settles, the split, both output notes and both signatures.
-
-        Its chain id is the ledger the program's measured config pins (the headers it follows).
-        """
-        refund = s.deposit - pay
-        common = dict(session_id=s.session_id, mode=s.mode, energy_wh=energy, pay=pay, refund=refund,
-                      payee_owner=s.pole_owner, driver_owner=s.driver_owner, final_nonce=s.nonce,
-                      chain_id=self.chain.chain_id, price=s.price)
-        if s.mode == "transparent":
-            escrow, salt = str(s.funding["txid"]), secrets.randbits(248)
-            notes = transparent_notes(escrow, pay=pay, refund=refund, payee_owner=s.pole_owner,
-                                      driver_owner=s.driver_owner, price=s.price, salt=salt)
-            release = ""
-        else:
-            terms, f = self._terms(s), s.funding
-            note = Note(f["v"], terms.owner, int(f["rho"]), int(f["r"]), f["a"])
-            nf, salt = terms.nullifier(note, f["position"]), 0
-            escrow, notes = str(nf), terms.settlement_notes(note, nf, pay)
-            message = release_message(int(s.session_id, 16), energy, s.nonce, nf)
-            release = self._eddsa.sign_poseidon(message).pack().hex()
-        decision = Decision(escrow=escrow, salt=salt, pay_commitment=notes[0].commitment,
-                            refund_commitment=notes[1].commitment, release_signature=release, **common)
-        signature = self.ctx.sign(decision_signing_bytes(decision.fields())).hex()
-        return Decision(**dict(decision.fields(), signature=signature, release_signature=release))
 
     def _decision(self, s: SessionRecord) -> dict:
         out = dict(self._view(s), **s.decision.to_dict())
@@ -400,7 +330,7 @@ class EscrowProgram(EnclaveProgram):
     def decision(self, session_id: str, authorization: str) -> dict:
         """The session's signed decision again, for the car or the pole (the same bytes every time)."""
         s = self._session(session_id)
-        self._check_party(s, session_id, authorization)
+        check_party(s, session_id, authorization)
         if s.decision is None:
             raise WrongState(f"session is {s.phase.value}: no decision yet")
         return self._decision(s)

@@ -2,6 +2,8 @@
 
 Modules, one job each:
 ``ledger``           a ``Ledger``: submit transactions, commit authority-signed blocks, read the chain
+``blocks``           one block judged and written: batch proof checks, rules in order, public rejections, conservation
+``genesis``          how a ledger begins: genesis accounts, the metadata its creation records, the genesis transaction
 ``headers``          block headers, Merkle inclusion proofs, ``HeaderChain`` (a light client); pure, enclave-measurable
 ``authority``        the authority key file, stored headers, inclusion proofs, integrity checks (``CorruptLedger``)
 ``verdicts``         one transaction's failure (an exception in a rule or a proof check) is only its own rejection

@@ -12,10 +12,7 @@ supply.  Reads go through the backend (``sqlite_backend.SqliteBackend``).
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nacl.signing import SigningKey
@@ -26,34 +23,15 @@ from zkescrow.errors import CorruptLedger, MalformedInput
 from . import authority as poa
 from . import denominations as denomination_rules
 from . import rules
-from .extensions import DEFAULT_EXTENSIONS, LEGACY_NAMES, build_rulebook, canonical_names
+from .blocks import (UNLINKABLE_REJECTIONS, BlockResult, check_conservation, judge,  # noqa: F401
+                     public_rejection, verify_proofs, write_block)
+from .extensions import DEFAULT_EXTENSIONS, build_rulebook, canonical_names
+from .genesis import (FORMAT, MAX_SUPPLY, check_genesis_accounts, genesis_transaction,  # noqa: F401
+                      stored_extensions, write_metadata)
 from .headers import GENESIS_PREV, Header, SignedHeader, merkle_root, tx_leaf
 from .sqlite_backend import SqliteBackend
 from .store import Store
 from .transactions import Transaction
-from .verdicts import NO_KEYS, apply_one, verify_many
-
-#: Metadata format: 2 stores registry names (``extensions``); ledgers without it stored module names.
-FORMAT = 2
-
-
-@dataclass
-class BlockResult:
-    """What a committed block did: its height and hash, accepted txids, rejected (txid, reason)."""
-
-    height: int
-    hash: str
-    accepted: list = field(default_factory=list)
-    rejected: list = field(default_factory=list)
-    proofs_verified: int = 0
-
-
-def _stored_extensions(store: Store) -> list[str]:
-    """The registry names of a ledger's extensions (a ledger of format 1 always had the escrow kinds)."""
-    names = store.get_meta("extensions", [])
-    if store.get_meta("format") is None and store.get_meta("depth") is not None:
-        return canonical_names(["escrow", *(LEGACY_NAMES.get(n, n) for n in names)])
-    return canonical_names(names)
 
 
 class Ledger:
@@ -71,7 +49,7 @@ class Ledger:
         probe = Store(data_dir, readonly=readonly)
         try:
             poa.quick_check(probe)                # before anything else reads the file
-            extensions = _stored_extensions(probe)
+            extensions = stored_extensions(probe)
         except sqlite3.DatabaseError as exc:
             raise CorruptLedger(f"ledger in {probe.data_dir} is corrupted: SQLite: {exc}") from None
         finally:
@@ -136,25 +114,12 @@ class Ledger:
         if authority is None:
             authority = SigningKey.generate()
             poa.save_authority(store.data_dir, authority)
-        with store.transaction() as db:
-            store.set_meta(db, "authorities", [poa.authority_hex(authority)])
-            store.set_meta(db, "threshold", 1)
-            store.set_meta(db, "depth", depth)
-            store.set_meta(db, "format", FORMAT)
-            store.set_meta(db, "extensions", extensions)
-            store.set_meta(db, "root_window", root_window)
-            if denominations is not None:
-                store.set_meta(db, "denominations", denominations)
-            store.set_meta(db, "supply", sum(accounts.values()))
-            store.set_meta(db, "pool_value", 0)
-            store.set_meta(db, "frontier", frontier.to_dict())
+        write_metadata(store, authority_hex=poa.authority_hex(authority), frontier=frontier, extensions=extensions,
+                       root_window=root_window, denominations=denominations, supply=sum(accounts.values()))
         store.close()
         ledger = cls(data_dir, keys=keys, enclave_policy=enclave_policy, authority=authority)
-        genesis = {"accounts": dict(accounts)}
-        if denominations is not None:
-            genesis["denominations"] = denominations
         try:
-            ledger.submit(Transaction("genesis", genesis))
+            ledger.submit(genesis_transaction(accounts, denominations))
             result = ledger.commit_block()
             if result.rejected:
                 raise MalformedInput(f"genesis rejected: {result.rejected[0][1]}")
@@ -188,38 +153,16 @@ class Ledger:
             raise MalformedInput(f"{self.store.data_dir} was opened without its authority key: "
                                  f"it can be read but commits no block")
         txs = list(self.pending)
-        proof_ok, n_proofs = self._verify_proofs(txs)
+        proof_ok, n_proofs = verify_proofs(self.rulebook, self.keys, txs)
         with self.store.transaction() as db:
             height, prev = self.height + 1, self.tip_hash      # inside the write lock: no two blocks at one height
             state = rules.BlockState(db, height, self.backend.frontier(), self.backend.root_history(), self.pool_value,
                                      self.recent_hashes(rules.NONCE_WINDOW), self.enclave_policy)
             state.chain_id = self.chain_id if height else ""
             state.denominations = self.denomination_set
-            accepted, rejected = [], []
-            for tx in txs:
-                reason = self._precheck(db, tx, proof_ok.get(id(tx), True), accepted)
-                if reason is None:
-                    reason = apply_one(self.rulebook, state, tx)
-                if reason is None:
-                    accepted.append(tx)
-                else:
-                    rejected.append((tx.txid, reason))
-                    db.execute("INSERT INTO rejected(txid, kind, height, reason) VALUES (?, ?, ?, ?)",
-                               public_rejection(tx, height, reason))
-            root = state.frontier.root
-            header = self._header(height, prev, [tx_leaf(tx.to_json()) for tx in accepted], root)
-            block_hash = header.hash()
-            db.execute("INSERT INTO blocks(height, prev_hash, hash, tx_root, n_txs) VALUES (?, ?, ?, ?, ?)",
-                       (height, prev, block_hash, header.tx_root, len(accepted)))
-            db.execute("INSERT INTO headers(height, header, signatures) VALUES (?, ?, ?)",
-                       (height, json.dumps(header.to_json(), sort_keys=True),
-                        json.dumps([header.sign(self.authority)])))
-            for position, tx in enumerate(accepted):
-                db.execute("INSERT INTO txs(txid, height, position, kind, body, size) VALUES (?, ?, ?, ?, ?, ?)",
-                           (tx.txid, height, position, tx.kind, _json(tx), tx.size))
-            db.execute("INSERT INTO roots(height, root) VALUES (?, ?)", (height, str(root)))
-            self.store.set_meta(db, "frontier", state.frontier.to_dict())
-            self.store.set_meta(db, "pool_value", state.pool_value)
+            accepted, rejected = judge(self.rulebook, state, txs, proof_ok)
+            header = self._header(height, prev, [tx_leaf(tx.to_json()) for tx in accepted], state.frontier.root)
+            block_hash = write_block(self.store, db, header, header.sign(self.authority), accepted, state)
             self._check_conservation(db, state.pool_value)
         del self.pending[:len(txs)]
         return BlockResult(height, block_hash, [tx.txid for tx in accepted], rejected, n_proofs)
@@ -231,47 +174,8 @@ class Ledger:
                           threshold=self.store.get_meta("threshold"))
         return Header(self.chain_id, height, prev, merkle_root(leaves), str(note_root))
 
-    def _precheck(self, db, tx: Transaction, proof_ok: bool, accepted: list) -> str | None:
-        if any(t.txid == tx.txid for t in accepted) or \
-                db.execute("SELECT 1 FROM txs WHERE txid = ?", (tx.txid,)).fetchone():
-            return "transaction is already on the ledger (replay)"
-        if proof_ok is not True:
-            return proof_ok if isinstance(proof_ok, str) else "proof does not verify"
-        return None
-
-    def _verify_proofs(self, txs) -> tuple[dict, int]:
-        """{id(tx): proof verified} for the proof-carrying txs, batch-verified per circuit."""
-        groups: dict[str, list] = {}
-        result = {}
-        for tx in txs:
-            circuit = self.rulebook.circuit_of(tx.kind)
-            if circuit is None:
-                continue
-            try:
-                public = self.rulebook.public_signals(tx)
-            except Exception:                     # any body a signal builder chokes on: that proof fails
-                result[id(tx)] = False
-                continue
-            groups.setdefault(circuit, []).append((tx, public, tx.body.get("proof")))
-        if self.keys is None:                     # judged per transaction, never a failed block
-            for items in groups.values():
-                for tx, _, _ in items:
-                    result[id(tx)] = NO_KEYS
-            return result, 0
-        count = 0
-        for circuit, items in groups.items():
-            verdicts = verify_many(self.keys, circuit, [(public, proof) for _, public, proof in items])
-            count += len(items)
-            for (tx, _, _), ok in zip(items, verdicts):
-                result[id(tx)] = ok
-        return result, count
-
     def _check_conservation(self, db, pool_value: int) -> None:
-        held = {**self.backend.holdings(db), "shielded": pool_value}
-        supply = self.store.get_meta("supply")
-        if sum(held.values()) != supply:
-            raise AssertionError(f"value not conserved: {held} does not add up to the supply {supply}; "
-                                 f"block discarded")
+        check_conservation(self.backend.holdings(db), pool_value, self.store.get_meta("supply"))
 
     # --- reading (through the backend) ---------------------------------------------------------
 
@@ -406,43 +310,3 @@ class Ledger:
         """Re-derive every block from the stored bodies (tx_root, txids), headers, links and authority signatures;
         CorruptLedger naming the data directory and the first broken block."""
         poa.verify_chain(self.store)
-
-
-#: SQLite stores signed 64-bit integers: every balance, and so the whole supply, stays below this.
-MAX_SUPPLY = (1 << 63) - 1
-
-
-def check_genesis_accounts(accounts: dict) -> None:
-    """MalformedInput unless ``accounts`` maps addresses to whole amounts that fit the ledger together."""
-    total = 0
-    for address, amount in accounts.items():
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise MalformedInput(f"genesis amount of {address} must be a whole number ≥ 0, got {amount!r}")
-        if amount > MAX_SUPPLY:
-            raise MalformedInput(f"genesis amount {amount} is too large: the ledger holds at most "
-                                 f"{MAX_SUPPLY:,} (2^63 − 1) in total")
-        total += amount
-    if total > MAX_SUPPLY:
-        raise MalformedInput(f"genesis amounts add up to {total}, more than the ledger's maximum supply "
-                             f"{MAX_SUPPLY:,} (2^63 − 1)")
-
-
-#: Kinds whose rejection must not be linkable to anything on the ledger (their txid and the nullifiers or
-#: commitments a reason names would tie a failed double release to the original).
-UNLINKABLE_REJECTIONS = {"shielded_transfer", "escrow_release"}
-_LONG_NUMBER = re.compile(r"[0-9]{12,}|[0-9a-f]{16,}")
-
-
-def public_rejection(tx: Transaction, height: int, reason: str) -> tuple:
-    """The row the public ``rejected`` table keeps: (txid, kind, height, reason).
-
-    The submitter gets the full reason in the block result; the table keeps no long
-    numbers (nullifier or commitment prefixes, hashes) in the reason, and for shielded
-    kinds a random id instead of the txid (a replay has the original's txid).
-    """
-    txid = secrets.token_hex(32) if tx.kind in UNLINKABLE_REJECTIONS else tx.txid
-    return txid, tx.kind, height, _LONG_NUMBER.sub("…", reason)
-
-
-def _json(tx: Transaction) -> str:
-    return json.dumps(tx.to_json(), sort_keys=True)
