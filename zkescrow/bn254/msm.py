@@ -3,8 +3,8 @@
 Each scalar is cut into signed c-bit digits d ∈ [−2^(c−1), 2^(c−1)) (read carry-free
 from k + Σ 2^(c−1)·2^(cw), see ``signed_windows``), so a window needs only 2^(c−1)
 buckets and a negative digit adds −P, whose y is negated once per point.
-For every window, each point is added into the bucket of its digit with mixed
-Jacobian + affine addition; the buckets are then summed as Σ j·B_j with two running
+For every window, each point is added into the bucket of its digit with a mixed
+XYZZ + affine addition (``xyzz``: fewer products and reductions than Jacobian); the buckets are then summed as Σ j·B_j with two running
 sums, and the windows are combined by c doublings each (Horner).
 
 Zero scalars and ``None`` points are skipped.  A scalar k > r/2 is replaced by r − k
@@ -18,10 +18,11 @@ as in perf-anchors §3; very short inputs use one scalar multiplication per poin
 """
 from ..errors import MalformedInput
 from .constants import Q, R
-from .g1 import (JAC_G1_INFINITY, g1_from_jacobian, jac_g1_add, jac_g1_add_affine, jac_g1_double,
-                 jac_g1_mul)
-from .g2 import (JAC_G2_INFINITY, g2_from_jacobian, jac_g2_add, jac_g2_add_affine, jac_g2_double,
-                 jac_g2_mul)
+from .g1 import jac_g1_mul
+from .g2 import jac_g2_mul
+from .xyzz import (XYZZ_G1_INFINITY, XYZZ_G2_INFINITY, xyzz_g1_add, xyzz_g1_add_affine, xyzz_g1_double,
+                   xyzz_g1_from_jacobian, xyzz_g1_to_affine, xyzz_g2_add, xyzz_g2_add_affine, xyzz_g2_double,
+                   xyzz_g2_from_jacobian, xyzz_g2_to_affine)
 
 SCALAR_BITS = int(R).bit_length()       # 254
 R_INT = int(R)
@@ -64,18 +65,28 @@ def signed_windows(c: int, bits: int):
 
 
 class _Group:
-    """The Jacobian operations the bucket method needs, for one group."""
+    """The operations the bucket method needs, for one group, on XYZZ points (``xyzz``).
 
-    def __init__(self, infinity, one, add, add_affine, double, from_jacobian, mul, neg_y, reduce_cost):
+    ``one`` is the field's 1 (``lift(P)`` = (x, y, one, one) puts an affine point in a bucket),
+    ``from_jacobian`` turns a Jacobian point (``mul``'s result) into XYZZ, ``to_affine`` ends.
+    """
+
+    def __init__(self, infinity, one, add, add_affine, double, from_jacobian, to_affine, mul, neg_y,
+                 reduce_cost):
         self.infinity = infinity
         self.one = one
         self.add = add
         self.add_affine = add_affine
         self.double = double
         self.from_jacobian = from_jacobian
+        self.to_affine = to_affine
         self.mul = mul
         self.neg_y = neg_y
         self.reduce_cost = reduce_cost
+
+    def lift(self, P):
+        """Affine (not None) → XYZZ."""
+        return (P[0], P[1], self.one, self.one)
 
 
 def _neg_fq(y):
@@ -110,14 +121,14 @@ def _pippenger(points, scalars, G: _Group):
     for pts, ks in (short, long_):
         if len(pts) < SMALL_MSM:
             for P, k in zip(pts, ks):
-                acc = G.add(acc, G.mul(P, k))
+                acc = G.add(acc, G.from_jacobian(G.mul(P, k)))
         elif pts:
             acc = G.add(acc, _bucket_sum(pts, ks, G))
-    return G.from_jacobian(acc)
+    return G.to_affine(acc)
 
 
 def _bucket_sum(pts, ks, G: _Group):
-    """Σ ks[i]·pts[i] (Jacobian) by signed-digit buckets; pts affine, ks in (1, r/2]."""
+    """Σ ks[i]·pts[i] (XYZZ) by signed-digit buckets; pts affine, ks in (1, r/2]."""
     bits = max(k.bit_length() for k in ks)
     c = window_size(len(pts), G.reduce_cost, bits)
     windows, offset = signed_windows(c, bits)
@@ -138,10 +149,10 @@ def _bucket_sum(pts, ks, G: _Group):
             d = ((K >> shift) & mask) - half
             if d > 0:
                 b = buckets[d]
-                buckets[d] = (P[0], P[1], one) if b is None else add_affine(b, P)
+                buckets[d] = (P[0], P[1], one, one) if b is None else add_affine(b, P)
             elif d:
                 b = buckets[-d]
-                buckets[-d] = (N[0], N[1], one) if b is None else add_affine(b, N)
+                buckets[-d] = (N[0], N[1], one, one) if b is None else add_affine(b, N)
         running = infinity
         window_sum = infinity
         for j in range(half, 0, -1):
@@ -153,10 +164,10 @@ def _bucket_sum(pts, ks, G: _Group):
     return total
 
 
-_G1 = _Group(JAC_G1_INFINITY, JAC_G1_INFINITY[0], jac_g1_add, jac_g1_add_affine, jac_g1_double,
-             g1_from_jacobian, jac_g1_mul, _neg_fq, REDUCE_COST_G1)
-_G2 = _Group(JAC_G2_INFINITY, JAC_G2_INFINITY[0], jac_g2_add, jac_g2_add_affine, jac_g2_double,
-             g2_from_jacobian, jac_g2_mul, _neg_fq2, REDUCE_COST_G2)
+_G1 = _Group(XYZZ_G1_INFINITY, XYZZ_G1_INFINITY[0], xyzz_g1_add, xyzz_g1_add_affine, xyzz_g1_double,
+             xyzz_g1_from_jacobian, xyzz_g1_to_affine, jac_g1_mul, _neg_fq, REDUCE_COST_G1)
+_G2 = _Group(XYZZ_G2_INFINITY, XYZZ_G2_INFINITY[0], xyzz_g2_add, xyzz_g2_add_affine, xyzz_g2_double,
+             xyzz_g2_from_jacobian, xyzz_g2_to_affine, jac_g2_mul, _neg_fq2, REDUCE_COST_G2)
 
 
 def msm_g1(points, scalars):
