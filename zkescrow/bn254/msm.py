@@ -97,9 +97,13 @@ def _neg_fq2(y):
     return (-y[0] % Q, -y[1] % Q)
 
 
-def _pippenger(points, scalars, G: _Group):
+def _pippenger(points, scalars, G: _Group, span=None):
     if len(points) != len(scalars):
         raise MalformedInput(f"msm needs as many scalars as points ({len(scalars)} != {len(points)})")
+    lo, hi = (0.0, 1.0) if span is None else span
+    if not 0.0 <= lo <= hi <= 1.0:
+        raise MalformedInput(f"msm span must satisfy 0 <= lo <= hi <= 1, got {span}")
+    first = lo == 0.0 < hi                 # the piece that also takes the terms outside the windows
     neg_y = G.neg_y
     acc = G.infinity                       # Σ of the points whose scalar is ±1
     short, long_ = ([], []), ([], [])      # (points, scalars) below / above 2^SHORT_BITS
@@ -113,25 +117,34 @@ def _pippenger(points, scalars, G: _Group):
             k = R_INT - k
             P = (P[0], neg_y(P[1]))
         if k == 1:
-            acc = G.add_affine(acc, P)
+            if first:
+                acc = G.add_affine(acc, P)
             continue
         group = short if k >> SHORT_BITS == 0 else long_
         group[0].append(P)
         group[1].append(k)
     for pts, ks in (short, long_):
         if len(pts) < SMALL_MSM:
-            for P, k in zip(pts, ks):
-                acc = G.add(acc, G.from_jacobian(G.mul(P, k)))
+            if first:
+                for P, k in zip(pts, ks):
+                    acc = G.add(acc, G.from_jacobian(G.mul(P, k)))
         elif pts:
-            acc = G.add(acc, _bucket_sum(pts, ks, G))
+            acc = G.add(acc, _bucket_sum(pts, ks, G, lo, hi))
     return G.to_affine(acc)
 
 
-def _bucket_sum(pts, ks, G: _Group):
-    """Σ ks[i]·pts[i] (XYZZ) by signed-digit buckets; pts affine, ks in (1, r/2]."""
+def _bucket_sum(pts, ks, G: _Group, lo=0.0, hi=1.0):
+    """Σ ks[i]·pts[i] (XYZZ) by signed-digit buckets; pts affine, ks in (1, r/2].
+
+    Only the windows w with lo·W ≤ w < hi·W (rounded; W windows) are summed, so pieces with
+    spans that tile [0, 1] add up to the whole sum, each paying only its own windows' buckets.
+    """
     bits = max(k.bit_length() for k in ks)
     c = window_size(len(pts), G.reduce_cost, bits)
     windows, offset = signed_windows(c, bits)
+    w_lo, w_hi = int(lo * windows + 0.5), int(hi * windows + 0.5)
+    if w_lo >= w_hi:
+        return G.infinity
     recoded = [k + offset for k in ks]
     neg_y = G.neg_y
     negs = [(P[0], neg_y(P[1])) for P in pts]
@@ -140,7 +153,7 @@ def _bucket_sum(pts, ks, G: _Group):
     mask = (1 << c) - 1
     half = 1 << (c - 1)
     total = infinity
-    for w in range(windows - 1, -1, -1):
+    for w in range(w_hi - 1, w_lo - 1, -1):
         for _ in range(c):
             total = double(total)
         shift = c * w
@@ -161,6 +174,8 @@ def _bucket_sum(pts, ks, G: _Group):
                 running = add(running, b)
             window_sum = add(window_sum, running)
         total = add(total, window_sum)
+    for _ in range(c * w_lo):                  # the lowest window summed here has weight 2^(c·w_lo)
+        total = double(total)
     return total
 
 
@@ -170,11 +185,19 @@ _G2 = _Group(XYZZ_G2_INFINITY, XYZZ_G2_INFINITY[0], xyzz_g2_add, xyzz_g2_add_aff
              xyzz_g2_from_jacobian, xyzz_g2_to_affine, jac_g2_mul, _neg_fq2, REDUCE_COST_G2)
 
 
-def msm_g1(points, scalars):
-    """Σ scalars[i]·points[i] in G1 (affine points or None; scalars ints in [0, r)) → affine."""
-    return _pippenger(points, scalars, _G1)
+def msm_g1(points, scalars, span=None):
+    """Σ scalars[i]·points[i] in G1 (affine points or None; scalars ints in [0, r)) → affine.
+
+    ``span=(lo, hi)`` (0 ≤ lo ≤ hi ≤ 1) computes only the part of the sum carried by the bucket
+    windows in that fraction of the scalars' digits (and, for lo = 0, the terms outside the
+    windows); the parts of spans tiling [0, 1] add up to the whole sum.  Workers splitting one
+    MSM this way each pay only their own windows, where a split by point range would make every
+    piece pay the full bucket reduction and a smaller window.
+    """
+    return _pippenger(points, scalars, _G1, span)
 
 
-def msm_g2(points, scalars):
-    """Σ scalars[i]·points[i] in G2 (affine points or None; scalars ints in [0, r)) → affine."""
-    return _pippenger(points, scalars, _G2)
+def msm_g2(points, scalars, span=None):
+    """Σ scalars[i]·points[i] in G2 (affine points or None; scalars ints in [0, r)) → affine;
+    ``span`` as in ``msm_g1``."""
+    return _pippenger(points, scalars, _G2, span)
