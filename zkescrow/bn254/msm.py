@@ -15,6 +15,9 @@ follows the longest scalar of each, so a witness full of amounts and counters do
 not pay for 254-bit windows.  The window size c minimises the operation count
 (windows · (n + 2^(c−1)·reduce_cost)), which lands on c ≈ log2 n − log2 log2 n + 1
 as in perf-anchors §3; very short inputs use one scalar multiplication per point.
+
+``span=(lo, hi)`` restricts the sum to a fraction of the windows, so several processes can share
+one MSM: each keeps all points, the whole MSM's c and its own windows' buckets (see ``msm_g1``).
 """
 from ..errors import MalformedInput
 from .constants import Q, R
