@@ -164,3 +164,31 @@ def test_msm_g2_witness_like_scalars(g2_points):
     rng = random.Random(17)
     scalars = witness_like_scalars(len(g2_points), rng)
     assert msm_g2(g2_points, scalars) == naive_g2(g2_points, scalars)
+
+
+@pytest.mark.parametrize("cuts", [[0.5], [0.3, 0.31, 0.8], [0.0, 1.0], [0.17, 0.5, 0.83]])
+def test_msm_spans_tiling_the_windows_add_up_to_the_whole_sum(g1_points, g2_points, cuts):
+    rng = random.Random(len(cuts))
+    bounds = [0.0] + cuts + [1.0]
+    spans = list(zip(bounds, bounds[1:]))
+    points = list(g1_points[:200])
+    scalars = special_scalars(200, rng)
+    scalars[:20] = [rng.randrange(2, 1 << 64) for _ in range(20)]      # a short pass too
+    parts = [msm_g1(points, scalars, span) for span in spans]
+    total = None
+    for part in parts:
+        total = g1_add(total, part)
+    assert total == naive_g1(points, scalars)
+    if cuts == [0.5]:
+        assert all(part is not None for part in parts)          # both halves carry windows
+    pts2 = list(g2_points[:12])
+    ks2 = special_scalars(12, rng)
+    total2 = None
+    for span in spans:
+        total2 = g2_add(total2, msm_g2(pts2, ks2, span))
+    assert total2 == naive_g2(pts2, ks2)
+
+
+def test_msm_span_must_lie_in_the_unit_interval(g1_points):
+    with pytest.raises(MalformedInput):
+        msm_g1(g1_points[:5], [3] * 5, (0.6, 0.4))

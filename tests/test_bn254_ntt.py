@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from zkescrow.bn254.constants import R
-from zkescrow.bn254.ntt import FR_SHIFT, coset_intt, coset_ntt, intt, ntt, root_of_unity
+from zkescrow.bn254.ntt import FR_SHIFT, coset_intt, coset_ntt, coset_ntt_of_intt, intt, ntt, root_of_unity
 from zkescrow.errors import MalformedInput
 
 r = int(R)
@@ -77,6 +77,8 @@ def test_coset_ntt_is_evaluation_on_shifted_domain(coeffs, shift):
     evals = coset_ntt(coeffs, shift)
     assert evals == [naive_eval(coeffs, shift * pow(w, i, r) % r) for i in range(n)]
     assert coset_intt(evals, shift) == coeffs
+    on_domain = [naive_eval(coeffs, pow(w, i, r)) for i in range(n)]
+    assert coset_ntt_of_intt(on_domain, shift) == evals
 
 
 def test_snarkjs_odd_coset_and_fr_shift():
@@ -116,7 +118,7 @@ def test_polynomial_product_matches_galois():
     assert prod[249:] == [0] * 7
 
 
-@pytest.mark.parametrize("transform", [coset_ntt, coset_intt])
+@pytest.mark.parametrize("transform", [coset_ntt, coset_intt, coset_ntt_of_intt])
 def test_coset_rejects_zero_shift(transform):
     with pytest.raises(MalformedInput, match="non-zero"):
         transform([1, 2, 3, 4], r)

@@ -116,16 +116,18 @@ def test_plan_covers_every_msm_once_and_balances(workers):
     plan = schedule.plan(prefixes, 1024, workers, costs)
     assert len(plan) == workers
     for job, n in sizes.items():
-        ranges = sorted((p.lo, p.hi) for pieces in plan for p in pieces if p.job == job)
-        assert ranges[0][0] == 0 and ranges[-1][1] == n
-        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        pieces_of = [p for pieces in plan for p in pieces if p.job == job]
+        assert all((p.lo, p.hi) == (0, n) for p in pieces_of)        # a cut splits windows, not points
+        spans = sorted(p.span for p in pieces_of)
+        assert spans[0][0] == 0.0 and spans[-1][1] == 1.0
+        assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(spans, spans[1:]))
     assert sum(p.job == "q" for pieces in plan for p in pieces) == 1
     assert sum(len(pieces) for pieces in plan) <= len(schedule.LINE) + workers - 1
 
     def cost(p):
         if p.job == "q":
             return p.units * costs.ntt
-        return p.units * (costs.g2 if p.job == "b2" else costs.g1) + costs.piece
+        return p.units * (costs.g2 if p.job == "b2" else costs.g1) + costs.piece * p.fraction
 
     loads = [sum(cost(p) for p in pieces) for pieces in plan]
     target = sum(loads) / workers

@@ -85,7 +85,6 @@ def msm_fixed(rows, scalars, c: int, is_g2: bool = False):
     neg_need = [-x for x in need]
     mask = (1 << c) - 1
     half = 1 << (c - 1)
-    one = G.one
     add_affine = G.add_affine
     buckets = [None] * (half + 1)
     for j in range(windows):
@@ -104,7 +103,7 @@ def msm_fixed(rows, scalars, c: int, is_g2: bool = False):
             if d < 0:
                 d = -d
             b = buckets[d]
-            buckets[d] = (P[0], P[1], one) if b is None else add_affine(b, P)
+            buckets[d] = G.lift(P) if b is None else add_affine(b, P)
     add = G.add
     running = total = G.infinity
     for j in range(half, 0, -1):
@@ -112,4 +111,4 @@ def msm_fixed(rows, scalars, c: int, is_g2: bool = False):
         if b is not None:
             running = add(running, b)
         total = add(total, running)
-    return G.from_jacobian(total)
+    return G.to_affine(total)

@@ -7,7 +7,8 @@ zkey point, are indexed by these roots, which is why no other choice of ω will 
 
 * ``ntt(values)``:   evaluations [f(ω^0), …, f(ω^(n−1))] of f = Σ values[i]·X^i.
 * ``intt(values)``:  the inverse, scaled by 1/n.
-* ``coset_ntt(values, shift)`` evaluates on shift·ω^i; ``coset_intt`` inverts it.
+* ``coset_ntt(values, shift)`` evaluates on shift·ω^i; ``coset_intt`` inverts it;
+  ``coset_ntt_of_intt`` moves evaluations from the domain to its coset (the prover's step).
   snarkjs's prover uses shift = w[k+1] (``root_of_unity(k + 1)``) and, at k = 28,
   ``FR_SHIFT`` = 25 (ffjavascript ``Fr.shift``, the non-residue squared).
 
@@ -156,6 +157,12 @@ def coset_ntt(values, shift):
     """Evaluations of Σ values[i]·X^i at shift·ω^0 … shift·ω^(n−1)."""
     powers = _powers(_shift(shift), len(values))
     return _transform([v * p % R for v, p in zip(values, powers)])
+
+
+def coset_ntt_of_intt(values, shift):
+    """``coset_ntt(intt(values), shift)`` with one scaling pass (shift^i / n) instead of two:
+    the evaluations on shift·ω^i of the polynomial whose evaluations on ω^i are ``values``."""
+    return _transform(_inverse(values, _scaled_powers(_shift(shift), len(values))))
 
 
 def coset_intt(values, shift):

@@ -3,7 +3,8 @@
 ``ProverPool(pk, workers=N)`` forks N processes that inherit the decoded key (copy-on-write, nothing
 pickled); each ``pool.prove(witness)`` then sends the witness once to every worker (32 bytes a value)
 and hands out the pieces of ``schedule.plan``: the quotient job (buildABC + the six NTTs) and the
-five MSMs cut by point range so every worker gets the same measured cost.  Workers send back one
+five MSMs, one of them cut by bucket windows where a worker's stretch ends, so every worker gets the
+same measured cost.  Workers send back one
 point per piece (partial sums add) and d, the H scalars, which the parent forwards as the H pieces'
 scalars.  The pool re-fits its cost model from every proof, so a server that keeps one pool
 balances better with each proof; ``prove_many`` proves a list of witnesses with one pool.
@@ -51,8 +52,10 @@ def _points(pk, job):
     return {"a": pk.a, "b1": pk.b1, "b2": pk.b2, "c": pk.c, "h": pk.h}[job]
 
 
-def msm_piece(pk, job: str, lo: int, hi: int, witness, d=None):
-    """Σ over points [lo, hi) of MSM ``job`` (affine); ``d`` holds the H scalars of [lo, hi)."""
+def msm_piece(pk, job: str, lo: int, hi: int, witness, d=None, span=None):
+    """Σ over points [lo, hi) of MSM ``job`` (affine); ``d`` holds the H scalars of [lo, hi).
+
+    ``span=(a, b)``: only the fraction [a, b) of the bucket windows (``msm_g1``)."""
     points = _points(pk, job)[lo:hi]
     if job == "h":
         scalars = d
@@ -61,7 +64,7 @@ def msm_piece(pk, job: str, lo: int, hi: int, witness, d=None):
         scalars = witness[off + lo:off + hi]
     else:
         scalars = witness[lo:hi]
-    return (msm_g2 if job == "b2" else msm_g1)(points, scalars)
+    return (msm_g2 if job == "b2" else msm_g1)(points, scalars, span)
 
 
 def quotient_job(pk, witness):
@@ -93,10 +96,10 @@ def _worker_main(conn, pk) -> None:
                 d, t_abc, t_ntt = quotient_job(pk, witness)
                 conn.send(("q", encode_scalars(d), t_abc, t_ntt))
             elif kind == "msm":
-                _, job, lo, hi, d_bytes = msg
+                _, job, lo, hi, span, d_bytes = msg
                 t0 = time.process_time()
                 d = decode_scalars(d_bytes) if d_bytes is not None else None
-                point = msm_piece(pk, job, lo, hi, witness, d)
+                point = msm_piece(pk, job, lo, hi, witness, d, span)
                 conn.send(("msm", job, lo, point, time.process_time() - t0))
         except BaseException as exc:        # report it; the parent computes the piece itself
             try:
@@ -213,7 +216,7 @@ class ProverPool:
             d, _, _ = quotient_job(self.pk, w)
         t0 = time.process_time()
         point = msm_piece(self.pk, piece.job, piece.lo, piece.hi, w,
-                          d[piece.lo:piece.hi] if piece.job == "h" else None)
+                          d[piece.lo:piece.hi] if piece.job == "h" else None, piece.span)
         spent["msm_" + piece.job] += time.process_time() - t0
         self._add(sums, piece.job, point)
         return d
@@ -270,7 +273,7 @@ class _Exchange:
             try:
                 conn.send(("begin", w_bytes))
                 for p in pieces:
-                    conn.send(("q",) if p.job == "q" else ("msm", p.job, p.lo, p.hi, None))
+                    conn.send(("q",) if p.job == "q" else ("msm", p.job, p.lo, p.hi, p.span, None))
             except (OSError, ValueError):
                 self.dead.append(conn)
 
@@ -279,7 +282,7 @@ class _Exchange:
         self.pending[conn].extend(pieces)        # owed from now on, sent or not (a dead worker's go to _recover)
         try:
             for p in pieces:
-                conn.send(("msm", "h", p.lo, p.hi, self.d_bytes[32 * p.lo:32 * p.hi]))
+                conn.send(("msm", "h", p.lo, p.hi, p.span, self.d_bytes[32 * p.lo:32 * p.hi]))
         except (OSError, ValueError):
             self.dead.append(conn)
 
@@ -317,7 +320,7 @@ class _Exchange:
             self.spent["msm_" + job] += seconds
             self.busy[conn] += seconds
             costs.update("g2" if job in schedule.G2_JOBS else "g1", piece.units,
-                         max(seconds - costs.piece, seconds / 2))
+                         max(seconds - costs.piece * piece.fraction, seconds / 2))
         self.done_units += piece.units
         if self.progress is not None:
             phase = "ntt" if piece.job == "q" else "msm_" + piece.job

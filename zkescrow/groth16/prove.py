@@ -28,7 +28,7 @@ from gmpy2 import mpz
 from ..bn254.constants import R
 from ..bn254.curve import g1_add, g1_mul, g2_add, g2_mul
 from ..bn254.msm import msm_g1, msm_g2
-from ..bn254.ntt import FR_SHIFT, coset_ntt, intt, root_of_unity
+from ..bn254.ntt import FR_SHIFT, coset_ntt_of_intt, root_of_unity
 from ..errors import InvalidFieldElement, MalformedInput
 from .proof import Proof
 
@@ -75,7 +75,7 @@ def quotient_evaluations(pk, at, bt, ct) -> list:
     """d_i = A(x_i)·B(x_i) − C(x_i) on the odd coset x_i = inc·ω^i of the domain (the H scalars)."""
     log_n = pk.domain_size.bit_length() - 1
     inc = FR_SHIFT if log_n == 28 else root_of_unity(log_n + 1)
-    a, b, c = (coset_ntt(intt(values), inc) for values in (at, bt, ct))
+    a, b, c = (coset_ntt_of_intt(values, inc) for values in (at, bt, ct))
     return [(x * y - z) % R for x, y, z in zip(a, b, c)]
 
 

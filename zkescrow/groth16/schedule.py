@@ -3,18 +3,22 @@
 A Groth16 proof is six jobs: the quotient ``q`` (buildABC, three inverse NTTs, three coset NTTs,
 d = A·B − C) and five MSMs (A, B1, C and H in G1, B2 in G2).  H needs d, so it runs after ``q``.
 
-Cost model, in seconds: ``q`` costs ``ntt · N·log2 N`` (N the domain); an MSM piece over points
-[lo, hi) costs ``g1 · Σ weight_i`` (``g2`` in G2) plus ``piece`` for its own bucket reduction, where
+Cost model, in seconds: ``q`` costs ``ntt · N·log2 N`` (N the domain); a whole MSM costs
+``g1 · Σ weight_i`` (``g2`` in G2) plus ``piece`` for its bucket reductions, and a piece holding the
+fraction f of its windows costs f times that, where
 weight_i is 0 for a zero scalar or a missing point, ``WEIGHT_ONE`` for a scalar ±1 (added directly),
 ``WEIGHT_SHORT`` for a scalar (or r − scalar) below 2^64 and 1 for any other.  The coefficients
 start at values measured on an idle 2-core x86 machine and are re-fitted after every proof from the
 workers' own per-piece timings (``Costs.update``), so a pool adapts to the machine it runs on.
 
 Partition: the jobs are laid on a line in the order q, H, B2, C, A, B1 and the line is cut into N
-stretches of equal cost; each cut falls inside at most one MSM, which is then split by point range
-(partial sums add), so N workers make at most N − 1 extra pieces.  q and H share the first stretch,
+stretches of equal cost; each cut falls inside at most one MSM, which is then split by its bucket
+windows (``msm_g1(…, span=(lo, hi))``: every piece takes all points but only its fraction of the
+scalars' digit windows; partial sums add), so N workers make at most N − 1 extra pieces and a cut
+costs no extra bucket reduction (a split by point range made each piece pay a full reduction and a
+smaller window).  q and H share the first stretch,
 so the worker that computes d also starts H; H pieces on later workers run after their other pieces.
-A remainder smaller than ``MIN_PIECE`` of a stretch is not split off (a piece has a fixed cost).
+A remainder smaller than ``MIN_PIECE`` of a stretch is not split off (every piece reads all the points).
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ class Costs:
     g1: float = 7.0e-5          # per weight-1 term of a G1 MSM (all windows)
     g2: float = 2.1e-4          # per weight-1 term of the G2 MSM
     ntt: float = 2.7e-6         # per N·log2 N of the quotient job
-    piece: float = 0.04         # fixed cost of one MSM piece (its bucket reduction)
+    piece: float = 0.04         # the bucket reductions of one whole MSM
     smoothing: float = 0.5
     samples: dict = field(default_factory=dict)
 
@@ -83,6 +87,11 @@ class Piece:
     lo: int = 0
     hi: int = 0
     units: float = 0.0          # work units (the cost model's g1/g2/ntt unit), for re-fitting
+    span: tuple = (0.0, 1.0)    # the fraction of the MSM's bucket windows this piece sums
+
+    @property
+    def fraction(self) -> float:
+        return self.span[1] - self.span[0]
 
 
 def quotient_units(domain_size: int) -> float:
@@ -92,8 +101,8 @@ def quotient_units(domain_size: int) -> float:
 def plan(prefixes: dict, domain_size: int, workers: int, costs: Costs) -> list:
     """Pieces for each of ``workers`` workers: a list of lists of ``Piece``.
 
-    ``prefixes[name]`` are the prefix weight sums of each MSM (``prefix_costs``); every MSM's full
-    point range is covered by its pieces, in order, whatever its cost.
+    ``prefixes[name]`` are the prefix weight sums of each MSM (``prefix_costs``); every MSM's
+    windows [0, 1] are covered by its pieces' spans, in order, whatever its cost.
     """
     def rate(job):
         return costs.g2 if job in G2_JOBS else costs.g1
@@ -109,7 +118,7 @@ def plan(prefixes: dict, domain_size: int, workers: int, costs: Costs) -> list:
     total = sum(cost for _, _, cost in jobs)
     if workers <= 1:
         return [[_whole(job, pre, domain_size) for job, pre, _ in jobs]]
-    target = (total + (workers - 1) * costs.piece) / workers     # each cut adds one piece
+    target = total / workers
     out = [[] for _ in range(workers)]
     wi, room = 0, target
     for job, pre, cost in jobs:
@@ -117,26 +126,21 @@ def plan(prefixes: dict, domain_size: int, workers: int, costs: Costs) -> list:
             out[wi].append(Piece("q", units=quotient_units(domain_size)))
             room -= cost
             continue
-        n = len(pre) - 1
-        lo = 0
+        n, units = len(pre) - 1, pre[-1]
+        done = 0.0                   # fraction of this MSM's windows already handed out
         while True:
-            rest = (pre[-1] - pre[lo]) * rate(job) + costs.piece
-            last = wi == workers - 1
-            if last or rest <= room + MIN_PIECE * target:
-                out[wi].append(Piece(job, lo, n, pre[-1] - pre[lo]))
+            rest = (1.0 - done) * cost
+            if wi == workers - 1 or rest <= room + MIN_PIECE * target:
+                out[wi].append(Piece(job, 0, n, units * (1.0 - done), (done, 1.0)))
                 room -= rest
                 break
-            if room - costs.piece < MIN_PIECE * target:     # full: the next worker goes on
+            if room < MIN_PIECE * target:      # full: the next worker goes on
                 wi, room = wi + 1, target
                 continue
-            # cut where this worker's stretch ends
-            want = pre[lo] + max(room - costs.piece, 0.0) / rate(job)
-            cut = min(max(bisect_left(pre, want, lo + 1, n), lo + 1), n)
-            out[wi].append(Piece(job, lo, cut, pre[cut] - pre[lo]))
-            lo = cut
+            cut = done + room / cost             # cut where this worker's stretch ends
+            out[wi].append(Piece(job, 0, n, units * (cut - done), (done, cut)))
+            done = cut
             wi, room = wi + 1, target
-            if lo >= n:
-                break
         if room <= MIN_PIECE * target and wi < workers - 1:
             wi, room = wi + 1, target
     return out
