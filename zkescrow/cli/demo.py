@@ -127,7 +127,7 @@ ESCROW_ONLY = ("mode", "sessions", "depth", "fault", "save_wallets", "fresh", "p
 @click.option("--population", is_flag=True,
               help="Then simulate a small population (4 drivers, 2 poles, 8 sessions, all four modes, real proofs "
                    "at depth 8) in DATA_DIR/population and print what a linking adversary recovers, scored against "
-                   "the truth (a few minutes).")
+                   "the truth (13 minutes on 2 cores while the test suite ran on them).")
 @channel_options
 @click.pass_context
 def demo(ctx, mode, sessions, depth, data_dir, json_path, fault, save_wallets, fresh, population, channel=False,
