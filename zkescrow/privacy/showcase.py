@@ -2,7 +2,7 @@
 
 A handful of drivers and poles is enough to show the difference between the modes
 (what the seed says transparent escrow and signed channels leak, and what the shielded
-modes keep) with real Groth16 proofs in a few minutes; the bounds of issue-sized
+modes keep) with real Groth16 proofs in about a quarter of an hour on 2 cores; the bounds of issue-sized
 populations come from ``zkescrow simulate`` and ``zkescrow privacy-eval``.
 """
 from __future__ import annotations
