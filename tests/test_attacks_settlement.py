@@ -66,6 +66,25 @@ def refund_after_deadline(world, session):
     return session.escrow.refund(session)
 
 
+# --- hidden settlement heights: a late draw is still the pole's ----------------------------------------------
+
+def test_a_release_at_the_latest_height_the_hidden_policy_draws_pays_the_pole_and_shuts_out_the_refund(tmp_path):
+    """The car stays silent; the pole posts at the last height ``HiddenSettlement`` can draw (deadline − margin)."""
+    from zkescrow.escrow.settlement_timing import HiddenSettlement
+    world, car, pole, session, before = charged(tmp_path, "shielded")
+    policy = HiddenSettlement()
+    latest = session.refund_height - policy.margin
+    assert max(policy.settle_height(world.ledger.height, session.refund_height) for _ in range(200)) <= latest
+    world.mine_until(latest - 1)
+    pole_side = ShieldedEscrow()
+    release = pole_side.settlement(session, session.pole_decision, wallet=pole.wallet)
+    result = world.mine(release)
+    assert not result.rejected and result.height == latest
+    assert not mined(world, refund_after_deadline(world, session))             # the escrow note is spent
+    owned = pole.wallet.adopt(pole_side.notes(session, session.pole_decision)[0])
+    assert owned is not None and pole.wallet.balance() == PAY
+
+
 # --- finding 3: the car blocks the pole's payout, then refunds itself -----------------------------------------
 
 @pytest.mark.parametrize("mode", ["transparent", "shielded"])
