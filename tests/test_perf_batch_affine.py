@@ -7,23 +7,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.alternatives import msm_batch_affine as ba  # noqa: E402
+from msm_inputs import points as _points, scalars as _scalars  # noqa: E402
 from zkescrow.bn254 import msm  # noqa: E402
-from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R  # noqa: E402
+from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR  # noqa: E402
 from zkescrow.bn254.curve import g1_add, g1_mul, g1_neg, g2_add, g2_mul, g2_neg  # noqa: E402
-
-
-def _points(n, rnd, G, add, mul):
-    step = mul(G, rnd.randrange(1, R))
-    out, cur = [], G
-    for _ in range(n):
-        cur = add(cur, step)
-        out.append(cur)
-    return out
-
-
-def _scalars(n, rnd):
-    pool = [0, 1, 2, R - 1, R - 2, (1 << 64) - 1, R // 2, R // 2 + 1]
-    return [rnd.choice(pool) if rnd.random() < 0.3 else rnd.randrange(R) for _ in range(n)]
 
 
 @pytest.mark.parametrize("n", [0, 1, 3, 37, 300])
