@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.alternatives import msm_batch_affine as ba  # noqa: E402
 from msm_inputs import points as _points, scalars as _scalars  # noqa: E402
 from zkescrow.bn254 import msm  # noqa: E402
-from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR  # noqa: E402
+from zkescrow.bn254.constants import G1_GENERATOR, G2_GENERATOR, R  # noqa: E402
 from zkescrow.bn254.curve import g1_add, g1_mul, g1_neg, g2_add, g2_mul, g2_neg  # noqa: E402
 
 
