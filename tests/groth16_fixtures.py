@@ -30,7 +30,7 @@ from conftest import CIRCOMLIB_CIRCUITS, run_circom, run_snarkjs
 
 __all__ = [
     "PTAU_POWER", "CircomArtifacts", "SnarkjsKey",
-    "ptau_file", "circom_multiplier", "circom_poseidon", "snarkjs_zkey", "snarkjs_zkey_poseidon",
+    "ptau_file", "circom_multiplier", "circom_poseidon", "snarkjs_zkey", "snarkjs_zkey_poseidon", "poseidon",
 ]
 
 #: 2^11 powers: enough for circuits up to ~1,000 constraints (the H points need the
@@ -187,3 +187,11 @@ def snarkjs_zkey(tmp_path_factory, circom_multiplier, ptau_file) -> SnarkjsKey:
 @pytest.fixture(scope="session")
 def snarkjs_zkey_poseidon(tmp_path_factory, circom_poseidon, ptau_file) -> SnarkjsKey:
     return _snarkjs_key(tmp_path_factory, circom_poseidon, ptau_file)
+
+
+@pytest.fixture(scope="module")
+def poseidon(snarkjs_zkey_poseidon):
+    """The Poseidon circuit's snarkjs key and witness, decoded: (ProvingKey, witness)."""
+    from zkescrow.formats.wtns_file import read_wtns
+    from zkescrow.groth16.zkey import read_zkey
+    return read_zkey(snarkjs_zkey_poseidon.zkey), read_wtns(snarkjs_zkey_poseidon.circuit.wtns)

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from cli_run import one_line_error
 from conftest import run_snarkjs
 from groth16_fixtures import *  # noqa: F401,F403  (session fixtures)
 
@@ -22,15 +23,6 @@ def zk(*args, cwd=None):
     """Run the zkescrow CLI in a fresh interpreter (the real entry point, with its exit codes)."""
     return subprocess.run([sys.executable, "-c", ENTRY, *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, timeout=300)
-
-
-def one_line_error(proc, code: int, *words):
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

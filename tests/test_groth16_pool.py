@@ -9,8 +9,6 @@ import pytest
 from conftest import run_snarkjs
 from groth16_fixtures import *  # noqa: F401,F403  (session fixtures)
 
-from zkescrow.formats.wtns_file import read_wtns
-from zkescrow.groth16.zkey import read_zkey
 from zkescrow.groth16 import pool as pool_module
 from zkescrow.groth16 import schedule
 from zkescrow.groth16.pool import ProverPool, prove_many
@@ -31,11 +29,6 @@ class Fixed:
 
     def randbelow(self, bound):
         return self.values.pop(0)
-
-
-@pytest.fixture(scope="module")
-def poseidon(snarkjs_zkey_poseidon):
-    return read_zkey(snarkjs_zkey_poseidon.zkey), read_wtns(snarkjs_zkey_poseidon.circuit.wtns)
 
 
 def _snarkjs_verifies(vk_json, proof, public, tmp_path) -> bool:

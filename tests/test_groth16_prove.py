@@ -25,11 +25,6 @@ def multiplier(snarkjs_zkey):
     return read_zkey(snarkjs_zkey.zkey), read_wtns(snarkjs_zkey.circuit.wtns)
 
 
-@pytest.fixture(scope="module")
-def poseidon(snarkjs_zkey_poseidon):
-    return read_zkey(snarkjs_zkey_poseidon.zkey), read_wtns(snarkjs_zkey_poseidon.circuit.wtns)
-
-
 def _snarkjs_verifies(vk_json, proof, public, tmp_path) -> bool:
     (tmp_path / "proof.json").write_text(dumps(proof.to_json()))
     (tmp_path / "public.json").write_text(dumps(public_signals_to_json(public)))
