@@ -67,3 +67,15 @@ def one_line(proc: subprocess.CompletedProcess, code: int) -> str:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, shown
     return lines[0]
+
+
+def in_process(capsys, argv) -> tuple[int, str, str]:
+    """Run ``zkescrow ARGV`` in this process (pytest's ``capsys`` captures it): (exit code, stdout, stderr)."""
+    import pytest
+
+    from zkescrow.cli.main import main
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return info.value.code or 0, out, err

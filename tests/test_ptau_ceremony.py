@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_snarkjs
 from test_wasm_witness import circom_arrays  # noqa: F401  (session fixture)
-from zkescrow.cli.main import main
+from cli_run import in_process as run
 from zkescrow.errors import InvalidPtau, MalformedInput
 from zkescrow.formats.ptau_file import ptau_to_bytes, read_ptau_file
 from zkescrow.groth16.ptau_ceremony import beacon, contribute, new_ptau, prepare_phase2
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.interop
 
 POWER = 6
 BEACON = "0102030405060708090a0b0c0d0e0f"
-
-
-def run(capsys, argv):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return info.value.code or 0, out, err
 
 
 def write(ptau, path):

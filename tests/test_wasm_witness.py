@@ -11,7 +11,7 @@ import pytest
 from conftest import CIRCOMLIB_CIRCUITS, run_circom, run_node_cli, run_snarkjs
 from groth16_fixtures import _build_once, _circuit, circom_multiplier  # noqa: F401  (session fixture)
 from zkescrow.bn254.constants import R
-from zkescrow.cli.main import main
+from cli_run import in_process as run
 from zkescrow.errors import MalformedFile, MalformedInput, WitnessError
 from zkescrow.formats.wasm_witness import fnv1a64, load_calculator
 from zkescrow.formats.wtns_file import read_wtns
@@ -76,14 +76,6 @@ def circom_arrays(tmp_path_factory):
 @pytest.fixture(params=["multiplier", "chain", "arrays"])
 def circuit(request, circom_multiplier, circom_chain, circom_arrays):  # noqa: F811
     return {"multiplier": circom_multiplier, "chain": circom_chain, "arrays": circom_arrays}[request.param]
-
-
-def run(capsys, argv):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return info.value.code or 0, out, err
 
 
 def one_line(code, err, expected):
