@@ -14,9 +14,9 @@ import struct
 
 import pytest
 
+from cli_run import in_process as run
 from conftest import run_snarkjs
 from test_wasm_witness import circom_arrays  # noqa: F401  (session fixture)
-from cli_run import in_process as run
 from zkescrow.errors import InvalidPtau, MalformedInput
 from zkescrow.formats.ptau_file import ptau_to_bytes, read_ptau_file
 from zkescrow.groth16.ptau_ceremony import beacon, contribute, new_ptau, prepare_phase2

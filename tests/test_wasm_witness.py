@@ -8,35 +8,18 @@ import json
 
 import pytest
 
+from bench.ceremony import CHAIN
+from cli_run import in_process as run
 from conftest import CIRCOMLIB_CIRCUITS, run_circom, run_node_cli, run_snarkjs
 from groth16_fixtures import _build_once, _circuit, circom_multiplier  # noqa: F401  (session fixture)
 from zkescrow.bn254.constants import R
-from cli_run import in_process as run
 from zkescrow.errors import MalformedFile, MalformedInput, WitnessError
 from zkescrow.formats.wasm_witness import fnv1a64, load_calculator
 from zkescrow.formats.wtns_file import read_wtns
 
 pytestmark = pytest.mark.interop
 
-POSEIDON_CHAIN_SOURCE = """pragma circom 2.0.0;
-include "poseidon.circom";
-
-template Chain(n) {
-    signal input seed;
-    signal input salt[2];
-    signal output out;
-    component h[n];
-    for (var i = 0; i < n; i++) {
-        h[i] = Poseidon(3);
-        h[i].inputs[0] <== i == 0 ? seed : h[i - 1].out;
-        h[i].inputs[1] <== salt[0];
-        h[i].inputs[2] <== salt[1];
-    }
-    out <== h[n - 1].out;
-}
-
-component main {public [seed]} = Chain(4);
-"""
+POSEIDON_CHAIN_SOURCE = CHAIN % 4             # the ceremony bench's chain of Poseidon(3), 4 links
 
 ARRAYS_SOURCE = """pragma circom 2.0.0;
 
