@@ -2,12 +2,12 @@
 
 ``ProverPool(pk, workers=N)`` forks N processes that inherit the decoded key (copy-on-write, nothing
 pickled); each ``pool.prove(witness)`` then sends the witness once to every worker (32 bytes a value)
-and hands out the pieces of ``schedule.plan``: the quotient job (buildABC + the six NTTs) and the
-five MSMs, one of them cut by bucket windows where a worker's stretch ends, so every worker gets the
-same measured cost.  Workers send back one
-point per piece (partial sums add) and d, the H scalars, which the parent forwards as the H pieces'
-scalars.  The pool re-fits its cost model from every proof, so a server that keeps one pool
-balances better with each proof; ``prove_many`` proves a list of witnesses with one pool.
+and hands out the pieces of ``schedule.plan``: the quotient job (buildABC and the move of A, B, C to
+the coset) and the five MSMs, one of them cut by bucket windows where a worker's stretch ends, so
+every worker gets the same measured cost.  Workers send back one point per piece (partial sums add)
+and d, the H scalars, which the parent forwards as the H pieces' scalars.  The pool re-fits its cost
+model from every proof, so a server that keeps one pool balances better with each proof;
+``prove_many`` proves a list of witnesses with one pool.
 
 N defaults to the CPUs in this process's affinity mask (``os.sched_getaffinity``), so ``taskset``,
 a container's cpuset or a 16-core server are all followed.  If a worker dies, its unfinished pieces
@@ -68,7 +68,7 @@ def msm_piece(pk, job: str, lo: int, hi: int, witness, d=None, span=None):
 
 
 def quotient_job(pk, witness):
-    """(d, seconds in buildABC, seconds in the NTTs): the H scalars of ``witness``."""
+    """(d, seconds in buildABC, seconds moving A, B, C to the coset): the H scalars of ``witness``."""
     t0 = time.process_time()
     at, bt, ct = build_abc(pk, witness)
     t1 = time.process_time()

@@ -6,8 +6,9 @@ signals, then the private ones):
 1. buildABC: A_T[c] = Σ a_{c,s}·w[s] and B_T[c] = Σ b_{c,s}·w[s] over the stored A/B coefficients
    (the evaluations of the A and B polynomials on the domain ω^0..ω^(n−1)); C_T = A_T·B_T
    pointwise, which equals the C evaluations for a satisfying witness.
-2. For X in A, B, C: inverse NTT to coefficients, then evaluation on the odd coset inc·ω^i
-   (inc = w[log2 n + 1]), where Z(x) = x^n − 1 = −2 is constant; d_i = A·B − C there.
+2. For X in A, B, C: the evaluations on the odd coset inc·ω^i (inc = w[log2 n + 1]), where
+   Z(x) = x^n − 1 = −2 is constant; d_i = A·B − C there.  snarkjs moves them with an inverse NTT
+   and a coset NTT; here the same map is one cyclic convolution (``bn254.coset``).
 3. MSMs: A = Σ w·A_i, B1 = Σ w·B1_i, B2 = Σ w·B2_i (G2), C = Σ_{i>ℓ} w·C_i, H = Σ d_i·H_i.
    The zkey's H points are the odd Lagrange points of the 2n domain, which turn Σ d_i·H_i into
    h(τ)·Z(τ)/δ; the key holds nothing else for h.
@@ -28,7 +29,8 @@ from gmpy2 import mpz
 from ..bn254.constants import R
 from ..bn254.curve import g1_add, g1_mul, g2_add, g2_mul
 from ..bn254.msm import msm_g1, msm_g2
-from ..bn254.ntt import FR_SHIFT, coset_ntt_of_intt, root_of_unity
+from ..bn254.coset import domain_to_coset
+from ..bn254.ntt import FR_SHIFT, root_of_unity
 from ..errors import InvalidFieldElement, MalformedInput
 from .proof import Proof
 
@@ -75,7 +77,7 @@ def quotient_evaluations(pk, at, bt, ct) -> list:
     """d_i = A(x_i)·B(x_i) − C(x_i) on the odd coset x_i = inc·ω^i of the domain (the H scalars)."""
     log_n = pk.domain_size.bit_length() - 1
     inc = FR_SHIFT if log_n == 28 else root_of_unity(log_n + 1)
-    a, b, c = (coset_ntt_of_intt(values, inc) for values in (at, bt, ct))
+    a, b, c = (domain_to_coset(values, inc) for values in (at, bt, ct))
     return [(x * y - z) % R for x, y, z in zip(a, b, c)]
 
 
