@@ -1,7 +1,7 @@
 """How one proof's work is cut into pieces and spread over N workers by measured cost.
 
-A Groth16 proof is six jobs: the quotient ``q`` (buildABC, three inverse NTTs, three coset NTTs,
-d = A·B − C) and five MSMs (A, B1, C and H in G1, B2 in G2).  H needs d, so it runs after ``q``.
+A Groth16 proof is six jobs: the quotient ``q`` (buildABC, A, B and C moved from the domain to
+its coset, d = A·B − C) and five MSMs (A, B1, C and H in G1, B2 in G2).  H needs d, so it runs after ``q``.
 
 Cost model, in seconds: ``q`` costs ``ntt · N·log2 N`` (N the domain); a whole MSM costs
 ``g1 · Σ weight_i`` (``g2`` in G2) plus ``piece`` for its bucket reductions, and a piece holding the
@@ -43,9 +43,9 @@ MIN_PIECE = 0.04
 @dataclass
 class Costs:
     """Seconds per unit of work; ``update`` re-fits them from measured pieces (exponential average)."""
-    g1: float = 7.0e-5          # per weight-1 term of a G1 MSM (all windows)
-    g2: float = 2.1e-4          # per weight-1 term of the G2 MSM
-    ntt: float = 2.7e-6         # per N·log2 N of the quotient job
+    g1: float = 6.0e-5          # per weight-1 term of a G1 MSM (all windows)
+    g2: float = 1.6e-4          # per weight-1 term of the G2 MSM
+    ntt: float = 8.5e-7         # per N·log2 N of the quotient job (buildABC + three convolutions)
     piece: float = 0.04         # the bucket reductions of one whole MSM
     smoothing: float = 0.5
     samples: dict = field(default_factory=dict)
