@@ -7,8 +7,12 @@ wall time is what parallelism changes).  Techniques:
 
 * GLV split of the G1 MSM (k = k1 + k2·λ, φ(P) = (β·x, y)) and ψ split of the G2 MSM, fed to the
   same bucket MSM, against the MSM on the unsplit scalars;
-* batch-affine bucket accumulation (bench/alternatives/msm_batch_affine.py) against zkescrow's
-  mixed-Jacobian buckets;
+* batch-affine bucket accumulation (bench/alternatives/msm_batch_affine.py) and buckets filled in
+  sorted runs (bench/alternatives/msm_sorted_buckets.py) against zkescrow's XYZZ buckets;
+* one MSM for C + r·B1 + H (π_C needs only that sum) against three;
+* the quotient step's move of A, B, C from the domain to its coset: one convolution per polynomial
+  (``zkescrow.bn254.coset``, kernel included) against an inverse NTT and a coset NTT, on the key's
+  domain and on random values for 2^10 … 2^16;
 * the work spread over 2 forked workers by measured cost (``prove(workers=2)``) against ``workers=1``;
 * the decoded-key cache against ``read_zkey``;
 * multi-pairing (one final exponentiation) against four pairings;
@@ -58,6 +62,7 @@ def run(fx_name: str, runs: int) -> list[dict]:
     from gmpy2 import mpz
 
     from bench.alternatives import msm_batch_affine as ba
+    from bench.alternatives import msm_sorted_buckets as sb
     from zkescrow.bn254 import msm
     from zkescrow.bn254.constants import GLV_BETA, Q
     from zkescrow.bn254.g1 import glv_decompose
@@ -66,7 +71,7 @@ def run(fx_name: str, runs: int) -> list[dict]:
     from zkescrow.formats.wtns_file import read_wtns
     from zkescrow.groth16.zkey import read_zkey
     from zkescrow.groth16.key_cache import load_proving_key
-    from zkescrow.groth16.prove import prove
+    from zkescrow.groth16.prove import build_abc, prove, quotient_evaluations
 
     fx = fixture(fx_name)
     pk = read_zkey(fx.zkey)
@@ -107,6 +112,11 @@ def run(fx_name: str, runs: int) -> list[dict]:
                      runs))
     out.append(_pair("batch-affine buckets, G2 MSM (B2)", lambda: msm.msm_g2(pk.b2, w),
                      lambda: ba.msm_g2(pk.b2, w), runs))
+
+    d = quotient_evaluations(pk, *build_abc(pk, w))
+    out.append(_pair("buckets filled in sorted runs (numpy), G1 MSM (H)", lambda: msm.msm_g1(pk.h, d),
+                     lambda: sb.msm_g1(pk.h, d), runs))
+    out.extend(_merged_and_coset(pk, w, d, runs))
 
     class Fixed:
         def randbelow(self, n):
@@ -151,6 +161,44 @@ def run(fx_name: str, runs: int) -> list[dict]:
                     "zkescrow.groth16.vk", runs) - base,
                 "galois": _import_time("import galois", runs) - base})
     return out
+
+
+def _merged_and_coset(pk, w, d, runs) -> list[dict]:
+    """The merged C + r·B1 + H MSM, and domain → coset by convolution on the key's domain and a sweep."""
+    import random
+
+    from gmpy2 import mpz
+
+    from zkescrow.bn254 import coset, msm
+    from zkescrow.bn254.constants import R
+    from zkescrow.bn254.curve import g1_add, g1_mul
+    from zkescrow.bn254.ntt import coset_ntt_of_intt, root_of_unity
+    from zkescrow.groth16.prove import build_abc
+
+    r = mpz(random.Random(1).randrange(1, int(R)))
+    cw = w[pk.n_public + 1:]
+    rows = [_pair("one MSM for C + r·B1 + H instead of three",
+                  lambda: g1_add(g1_add(msm.msm_g1(pk.c, cw), msm.msm_g1(pk.h, d)), g1_mul(msm.msm_g1(pk.b1, w), r)),
+                  lambda: msm.msm_g1(list(pk.c) + list(pk.b1) + list(pk.h), list(cw) + [x * r % R for x in w] + d),
+                  runs)]
+
+    def by_convolution(columns, shift):
+        coset._packed_kernel.cache_clear()         # a CLI proof computes the kernel once per process
+        return [coset.domain_to_coset(v, shift) for v in columns]
+
+    columns = build_abc(pk, w)
+    inc = root_of_unity(pk.log_domain_size + 1)
+    rows.append(_pair(f"domain → coset by convolution, A/B/C of the witness (2^{pk.log_domain_size})",
+                      lambda: [coset_ntt_of_intt(v, inc) for v in columns], lambda: by_convolution(columns, inc),
+                      runs))
+    rng = random.Random(2)
+    for log_n in (10, 12, 14, 16):
+        values = [[mpz(rng.randrange(int(R))) for _ in range(1 << log_n)] for _ in range(3)]
+        shift = root_of_unity(log_n + 1)
+        rows.append(_pair(f"domain → coset by convolution, 3 random columns of 2^{log_n}",
+                          lambda: [coset_ntt_of_intt(v, shift) for v in values],
+                          lambda: by_convolution(values, shift), runs))
+    return rows
 
 
 def table(rows) -> str:
