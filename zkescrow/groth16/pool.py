@@ -167,15 +167,15 @@ class ProverPool:
 
     # --- proving ----------------------------------------------------------------------------------
 
-    def plan(self, witness) -> list:
-        """The pieces per worker for this (checked) witness."""
+    def plan(self, witness, workers: int | None = None) -> list:
+        """The pieces per worker for this (checked) witness (for ``workers`` workers: this pool's)."""
         pk = self.pk
         weights = schedule.scalar_weights(witness)
         off = pk.n_public + 1
         prefixes = {job: schedule.prefix_costs(weights[off:] if job == "c" else weights, present)
                     for job, present in self._present.items() if job != "h"}
         prefixes["h"] = schedule.prefix_costs([1.0] * pk.domain_size, self._present["h"])
-        return schedule.plan(prefixes, pk.domain_size, len(self._conns) or 1, self.costs)
+        return schedule.plan(prefixes, pk.domain_size, workers or len(self._conns) or 1, self.costs)
 
     def prove(self, witness, *, rng=secrets, timings: dict | None = None, progress=None):
         """``(Proof, public_signals)`` as ``prove`` does; timings are summed over the workers' pieces."""
