@@ -37,8 +37,9 @@ from .proof import Proof
 #: Phases reported in the timings, in the order they run (one worker).
 PHASES = ("build_abc", "ntt", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "blind")
 
-#: Smallest domain for which ``default_workers`` forks workers (below it, fork costs more than it saves).
-PARALLEL_MIN_DOMAIN = 1 << 13
+#: Smallest domain for which ``default_workers`` forks workers.  On an idle 2-core machine two workers
+#: prove a 2^12 circuit in 0.57–0.64× the wall time for 6–13 % more CPU; on 2^9 the fork adds 22 % CPU.
+PARALLEL_MIN_DOMAIN = 1 << 12
 
 
 def _checked_witness(pk, witness) -> list:
