@@ -26,7 +26,9 @@ import time
 from .fixtures import fixture
 
 
-class _Fixed:
+class FixedRng:
+    """Blinding scalars r = s = 123456789, so a replayed proof can be compared with the one-process one."""
+
     def randbelow(self, n):
         return 123456789
 
@@ -57,7 +59,7 @@ def replay(pk, w, workers: int) -> dict:
             clock += time.process_time() - t
             sums[p.job] = (g2_add if p.job == "b2" else g1_add)(sums[p.job], point)
         ends.append(clock)
-    proof = blind(pk, sums["a"], sums["b1"], sums["b2"], g1_add(sums["c"], sums["h"]), _Fixed())
+    proof = blind(pk, sums["a"], sums["b1"], sums["b2"], g1_add(sums["c"], sums["h"]), FixedRng())
     return {"wall": max(ends), "cpu": sum(ends), "ends": ends, "proof": proof}
 
 
@@ -82,7 +84,7 @@ def main(argv=None) -> int:
         fx = fixture(name, log=lambda m: print(m, file=sys.stderr))
         pk, _ = load_proving_key(fx.zkey)
         w = [mpz(v) for v in read_wtns(fx.wtns)]
-        expected = prove(pk, w, rng=_Fixed(), workers=1)[0]
+        expected = prove(pk, w, rng=FixedRng(), workers=1)[0]
         report[name] = {}
         for n in counts:
             runs = [replay(pk, w, n) for _ in range(args.runs)]

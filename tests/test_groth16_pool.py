@@ -1,8 +1,10 @@
 """The worker pool: any worker count gives the same proof (snarkjs accepts it), the cost-balanced plan
-covers every MSM exactly once, the pool survives a dead worker and follows the CPU affinity mask."""
+covers every MSM exactly once, the pool survives a dead worker and follows the CPU affinity mask; the
+bench's replay of an N-worker plan makes the same proof."""
 import os
 import random
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,9 @@ from zkescrow.groth16.pool import ProverPool, prove_many
 from zkescrow.groth16.proof import dumps, public_signals_to_json
 from zkescrow.groth16.prove import prove
 from zkescrow.groth16.verify import verify
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.scaling_replay import FixedRng, replay  # noqa: E402
 
 prove_module = sys.modules[prove.__module__]
 
@@ -131,3 +136,14 @@ def test_scalar_weights():
     r = int(schedule.R)
     assert schedule.scalar_weights([0, 1, r - 1, 7, r - 7, 1 << 200]) == [
         0.0, schedule.WEIGHT_ONE, schedule.WEIGHT_ONE, schedule.WEIGHT_SHORT, schedule.WEIGHT_SHORT, 1.0]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_scaling_replay_pieces_add_up_to_the_proof(poseidon, workers):
+    """bench.scaling_replay times the plan of N workers piece by piece; its pieces must make the proof."""
+    pk, witness = poseidon
+    w = [int(v) for v in witness]
+    expected = prove_module.prove(pk, w, rng=FixedRng(), workers=1)[0]
+    got = replay(pk, prove_module._checked_witness(pk, w), workers)
+    assert got["proof"] == expected
+    assert len(got["ends"]) == workers and got["wall"] == max(got["ends"]) <= got["cpu"] + 1e-9
