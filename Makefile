@@ -34,7 +34,7 @@ demo: venv
 	$(VENV)/bin/zkescrow demo --mode both --population
 
 test: venv-test interop
-	@echo "make test: ~1,780 tests on $(JOBS) workers; about 6 min on an idle 2-core machine, longer on a loaded one"
+	@echo "make test: ~1,810 tests on $(JOBS) workers; about 6 min on an idle 2-core machine, longer on a loaded one"
 	$(PY) -m pytest -n $(JOBS) --durations=15 -o console_output_style=count
 
 bench: venv-test interop
