@@ -32,6 +32,7 @@ import sys
 import time
 
 from .fixtures import REPO, fixture
+from .scaling_replay import FixedRng
 from .timing import fmt
 
 
@@ -126,19 +127,15 @@ def run(fx_name: str, runs: int) -> list[dict]:
                      lambda: sb.msm_g1(pk.h, d), runs))
     out.extend(_merged_and_coset(pk, w, d, runs))
 
-    class Fixed:
-        def randbelow(self, n):
-            return 123456789
-
     out.append(_pair("work split over 2 forked workers by measured cost (whole in-process prove, workers=2)",
-                     lambda: prove(pk, w, rng=Fixed(), workers=1)[0].to_json(),
-                     lambda: prove(pk, w, rng=Fixed(), workers=2)[0].to_json(), runs))
+                     lambda: prove(pk, w, rng=FixedRng(), workers=1)[0].to_json(),
+                     lambda: prove(pk, w, rng=FixedRng(), workers=2)[0].to_json(), runs))
     for small in ("value_commitment", "channel_settle"):      # 2^11 and 2^12: where forking starts to pay
         sfx = fixture(small)
         spk, sw = read_zkey(sfx.zkey), [mpz(v) for v in read_wtns(sfx.wtns)]
         out.append(_pair(f"2 forked workers on {small} (2^{spk.log_domain_size}, whole in-process prove)",
-                         lambda: prove(spk, sw, rng=Fixed(), workers=1)[0].to_json(),
-                         lambda: prove(spk, sw, rng=Fixed(), workers=2)[0].to_json(), runs))
+                         lambda: prove(spk, sw, rng=FixedRng(), workers=1)[0].to_json(),
+                         lambda: prove(spk, sw, rng=FixedRng(), workers=2)[0].to_json(), runs))
     import tempfile
     with tempfile.TemporaryDirectory() as cache:
         load_proving_key(fx.zkey, cache_dir=cache)

@@ -6,8 +6,9 @@ by bucket, and each bucket is then one ``functools.reduce`` of mixed XYZZ additi
 points.  The interpreter no longer tests, reads and writes a bucket per term; what stays is one
 call per addition.
 
-Kept in bench/ as an evaluated alternative, not used by the prover: on the transfer key's H MSM
-(16,384 points) it was 3–7 % faster, and it would put numpy into the curve arithmetic for that.
+Kept in bench/ as an evaluated alternative, not used by the prover: on the H MSM it measured 0.91×,
+1.05× and 1.11× the prover's speed in three runs (inside the machine's noise; bench/RESULTS.md), and
+it would put numpy into the curve arithmetic.
 """
 from __future__ import annotations
 
