@@ -29,7 +29,8 @@ from pathlib import Path
 
 from .fixtures import REPO, fixture
 from .profiles import make_profile
-from .runners import prove_command, run_measured, snarkjs_cli
+from .prove_vs_snarkjs import _round
+from .runners import prove_command, snarkjs_cli
 
 #: The priced operations: (group, operation on ``msm._Group``).
 OPERATIONS = [(g, op) for g in ("g1", "g2") for op in ("add_affine", "add", "double")]
@@ -124,16 +125,12 @@ def measure(fx, runs: int, out_dir: Path, profile=None) -> dict:
         (out_dir / p).mkdir(parents=True, exist_ok=True)
     rounds = []
     for i in range(runs + 1):                                        # round 0 warms the key cache
+        load = os.getloadavg()[0]
         costs = op_costs(pk)
-        cpu = {}
-        for p in (("snarkjs", "zkescrow") if i % 2 else ("zkescrow", "snarkjs")):
-            res = run_measured(cmds[p], profile)
-            if res["status"] != "ok":
-                raise RuntimeError(f"{p} failed: {res.get('detail')}")
-            cpu[p] = res["cpu_s"]
+        got = _round(cmds, {p: profile for p in cmds}, ["snarkjs", "zkescrow"][::1 if i % 2 else -1])
         if i:
-            rounds.append({"load_1min": os.getloadavg()[0], "costs": costs, "floor_s": floor_seconds(counts, costs),
-                           "snarkjs_cpu_s": cpu["snarkjs"], "zkescrow_cpu_s": cpu["zkescrow"]})
+            rounds.append({"load_1min": load, "costs": costs, "floor_s": floor_seconds(counts, costs),
+                           "snarkjs_cpu_s": got["snarkjs"]["cpu_s"], "zkescrow_cpu_s": got["zkescrow"]["cpu_s"]})
     med = statistics.median
     return {"counts": dict(counts), "rounds": rounds,
             "costs_us": {k: med(r["costs"][k] for r in rounds) * 1e6 for k in rounds[0]["costs"]},
